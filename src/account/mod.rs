@@ -1,0 +1,77 @@
+//! The account manager core: the seed's SIP account model and workspace catalogues,
+//! validation, storage (TOML, atomic, locked), secrets (OS keyring), CSV and credentials.
+//! No UI, SIP or audio code lives here.
+
+pub mod allowed_ip;
+mod catalogue;
+pub mod credentials;
+pub mod csv_format;
+mod manager;
+pub mod model;
+pub mod secrets;
+pub mod store;
+pub mod validate;
+pub mod workspace;
+
+use std::fmt;
+
+pub use manager::{AccountManager, ImportReport};
+pub use model::SipAccount;
+pub use secrets::{Secret, SecretError, SecretStore};
+pub use store::{Document, ProfilePaths, StoreError};
+pub use validate::{Field, Problem};
+pub use workspace::{ItemKind, Workspace};
+
+/// A problem in one cell (or row) of an imported CSV file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CsvProblem {
+    /// 1-based line number of the record in the file (the header is line 1).
+    pub line: u64,
+    /// The column, when the problem is in one cell.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for CsvProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "line {}, column {c}: {}", self.line, self.message),
+            None => write!(f, "line {}: {}", self.line, self.message),
+        }
+    }
+}
+
+/// An account-manager failure. Every message names what went wrong and what to do.
+#[derive(Clone, Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the account is not valid:\n{}", bullet(.0))]
+    Invalid(Vec<Problem>),
+    #[error("{0}")]
+    Rejected(String),
+    #[error("there is no {kind} `{name}`: check the spelling (list them with `handset {list_command}`)")]
+    NotFound {
+        kind: String,
+        name: String,
+        list_command: &'static str,
+    },
+    #[error("the {kind} `{name}` is used by {}: change or delete those accounts first", .accounts.join(", "))]
+    InUse {
+        kind: String,
+        name: String,
+        accounts: Vec<String>,
+    },
+    #[error("the CSV file has problems, so nothing was imported:\n{}", bullet(.0))]
+    Csv(Vec<CsvProblem>),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+}
+
+fn bullet<T: fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(|i| format!("  - {i}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,170 @@
+//! The command line. It calls the same account-manager functions the GUI uses.
+//!
+//! Exit codes: 0 ok, 1 other failure (e.g. no clipboard), 2 usage, 3 validation (the input
+//! does not fit the profile: invalid account, unknown name, item in use, bad CSV),
+//! 4 storage or keyring.
+
+mod accounts;
+mod clipboard;
+mod workspace;
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use handset::account::{AccountManager, Error, ProfilePaths, Secret};
+
+/// Handset: a native desktop softphone with a built-in SIP account manager.
+#[derive(Debug, Parser)]
+#[command(name = "handset", version, about, arg_required_else_help = true)]
+pub struct Cli {
+    /// Keep config, data and logs under DIR (portable use, tests).
+    #[arg(long, global = true, env = "HANDSET_PROFILE", value_name = "DIR")]
+    pub profile: Option<PathBuf>,
+    /// More log output on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Machine-readable output.
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, edit, delete, export and import SIP accounts; view and copy credentials.
+    Accounts {
+        #[command(subcommand)]
+        command: Box<accounts::AccountsCommand>,
+    },
+    /// The workspace catalogues accounts refer to, and the encryption switch.
+    Workspace {
+        #[command(subcommand)]
+        command: workspace::WorkspaceCommand,
+    },
+    /// Serves clipboard content until replaced (started by `credentials --copy`).
+    #[command(name = "__clipboard-hold", hide = true)]
+    ClipboardHold,
+}
+
+/// A failure with its exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: u8,
+    pub message: String,
+}
+
+impl CliError {
+    pub fn usage(message: impl Into<String>) -> CliError {
+        CliError {
+            code: 2,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> CliError {
+        CliError {
+            code: 3,
+            message: message.into(),
+        }
+    }
+
+    pub fn storage(message: impl Into<String>) -> CliError {
+        CliError {
+            code: 4,
+            message: message.into(),
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> CliError {
+        CliError {
+            code: 1,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<Error> for CliError {
+    fn from(e: Error) -> CliError {
+        let code = match e {
+            Error::Store(_) | Error::Secret(_) => 4,
+            Error::Invalid(_)
+            | Error::Rejected(_)
+            | Error::NotFound { .. }
+            | Error::InUse { .. }
+            | Error::Csv(_) => 3,
+        };
+        CliError {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+pub type CliResult = Result<(), CliError>;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> CliResult {
+    let Some(command) = cli.command else {
+        return Err(CliError::usage("no command given: see `handset --help`"));
+    };
+    if let Command::ClipboardHold = command {
+        return clipboard::hold();
+    }
+    let paths =
+        ProfilePaths::resolve(cli.profile.as_deref()).map_err(|e| CliError::storage(e.to_string()))?;
+    let _log = handset::logging::init(cli.verbose, Some(&paths.log_dir()));
+    let manager = AccountManager::open(paths)?;
+    let out = Output { json: cli.json };
+    match command {
+        Command::Accounts { command } => accounts::run(&manager, *command, &out),
+        Command::Workspace { command } => workspace::run(&manager, command, &out),
+        Command::ClipboardHold => Ok(()),
+    }
+}
+
+/// How results are printed.
+#[derive(Debug)]
+pub struct Output {
+    pub json: bool,
+}
+
+impl Output {
+    /// Prints `value` as JSON with `--json`, else the human text.
+    pub fn print<T: serde::Serialize>(&self, value: &T, human: impl FnOnce() -> String) {
+        if self.json {
+            match serde_json::to_string_pretty(value) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("error: cannot encode JSON: {e}"),
+            }
+        } else {
+            let text = human();
+            if !text.is_empty() {
+                println!("{}", text.trim_end());
+            }
+        }
+    }
+
+    /// Prints a confirmation (`{"ok": message}` with `--json`).
+    pub fn done(&self, message: &str) {
+        self.print(&serde_json::json!({ "ok": message }), || message.to_owned());
+    }
+}
+
+/// Reads a secret from standard input: the first line, without its line end.
+pub fn read_secret_stdin(what: &str) -> Result<Secret, CliError> {
+    let mut text = String::new();
+    std::io::stdin()
+        .take(64 * 1024)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::usage(format!("cannot read the {what} from standard input: {e}")))?;
+    let line = text.lines().next().unwrap_or_default().to_owned();
+    zeroize::Zeroize::zeroize(&mut text);
+    if line.is_empty() {
+        return Err(CliError::usage(format!(
+            "standard input is empty: pipe the {what} in, e.g. `printf %s \"$PASS\" | handset …`"
+        )));
+    }
+    Ok(Secret::new(line))
+}

@@ -1,0 +1,10 @@
+//! Handset: a native desktop softphone with a built-in SIP account manager.
+//!
+//! Layering (one way): `ui`/CLI → `phone` → (`net`, `media`, `account`) → `engine`.
+//! `fsio` holds file primitives every layer may use.
+
+pub mod account;
+pub mod fsio;
+pub mod logging;
+pub mod media;
+pub mod phone;

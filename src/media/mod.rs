@@ -1,0 +1,3 @@
+//! Media: audio files now; codecs, RTP media and audio devices in later layers.
+
+pub mod audio_file;
