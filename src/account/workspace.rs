@@ -392,3 +392,27 @@ mod tests {
         assert!(accounts_using(&accounts, ItemKind::User, "Bob").is_empty());
     }
 }
+
+#[cfg(test)]
+mod builtin_tests {
+    use super::*;
+
+    #[test]
+    fn builtin_audio_ships_in_assets() {
+        let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets");
+        for (dir, items) in [
+            ("announcements", BUILTIN_ANNOUNCEMENTS),
+            ("greetings", BUILTIN_GREETINGS),
+        ] {
+            for (name, file) in items {
+                let path = assets.join(dir).join(file);
+                let reader = hound::WavReader::open(&path).unwrap_or_else(|e| panic!("{name}: {e}"));
+                assert_eq!(reader.spec().channels, 1, "{name}");
+                assert!(
+                    reader.duration() > reader.spec().sample_rate,
+                    "{name} lasts over a second"
+                );
+            }
+        }
+    }
+}

@@ -25,7 +25,8 @@ pub enum AccountsCommand {
     /// Change fields of an account (only the flags given change).
     Edit {
         /// The account to change.
-        name: String,
+        #[arg(value_name = "NAME")]
+        account: String,
         #[command(flatten)]
         fields: AccountFields,
         /// Replace the password with a newly generated one.
@@ -286,7 +287,7 @@ pub fn run(m: &AccountManager, command: AccountsCommand, out: &Output) -> CliRes
             });
         }
         AccountsCommand::Edit {
-            name,
+            account: name,
             fields,
             regenerate_password,
         } => {
