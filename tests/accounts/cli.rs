@@ -575,3 +575,21 @@ fn damaged_profile_is_kept_and_explained() {
         "version = 1\n[workspace\nusers = 3"
     );
 }
+
+#[test]
+fn a_missing_keyring_is_explained_not_a_crash() {
+    let p = Profile::new();
+    let out = p
+        .command(&["accounts", "list"])
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the system keyring is not available"), "{err}");
+    assert!(
+        err.contains("start and unlock a Secret Service provider"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
