@@ -4,6 +4,7 @@
 //! `fsio` holds file primitives every layer may use.
 
 pub mod account;
+pub mod engine;
 pub mod fsio;
 pub mod logging;
 pub mod media;

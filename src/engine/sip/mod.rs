@@ -1,0 +1,13 @@
+//! SIP (RFC 3261) on rsip: messages, transactions, digest auth, registration, calls.
+
+pub mod auth;
+pub mod call;
+pub mod msg;
+pub mod registration;
+pub mod transaction;
+pub mod ua;
+
+#[cfg(test)]
+mod sim;
+#[cfg(test)]
+mod sim_tests;

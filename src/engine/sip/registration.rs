@@ -1,0 +1,455 @@
+//! The registration client (RFC 3261 §10): digest auth on 401/407 (stale nonces retried),
+//! refresh before expiry, 423 Min-Expires, Retry-After on 503, back-off on failure,
+//! RFC 5626 instance/reg-id contacts on streams, keep-alives, and re-registration when the
+//! registrar sees us at a new public address (Via received/rport, RFC 3581).
+
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, Instant};
+
+use rsip::Method;
+use tracing::{debug, info};
+
+use super::auth::{Challenge, Credentials, authorization};
+use super::msg::{self, Builder, Parsed};
+use super::ua::{AccountConfig, Event, Owner, RegistrationState, UserAgent};
+
+/// Back-off after failures: quick at first so a restarted server is found within seconds.
+const RETRY: [u64; 6] = [1, 2, 4, 4, 4, 30];
+
+/// One account's registration.
+#[derive(Debug)]
+pub struct Registration {
+    pub config: AccountConfig,
+    call_id: String,
+    from_tag: String,
+    cseq: u32,
+    expires: u32,
+    /// Contact address (public when learned from the registrar).
+    contact_addr: SocketAddr,
+    state: RegistrationState,
+    challenge: Option<Challenge>,
+    nc: u32,
+    /// Registrations answered with a challenge in a row (a wrong password stops at 2).
+    auth_rounds: u32,
+    failures: usize,
+    refresh_at: Option<Instant>,
+    keepalive_at: Option<Instant>,
+    unregistering: bool,
+    in_flight: bool,
+}
+
+impl Registration {
+    pub fn deadline(&self) -> Option<Instant> {
+        [self.refresh_at, self.keepalive_at].into_iter().flatten().min()
+    }
+
+    pub fn state(&self) -> &RegistrationState {
+        &self.state
+    }
+
+    pub fn is_registered(&self) -> bool {
+        matches!(self.state, RegistrationState::Registered { .. })
+    }
+
+    /// The Contact URI of this account.
+    pub fn contact_uri(&self) -> String {
+        format!(
+            "sip:{}@{};transport={}",
+            self.config.user,
+            msg::host_port(self.contact_addr.ip(), self.contact_addr.port()),
+            self.config.flow.transport.uri_param()
+        )
+    }
+
+    /// The Contact header value for REGISTER (with RFC 5626 parameters on streams).
+    fn contact_header(&self, expires: u32) -> String {
+        let mut c = format!("<{}", self.contact_uri());
+        if self.config.flow.transport.is_reliable() {
+            c.push_str(";ob");
+        }
+        c.push('>');
+        c.push_str(&format!(";+sip.instance=\"<{}>\"", self.config.instance_id));
+        if self.config.flow.transport.is_reliable() {
+            c.push_str(";reg-id=1");
+        }
+        c.push_str(&format!(";expires={expires}"));
+        c
+    }
+}
+
+impl UserAgent {
+    pub(super) fn register(&mut self, key: String, config: AccountConfig) {
+        let call_id = format!("{}@handset", self.rng.token(20));
+        let from_tag = self.tag();
+        let old = self.accounts.remove(&key);
+        let reg = Registration {
+            contact_addr: config.local,
+            expires: config.expires,
+            config,
+            call_id: old.as_ref().map_or(call_id, |o| o.call_id.clone()),
+            from_tag: old.as_ref().map_or(from_tag, |o| o.from_tag.clone()),
+            cseq: old.as_ref().map_or(0, |o| o.cseq),
+            state: RegistrationState::Registering,
+            challenge: None,
+            nc: 0,
+            auth_rounds: 0,
+            failures: 0,
+            refresh_at: None,
+            keepalive_at: None,
+            unregistering: false,
+            in_flight: false,
+        };
+        self.accounts.insert(key.clone(), reg);
+        self.emit(Event::Registration {
+            key: key.clone(),
+            state: RegistrationState::Registering,
+        });
+        self.send_register(&key);
+    }
+
+    pub(super) fn unregister(&mut self, key: &str) {
+        let Some(reg) = self.accounts.get_mut(key) else {
+            return;
+        };
+        reg.unregistering = true;
+        reg.refresh_at = None;
+        reg.keepalive_at = None;
+        if reg.is_registered() {
+            self.send_register(key);
+        } else {
+            self.accounts.remove(key);
+            self.emit(Event::Registration {
+                key: key.to_owned(),
+                state: RegistrationState::Unregistered,
+            });
+        }
+    }
+
+    fn send_register(&mut self, key: &str) {
+        let branch = self.branch();
+        let cnonce = self.rng.token(16);
+        let Some(reg) = self.accounts.get_mut(key) else {
+            return;
+        };
+        reg.cseq += 1;
+        reg.in_flight = true;
+        reg.refresh_at = None;
+        let expires = if reg.unregistering { 0 } else { reg.expires };
+        let config = reg.config.clone();
+        let uri = config.registrar_uri();
+        let aor = config.aor();
+        let mut b = Builder::request(&Method::Register, &uri)
+            .header("Max-Forwards", "70")
+            .header("From", format!("<{aor}>;tag={}", reg.from_tag))
+            .header("To", format!("<{aor}>"))
+            .header("Call-ID", reg.call_id.clone())
+            .header("CSeq", format!("{} REGISTER", reg.cseq))
+            .header("Contact", reg.contact_header(expires))
+            .header("Expires", expires.to_string())
+            .header("Allow", super::ua::ALLOW)
+            .header("Supported", "path, outbound, gruu")
+            .header("User-Agent", config.user_agent.clone());
+        if let Some(ch) = &reg.challenge {
+            reg.nc += 1;
+            let creds = Credentials {
+                username: &config.auth_user,
+                password: &config.password,
+            };
+            let (name, value) = authorization(ch, &creds, "REGISTER", &uri, reg.nc, &cnonce);
+            b.push_header(name, value);
+        }
+        let via = self.via(&config, &branch);
+        let b = b.prepend_header("Via", via);
+        self.start_client(
+            config.flow,
+            Method::Register,
+            branch,
+            b,
+            Owner::Registration(key.to_owned()),
+        );
+    }
+
+    pub(super) fn on_register_response(&mut self, key: &str, response: Parsed) {
+        let code = response.status().unwrap_or(0);
+        if code < 200 {
+            return;
+        }
+        let now = self.now;
+        let Some(reg) = self.accounts.get_mut(key) else {
+            return;
+        };
+        reg.in_flight = false;
+        match code {
+            200..=299 => {
+                reg.auth_rounds = 0;
+                reg.failures = 0;
+                if reg.unregistering {
+                    self.accounts.remove(key);
+                    self.emit(Event::Registration {
+                        key: key.to_owned(),
+                        state: RegistrationState::Unregistered,
+                    });
+                    return;
+                }
+                let granted = granted_expires(&response, &reg.contact_uri()).unwrap_or(reg.expires);
+                // RFC 3581: the address the registrar saw.
+                let seen = response
+                    .info
+                    .received
+                    .or(Some(reg.config.local.ip()))
+                    .zip(response.info.rport);
+                let refresh = Duration::from_secs(u64::from(granted) * 3 / 4).max(Duration::from_secs(1));
+                reg.refresh_at = Some(now + refresh);
+                reg.keepalive_at = reg.config.keepalive.map(|k| now + k);
+                if let Some((ip, port)) = seen {
+                    let public = SocketAddr::new(ip, port);
+                    if public != reg.contact_addr
+                        && !reg.config.flow.transport.is_reliable()
+                        && !is_local(ip, &reg.config)
+                    {
+                        info!(account = key, %public, "public address learned; registering it");
+                        reg.contact_addr = public;
+                        self.emit(Event::PublicAddress {
+                            key: key.to_owned(),
+                            addr: public,
+                        });
+                        self.send_register(key);
+                        return;
+                    }
+                }
+                reg.state = RegistrationState::Registered { expires: granted };
+                self.emit(Event::Registration {
+                    key: key.to_owned(),
+                    state: RegistrationState::Registered { expires: granted },
+                });
+            }
+            401 | 407 => {
+                let header = if code == 401 {
+                    "WWW-Authenticate"
+                } else {
+                    "Proxy-Authenticate"
+                };
+                let challenge = Challenge::best(&response.header_values(header), code == 407);
+                match challenge {
+                    Some(ch) if ch.stale || reg.auth_rounds < 1 => {
+                        reg.auth_rounds += 1;
+                        reg.nc = 0;
+                        reg.challenge = Some(ch);
+                        self.send_register(key);
+                    }
+                    Some(_) => self.fail(
+                        key,
+                        403,
+                        "the server refused the username or password: check them",
+                        None,
+                    ),
+                    None => self.fail(
+                        key,
+                        code,
+                        "the server asks for an authentication scheme Handset does not support",
+                        None,
+                    ),
+                }
+            }
+            423 => {
+                let min = response
+                    .header("Min-Expires")
+                    .and_then(|v| v.trim().parse::<u32>().ok());
+                match min {
+                    Some(m) if m > reg.expires => {
+                        reg.expires = m;
+                        self.send_register(key);
+                    }
+                    _ => self.fail(
+                        key,
+                        423,
+                        "the registrar wants a longer registration but gave no Min-Expires",
+                        None,
+                    ),
+                }
+            }
+            503 => {
+                let after = response.header("Retry-After").and_then(|v| {
+                    v.split(|c: char| !c.is_ascii_digit())
+                        .next()
+                        .and_then(|n| n.parse::<u64>().ok())
+                });
+                let reason = "the server is unavailable (503)";
+                match after {
+                    Some(s) => self.fail(key, 503, reason, Some(Duration::from_secs(s))),
+                    None => self.on_register_failure(key, 503, reason),
+                }
+            }
+            403 => self.fail(
+                key,
+                403,
+                "the server refused the username or password: check them",
+                None,
+            ),
+            404 => self.fail(
+                key,
+                404,
+                "the server does not know this user: check the username and domain",
+                None,
+            ),
+            _ => {
+                let reason = format!("the registrar answered {code}");
+                self.on_register_failure(key, code, &reason);
+            }
+        }
+    }
+
+    /// A failure that is retried with back-off.
+    pub(super) fn on_register_failure(&mut self, key: &str, code: u16, reason: &str) {
+        let Some(reg) = self.accounts.get_mut(key) else {
+            return;
+        };
+        reg.in_flight = false;
+        if reg.unregistering {
+            self.accounts.remove(key);
+            self.emit(Event::Registration {
+                key: key.to_owned(),
+                state: RegistrationState::Unregistered,
+            });
+            return;
+        }
+        let wait = Duration::from_secs(RETRY[reg.failures.min(RETRY.len() - 1)]);
+        reg.failures += 1;
+        self.fail(key, code, reason, Some(wait));
+    }
+
+    fn fail(&mut self, key: &str, code: u16, reason: &str, retry_in: Option<Duration>) {
+        let now = self.now;
+        let Some(reg) = self.accounts.get_mut(key) else {
+            return;
+        };
+        reg.in_flight = false;
+        reg.challenge = None;
+        reg.auth_rounds = 0;
+        reg.keepalive_at = None;
+        reg.refresh_at = retry_in.map(|w| now + w);
+        let state = RegistrationState::Failed {
+            code,
+            reason: reason.to_owned(),
+            retry_in,
+        };
+        if reg.state != state {
+            reg.state = state.clone();
+            self.emit(Event::Registration {
+                key: key.to_owned(),
+                state,
+            });
+        }
+    }
+
+    /// The account's connection is gone: register again (the phone reconnects first).
+    pub(super) fn on_flow_lost(&mut self, key: &str) {
+        let was_registered = self.accounts.get(key).is_some_and(Registration::is_registered);
+        if was_registered {
+            self.on_register_failure(key, 503, "the connection to the server was lost");
+        }
+    }
+
+    pub(super) fn on_keepalive_response(&mut self, key: &str) {
+        if let Some(reg) = self.accounts.get_mut(key) {
+            debug!(account = key, "keep-alive answered");
+            reg.keepalive_at = reg.config.keepalive.map(|k| self.now + k);
+        }
+    }
+
+    pub(super) fn registration_timers(&mut self, key: &str) {
+        let now = self.now;
+        let Some(reg) = self.accounts.get_mut(key) else {
+            return;
+        };
+        if reg.refresh_at.is_some_and(|t| now >= t) && !reg.in_flight {
+            reg.refresh_at = None;
+            if !reg.is_registered() {
+                reg.state = RegistrationState::Registering;
+                self.emit(Event::Registration {
+                    key: key.to_owned(),
+                    state: RegistrationState::Registering,
+                });
+            }
+            self.send_register(key);
+            return;
+        }
+        if reg.keepalive_at.is_some_and(|t| now >= t) {
+            let interval = reg.config.keepalive;
+            reg.keepalive_at = None;
+            let config = reg.config.clone();
+            if config.flow.transport.is_reliable() {
+                // RFC 5626 §4.4.1: CRLF ping; the pong is optional, the connection itself is watched.
+                self.send(config.flow, b"\r\n\r\n".to_vec());
+                if let Some(reg) = self.accounts.get_mut(key) {
+                    reg.keepalive_at = interval.map(|k| now + k);
+                }
+            } else {
+                self.send_options_ping(key, &config);
+            }
+        }
+    }
+
+    fn send_options_ping(&mut self, key: &str, config: &AccountConfig) {
+        let branch = self.branch();
+        let tag = self.tag();
+        let call_id = format!("{}@handset", self.rng.token(20));
+        let aor = config.aor();
+        let b = Builder::request(&Method::Options, &config.registrar_uri())
+            .header("Max-Forwards", "70")
+            .header("From", format!("<{aor}>;tag={tag}"))
+            .header("To", format!("<{}>", config.registrar_uri()))
+            .header("Call-ID", call_id)
+            .header("CSeq", "1 OPTIONS")
+            .header("User-Agent", config.user_agent.clone());
+        let via = self.via(config, &branch);
+        let b = b.prepend_header("Via", via);
+        self.start_client(
+            config.flow,
+            Method::Options,
+            branch,
+            b,
+            Owner::KeepAlive(key.to_owned()),
+        );
+    }
+}
+
+/// Whether `ip` is our own address (loopback registrars echo it back).
+fn is_local(ip: IpAddr, config: &AccountConfig) -> bool {
+    ip == config.local.ip()
+}
+
+/// The expiry the registrar granted to our contact (Contact `expires` param, else Expires).
+fn granted_expires(response: &Parsed, contact_uri: &str) -> Option<u32> {
+    let ours = contact_uri.split(';').next().unwrap_or(contact_uri);
+    for value in response.header_values("Contact") {
+        for c in split_contacts(&value) {
+            if msg::addr_uri(c).split(';').next() == Some(ours)
+                && let Some(e) = msg::header_param(c, "expires").and_then(|e| e.parse().ok())
+            {
+                return Some(e);
+            }
+        }
+    }
+    response.header("Expires").and_then(|e| e.trim().parse().ok())
+}
+
+/// Splits a Contact header value into contacts (commas outside quotes and brackets).
+pub(super) fn split_contacts(value: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '<' if !quoted => depth += 1,
+            '>' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(value[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(value[start..].trim());
+    out
+}
