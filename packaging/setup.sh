@@ -38,6 +38,16 @@ TEST_PACKAGES=(
     xclip
     python3
     procps
+    # real SIP peers for tests/sip (Kamailio registrar/proxy, baresip phones)
+    kamailio
+    kamailio-sqlite-modules
+    kamailio-tls-modules
+    kamailio-websocket-modules
+    kamailio-extra-modules
+    kamailio-utils-modules
+    sqlite3
+    openssl
+    baresip-core
 )
 
 usage() {
@@ -85,11 +95,50 @@ for pkg in "${packages[@]}"; do
     fi
 done
 
+# Packages whose maintainer scripts would start a system-wide daemon (Kamailio
+# on port 5060). The tests start their own instances on free ports; a system
+# one is never wanted, so these are installed with service starts denied.
+NO_START_PACKAGES=(kamailio)
+
+policy=/usr/sbin/policy-rc.d
+policy_saved=""
+policy_installed=0
+
+restore_policy() {
+    [ "$policy_installed" = 1 ] || return 0
+    if [ -n "$policy_saved" ]; then
+        as_root mv -f "$policy_saved" "$policy"
+    else
+        as_root rm -f "$policy"
+    fi
+    policy_installed=0
+}
+
+# invoke-rc.d and deb-systemd-invoke consult policy-rc.d: exit 101 = "action
+# forbidden", so postinst scripts neither start nor restart services.
+deny_service_starts() {
+    if [ -e "$policy" ]; then
+        policy_saved="$(as_root mktemp "$policy.setup-sh.XXXXXX")"
+        as_root cp -p "$policy" "$policy_saved"
+    fi
+    policy_installed=1
+    trap restore_policy EXIT
+    printf '#!/bin/sh\n# written by handset packaging/setup.sh during apt-get install\nexit 101\n' |
+        as_root tee "$policy" >/dev/null
+    as_root chmod 755 "$policy"
+}
+
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "setup.sh: installing: ${missing[*]}"
+    for pkg in "${missing[@]}"; do
+        case " ${NO_START_PACKAGES[*]} " in
+            *" $pkg "*) [ "$policy_installed" = 1 ] || deny_service_starts ;;
+        esac
+    done
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive \
         apt-get install -y -q --no-install-recommends "${missing[@]}"
+    restore_policy
 fi
 
 if ! command -v cargo >/dev/null 2>&1; then

@@ -8,6 +8,7 @@ pub mod engine;
 pub mod fsio;
 pub mod logging;
 pub mod media;
+pub mod net;
 pub mod phone;
 
 #[cfg(test)]

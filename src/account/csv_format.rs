@@ -99,6 +99,7 @@ fn cell(a: &SipAccount, field: Field) -> String {
         Field::Domain => a.credentials.domain.clone(),
         Field::Port => a.credentials.port.map(|p| p.to_string()).unwrap_or_default(),
         Field::OutboundProxy => opt(&a.credentials.outbound_proxy),
+        Field::TlsCa => opt(&a.credentials.tls_ca),
     }
 }
 
@@ -210,6 +211,7 @@ impl Row {
                         }
                     }
                     Field::OutboundProxy => a.credentials.outbound_proxy = some(),
+                    Field::TlsCa => a.credentials.tls_ca = some(),
                 }
                 Ok(())
             })();

@@ -136,6 +136,9 @@ pub struct Credentials {
     pub port: Option<u16>,
     /// Outbound proxy as `host` or `host:port`.
     pub outbound_proxy: Option<String>,
+    /// A PEM file with the CA (or the certificate) to trust for TLS/WSS, for private or
+    /// self-signed servers; the platform's roots are always trusted too.
+    pub tls_ca: Option<String>,
 }
 
 /// Defines a closed set of names shared by the CLI, CSV and TOML: `ALL` in the seed's order,

@@ -36,6 +36,7 @@ pub enum Field {
     Domain,
     Port,
     OutboundProxy,
+    TlsCa,
 }
 
 impl Field {
@@ -67,6 +68,7 @@ impl Field {
         Field::Domain,
         Field::Port,
         Field::OutboundProxy,
+        Field::TlsCa,
     ];
 
     /// The CSV column name.
@@ -98,6 +100,7 @@ impl Field {
             Field::Domain => "sip_domain",
             Field::Port => "sip_port",
             Field::OutboundProxy => "outbound_proxy",
+            Field::TlsCa => "tls_ca",
         }
     }
 
@@ -130,6 +133,7 @@ impl Field {
             Field::Domain => "Credentials: Domain",
             Field::Port => "Credentials: Port",
             Field::OutboundProxy => "Credentials: Outbound Proxy",
+            Field::TlsCa => "Credentials: TLS CA File",
         }
     }
 }

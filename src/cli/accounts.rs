@@ -83,6 +83,9 @@ pub struct AccountFields {
     /// Outbound proxy, host[:port].
     #[arg(long)]
     outbound_proxy: Option<String>,
+    /// A PEM file with the CA or certificate to trust for TLS/WSS (private or self-signed servers).
+    #[arg(long, value_name = "FILE")]
+    tls_ca: Option<String>,
     /// Inbound: DID numbers (workspace phone numbers).
     #[arg(long, value_delimiter = ',')]
     did: Option<Vec<String>>,
@@ -184,6 +187,18 @@ impl AccountFields {
         }
         if let Some(v) = &self.outbound_proxy {
             a.credentials.outbound_proxy = opt(v);
+        }
+        if let Some(v) = &self.tls_ca {
+            a.credentials.tls_ca = match opt(v) {
+                None => None,
+                Some(path) => {
+                    let path = std::fs::canonicalize(&path)
+                        .map_err(|e| usage("tls-ca", format!("`{path}`: {e}")))?;
+                    handset::net::tls::client_config(Some(&path))
+                        .map_err(|e| usage("tls-ca", e.to_string()))?;
+                    Some(path.to_string_lossy().into_owned())
+                }
+            };
         }
         if let Some(v) = &self.did {
             a.inbound.did_numbers = list(v);

@@ -2,9 +2,11 @@
 //!
 //! Exit codes: 0 ok, 1 other failure (e.g. no clipboard), 2 usage, 3 validation (the input
 //! does not fit the profile: invalid account, unknown name, item in use, bad CSV),
-//! 4 storage or keyring.
+//! 4 storage or keyring, 5 network or SIP failure (unreachable server, refused registration,
+//! failed call).
 
 mod accounts;
+mod calls;
 mod clipboard;
 mod workspace;
 
@@ -42,6 +44,40 @@ pub enum Command {
     Workspace {
         #[command(subcommand)]
         command: workspace::WorkspaceCommand,
+    },
+    /// Register an account and print its registration state.
+    Register {
+        #[command(flatten)]
+        phone: calls::PhoneArgs,
+        /// Exit as soon as the account is registered.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Call TARGET (a number, extension or SIP URI) from an account.
+    Call {
+        #[command(flatten)]
+        phone: calls::PhoneArgs,
+        target: String,
+        /// Hang up this many seconds after the answer (default: wait for the far end or Ctrl+C).
+        #[arg(long, value_name = "S")]
+        duration: Option<u64>,
+    },
+    /// Register and wait for calls, printing each event.
+    Listen {
+        #[command(flatten)]
+        phone: calls::PhoneArgs,
+        /// Answer incoming calls at once.
+        #[arg(long)]
+        auto_answer: bool,
+        /// Exit after this many calls have ended.
+        #[arg(long, value_name = "N")]
+        max_calls: Option<u32>,
+        /// Hang up answered calls after this many seconds.
+        #[arg(long, value_name = "S")]
+        hangup_after: Option<u64>,
+        /// Refuse every call with this SIP status (486 busy, 603 decline, 480 unavailable).
+        #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(400..700))]
+        reject: Option<u16>,
     },
     /// Serves clipboard content until replaced (started by `credentials --copy`).
     #[command(name = "__clipboard-hold", hide = true)]
@@ -120,6 +156,19 @@ pub fn run(cli: Cli) -> CliResult {
     match command {
         Command::Accounts { command } => accounts::run(&manager, *command, &out),
         Command::Workspace { command } => workspace::run(&manager, command, &out),
+        Command::Register { phone, once } => calls::register(&manager, phone, once),
+        Command::Call {
+            phone,
+            target,
+            duration,
+        } => calls::call(&manager, phone, &target, duration),
+        Command::Listen {
+            phone,
+            auto_answer,
+            max_calls,
+            hangup_after,
+            reject,
+        } => calls::listen(&manager, phone, auto_answer, max_calls, hangup_after, reject),
         Command::ClipboardHold => Ok(()),
     }
 }

@@ -2,3 +2,4 @@
 //! media (and, in later layers, the SIP engine and audio).
 
 pub mod catalogue;
+pub mod softphone;

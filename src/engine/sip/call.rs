@@ -178,12 +178,12 @@ impl UserAgent {
 
     pub(super) fn dial(
         &mut self,
+        handle: CallHandle,
         key: &str,
         target: &str,
         sdp: Vec<u8>,
         caller_id: Option<(Option<String>, String)>,
     ) {
-        let handle = self.new_call_handle();
         let Some(reg) = self.accounts.get(key) else {
             self.emit(Event::Call {
                 call: handle,
@@ -730,6 +730,11 @@ impl UserAgent {
         c.ok_interval = T1;
         c.ok_at = (!reliable).then(|| now + T1);
         c.ok_until = Some(now + 64 * T1);
+        let sdp = invite.body().to_vec();
+        self.emit(Event::Call {
+            call: handle,
+            state: CallState::Answered { sdp },
+        });
     }
 
     pub(super) fn reject(&mut self, handle: CallHandle, code: u16) {

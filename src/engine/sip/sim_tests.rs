@@ -274,10 +274,11 @@ fn pair(seed: u64, conditions: Conditions, transport: Transport) -> Sim {
 }
 
 fn dial(sim: &mut Sim) -> CallHandle {
-    let h = sim.uas[0].1.peek_next_call();
+    let h = CallHandle(1);
     sim.input(
         0,
         Input::command(Command::Dial {
+            call: h,
             key: "a".into(),
             target: "sip:bob@127.0.0.1:5080".into(),
             sdp: sdp(4000),

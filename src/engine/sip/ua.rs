@@ -83,8 +83,10 @@ pub enum Command {
     Register { key: String, config: AccountConfig },
     /// Unregister and forget the account.
     Unregister { key: String },
-    /// Call `target` (a SIP URI) from the account, offering `sdp`.
+    /// Call `target` (a SIP URI) from the account, offering `sdp`. The caller names the call
+    /// (handles below 2^32; the engine names incoming calls above).
     Dial {
+        call: CallHandle,
         key: String,
         target: String,
         sdp: Vec<u8>,
@@ -226,7 +228,7 @@ impl UserAgent {
             client_txs: HashMap::new(),
             server_txs: HashMap::new(),
             outputs: VecDeque::new(),
-            next_call: 1,
+            next_call: 1 << 32,
         }
     }
 
@@ -312,22 +314,18 @@ impl UserAgent {
             Command::Register { key, config } => self.register(key, config),
             Command::Unregister { key } => self.unregister(&key),
             Command::Dial {
+                call,
                 key,
                 target,
                 sdp,
                 caller_id,
-            } => self.dial(&key, &target, sdp, caller_id),
+            } => self.dial(call, &key, &target, sdp, caller_id),
             Command::Ring { call } => self.ring(call),
             Command::Answer { call, sdp } => self.answer(call, sdp),
             Command::Reject { call, code } => self.reject(call, code),
             Command::Hangup { call } => self.hangup(call),
             Command::Reinvite { call, sdp } => self.reinvite(call, sdp),
         }
-    }
-
-    /// Dial returns its handle through this: the handle the next `Dial` will get.
-    pub fn peek_next_call(&self) -> CallHandle {
-        CallHandle(self.next_call)
     }
 
     fn on_message(&mut self, flow: Flow, bytes: &[u8]) {

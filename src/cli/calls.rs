@@ -1,0 +1,313 @@
+//! `handset register | call | listen`: the phone on the command line.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+use handset::account::AccountManager;
+use handset::engine::{CallHandle, CallState, RegistrationState};
+use handset::phone::softphone::{Phone, PhoneEvent, PhoneOptions};
+
+use super::{CliError, CliResult};
+
+/// Options shared by the phone commands.
+#[derive(Debug, Args)]
+pub struct PhoneArgs {
+    /// The account to use.
+    pub account: String,
+    /// Print every SIP message sent and received (credentials redacted).
+    #[arg(long)]
+    pub sip_trace: bool,
+    /// Trust this CA or certificate (PEM) for TLS/WSS, in addition to the system's.
+    #[arg(long, value_name = "FILE")]
+    pub tls_ca: Option<PathBuf>,
+    /// Keep-alive interval in seconds (CRLF on TCP/TLS/WSS, OPTIONS on UDP).
+    #[arg(long, default_value_t = 25, value_name = "S")]
+    pub keepalive: u64,
+    /// Registration lifetime to ask for, in seconds.
+    #[arg(long, default_value_t = 600, value_name = "S")]
+    pub expires: u32,
+}
+
+fn network(message: impl Into<String>) -> CliError {
+    CliError {
+        code: 5,
+        message: message.into(),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::other(format!("cannot start the network runtime: {e}")))
+}
+
+/// Registers the account and returns the running phone.
+async fn start(manager: &AccountManager, args: &PhoneArgs) -> Result<Phone, CliError> {
+    let view = manager.credentials(&args.account)?;
+    let account = manager.account(&args.account)?;
+    let password = view.password.clone().ok_or_else(|| {
+        CliError::storage(format!(
+            "the password of `{}` is missing from the keyring: set one with `handset accounts edit \"{}\" --password-stdin`",
+            account.name, account.name
+        ))
+    })?;
+    let options = PhoneOptions {
+        sip_trace: args.sip_trace,
+        expires: args.expires,
+        keepalive: Duration::from_secs(args.keepalive.max(1)),
+        ..PhoneOptions::default()
+    };
+    let mut phone = Phone::new(options);
+    phone
+        .add_account(&account, password, args.tls_ca.clone())
+        .await
+        .map_err(|e| network(e.to_string()))?;
+    Ok(phone)
+}
+
+fn describe_registration(state: &RegistrationState) -> String {
+    match state {
+        RegistrationState::Registering => "registering".into(),
+        RegistrationState::Registered { expires } => format!("registered (expires in {expires} s)"),
+        RegistrationState::Failed {
+            code,
+            reason,
+            retry_in,
+        } => match retry_in {
+            Some(d) => format!(
+                "registration failed ({code}): {reason}; retrying in {} s",
+                d.as_secs()
+            ),
+            None => format!("registration failed ({code}): {reason}"),
+        },
+        RegistrationState::Unregistered => "unregistered".into(),
+    }
+}
+
+fn describe_call(call: CallHandle, state: &CallState) -> String {
+    match state {
+        CallState::Ringing { early_sdp: Some(_) } => format!("{call}: early media"),
+        CallState::Ringing { early_sdp: None } => format!("{call}: ringing"),
+        CallState::Answered { .. } => format!("{call}: answered"),
+        CallState::Renegotiated { .. } => format!("{call}: media renegotiated"),
+        CallState::Ended {
+            code,
+            reason,
+            by_remote,
+        } => {
+            let who = if *by_remote { "by the far end" } else { "by us" };
+            format!("{call}: ended {who} ({code} {reason})")
+        }
+    }
+}
+
+/// `handset register ACCOUNT [--once]`
+pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool) -> CliResult {
+    runtime()?.block_on(async {
+        let mut phone = start(manager, &args).await?;
+        let result = loop {
+            let event = tokio::select! {
+                e = phone.next_event() => e,
+                _ = tokio::signal::ctrl_c() => break Ok(()),
+            };
+            let Some(event) = event else {
+                break Err(network("the network task stopped"));
+            };
+            match event {
+                PhoneEvent::Registration { state, .. } => {
+                    println!("{}", describe_registration(&state));
+                    match state {
+                        RegistrationState::Registered { .. } if once => break Ok(()),
+                        RegistrationState::Failed {
+                            retry_in: None,
+                            reason,
+                            code,
+                        } => {
+                            break Err(network(format!("registration failed ({code}): {reason}")));
+                        }
+                        _ => {}
+                    }
+                }
+                PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
+                PhoneEvent::Incoming { call, .. } => phone.reject(call, 486),
+                PhoneEvent::Call { .. } => {}
+            }
+        };
+        phone.shutdown(Duration::from_secs(2)).await;
+        result
+    })
+}
+
+/// `handset call ACCOUNT TARGET [--duration S]`
+pub fn call(manager: &AccountManager, args: PhoneArgs, target: &str, duration: Option<u64>) -> CliResult {
+    runtime()?.block_on(async {
+        let mut phone = start(manager, &args).await?;
+        let mut call = None;
+        let mut hangup_at: Option<tokio::time::Instant> = None;
+        let registration_deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let result = loop {
+            let timer = async {
+                match (call, hangup_at) {
+                    (Some(_), Some(t)) => tokio::time::sleep_until(t).await,
+                    (None, _) => tokio::time::sleep_until(registration_deadline).await,
+                    _ => std::future::pending().await,
+                }
+            };
+            let event = tokio::select! {
+                e = phone.next_event() => e,
+                () = timer => {
+                    match call {
+                        Some(c) => { phone.hangup(c); hangup_at = None; continue; }
+                        None => break Err(network("not registered within 30 s")),
+                    }
+                }
+                _ = tokio::signal::ctrl_c() => {
+                    match call { Some(c) => { phone.hangup(c); continue; } None => break Ok(()) }
+                }
+            };
+            let Some(event) = event else {
+                break Err(network("the network task stopped"));
+            };
+            match event {
+                PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
+                PhoneEvent::Registration { state, .. } => {
+                    println!("{}", describe_registration(&state));
+                    match state {
+                        RegistrationState::Registered { .. } if call.is_none() => {
+                            match phone.dial(&args.account, target) {
+                                Ok(c) => {
+                                    println!("{c}: calling {target}");
+                                    call = Some(c);
+                                }
+                                Err(e) => break Err(CliError::invalid(e.to_string())),
+                            }
+                        }
+                        RegistrationState::Failed {
+                            retry_in: None,
+                            reason,
+                            code,
+                        } if call.is_none() => {
+                            break Err(network(format!("registration failed ({code}): {reason}")));
+                        }
+                        _ => {}
+                    }
+                }
+                PhoneEvent::Incoming { call: c, .. } => phone.reject(c, 486),
+                PhoneEvent::Call { call: c, state } if Some(c) == call => {
+                    println!("{}", describe_call(c, &state));
+                    match state {
+                        CallState::Answered { .. } => {
+                            if let Some(s) = duration {
+                                hangup_at = Some(tokio::time::Instant::now() + Duration::from_secs(s));
+                            }
+                        }
+                        CallState::Ended {
+                            code,
+                            reason,
+                            by_remote,
+                        } => {
+                            break if code == 200 || !by_remote {
+                                Ok(())
+                            } else {
+                                Err(network(format!("the call failed: {code} {reason}")))
+                            };
+                        }
+                        _ => {}
+                    }
+                }
+                PhoneEvent::Call { .. } => {}
+            }
+        };
+        phone.shutdown(Duration::from_secs(2)).await;
+        result
+    })
+}
+
+/// `handset listen ACCOUNT [--auto-answer] [--max-calls N]`
+pub fn listen(
+    manager: &AccountManager,
+    args: PhoneArgs,
+    auto_answer: bool,
+    max_calls: Option<u32>,
+    hangup_after: Option<u64>,
+    reject: Option<u16>,
+) -> CliResult {
+    runtime()?.block_on(async {
+        let mut phone = start(manager, &args).await?;
+        let mut ended = 0u32;
+        let mut hangups: Vec<(tokio::time::Instant, CallHandle)> = Vec::new();
+        let result = loop {
+            let next_hangup = hangups.iter().map(|(t, _)| *t).min();
+            let timer = async {
+                match next_hangup {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            let event = tokio::select! {
+                e = phone.next_event() => e,
+                () = timer => {
+                    let now = tokio::time::Instant::now();
+                    for (_, c) in hangups.iter().filter(|(t, _)| *t <= now) { phone.hangup(*c); }
+                    hangups.retain(|(t, _)| *t > now);
+                    continue;
+                }
+                _ = tokio::signal::ctrl_c() => break Ok(()),
+            };
+            let Some(event) = event else {
+                break Err(network("the network task stopped"));
+            };
+            match event {
+                PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
+                PhoneEvent::Registration { state, .. } => {
+                    println!("{}", describe_registration(&state));
+                    if let RegistrationState::Failed {
+                        retry_in: None,
+                        reason,
+                        code,
+                    } = state
+                    {
+                        break Err(network(format!("registration failed ({code}): {reason}")));
+                    }
+                }
+                PhoneEvent::Incoming {
+                    call, from, called, ..
+                } => {
+                    println!("{call}: incoming from {from} to {called}");
+                    match reject {
+                        Some(code) => phone.reject(call, code),
+                        None => {
+                            phone.ring(call);
+                            if auto_answer {
+                                phone.answer(call);
+                            }
+                        }
+                    }
+                }
+                PhoneEvent::Call { call, state } => {
+                    println!("{}", describe_call(call, &state));
+                    match state {
+                        CallState::Answered { .. } => {
+                            if let Some(s) = hangup_after {
+                                hangups.push((tokio::time::Instant::now() + Duration::from_secs(s), call));
+                            }
+                        }
+                        CallState::Ended { .. } => {
+                            ended += 1;
+                            hangups.retain(|(_, c)| *c != call);
+                            if max_calls.is_some_and(|m| ended >= m) {
+                                break Ok(());
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        };
+        phone.shutdown(Duration::from_secs(2)).await;
+        result
+    })
+}

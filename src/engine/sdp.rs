@@ -1,0 +1,217 @@
+//! Minimal SDP offer/answer (RFC 3264, RFC 8866) for call setup: one audio stream with the
+//! account's codecs in its order; the answer picks from the offer in the account's order.
+
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+/// A payload format Handset can offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Opus,
+    G722,
+    Pcmu,
+    Pcma,
+    G729,
+    Gsm,
+    TelephoneEvent,
+}
+
+impl Format {
+    /// (payload type we offer, encoding name, RTP clock rate, channels, fmtp).
+    fn spec(self) -> (u8, &'static str, u32, Option<u8>, Option<&'static str>) {
+        match self {
+            Format::Opus => (
+                111,
+                "opus",
+                48000,
+                Some(2),
+                Some("useinbandfec=1; maxplaybackrate=48000"),
+            ),
+            // RFC 3551: G.722's RTP clock is 8000 although it samples at 16 kHz.
+            Format::G722 => (9, "G722", 8000, None, None),
+            Format::Pcmu => (0, "PCMU", 8000, None, None),
+            Format::Pcma => (8, "PCMA", 8000, None, None),
+            Format::G729 => (18, "G729", 8000, None, Some("annexb=no")),
+            Format::Gsm => (3, "GSM", 8000, None, None),
+            Format::TelephoneEvent => (101, "telephone-event", 8000, None, Some("0-16")),
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.spec().1
+    }
+}
+
+/// Why an offer cannot be answered.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SdpError {
+    #[error("the offer has no audio stream")]
+    NoAudio,
+    #[error("no codec in common (offered: {offered}; allowed: {allowed})")]
+    NoCommonCodec { offered: String, allowed: String },
+}
+
+fn addr_line(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => format!("IN IP4 {v4}"),
+        IpAddr::V6(v6) => format!("IN IP6 {v6}"),
+    }
+}
+
+/// An SDP body with one audio stream for the given formats (payload type, rtpmap, fmtp).
+pub fn describe(session_id: u64, ip: IpAddr, port: u16, formats: &[(u8, Format)], direction: &str) -> String {
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "v=0\r\no=handset {session_id} 1 {}\r\ns=Handset\r\nc={}\r\nt=0 0\r\n",
+        addr_line(ip),
+        addr_line(ip)
+    );
+    let pts: Vec<String> = formats.iter().map(|(pt, _)| pt.to_string()).collect();
+    let _ = write!(s, "m=audio {port} RTP/AVP {}\r\n", pts.join(" "));
+    for (pt, f) in formats {
+        let (_, name, clock, channels, fmtp) = f.spec();
+        match channels {
+            Some(c) => {
+                let _ = write!(s, "a=rtpmap:{pt} {name}/{clock}/{c}\r\n");
+            }
+            None => {
+                let _ = write!(s, "a=rtpmap:{pt} {name}/{clock}\r\n");
+            }
+        }
+        if let Some(fmtp) = fmtp {
+            let _ = write!(s, "a=fmtp:{pt} {fmtp}\r\n");
+        }
+    }
+    let _ = write!(s, "a=ptime:20\r\na={direction}\r\n");
+    s
+}
+
+/// An offer with the account's formats in its order.
+pub fn offer(session_id: u64, ip: IpAddr, port: u16, formats: &[Format]) -> String {
+    let with_pts: Vec<(u8, Format)> = formats.iter().map(|f| (f.spec().0, *f)).collect();
+    describe(session_id, ip, port, &with_pts, "sendrecv")
+}
+
+/// (payload type, encoding name, clock) of each format in the first audio stream of `sdp`.
+pub fn offered_formats(sdp: &str) -> Option<Vec<(u8, String, u32)>> {
+    let mut in_audio = false;
+    let mut pts: Vec<u8> = Vec::new();
+    let mut maps: Vec<(u8, String, u32)> = Vec::new();
+    for line in sdp.lines().map(str::trim) {
+        if let Some(m) = line.strip_prefix("m=") {
+            if in_audio {
+                break;
+            }
+            let mut parts = m.split_whitespace();
+            in_audio = parts.next() == Some("audio") && parts.next().is_some_and(|p| p != "0");
+            pts = parts.skip(1).filter_map(|p| p.parse().ok()).collect();
+        } else if in_audio && let Some(map) = line.strip_prefix("a=rtpmap:") {
+            let (pt, enc) = map.split_once(' ')?;
+            let mut enc = enc.split('/');
+            let name = enc.next()?.to_owned();
+            let clock = enc.next().and_then(|c| c.parse().ok()).unwrap_or(8000);
+            if let Ok(pt) = pt.parse() {
+                maps.push((pt, name, clock));
+            }
+        }
+    }
+    if !in_audio && pts.is_empty() {
+        return None;
+    }
+    Some(
+        pts.iter()
+            .map(|pt| {
+                maps.iter().find(|(p, _, _)| p == pt).cloned().unwrap_or_else(|| {
+                    // Static payload types (RFC 3551) need no rtpmap.
+                    let name = match pt {
+                        0 => "PCMU",
+                        3 => "GSM",
+                        8 => "PCMA",
+                        9 => "G722",
+                        18 => "G729",
+                        _ => "",
+                    };
+                    (*pt, name.to_owned(), 8000)
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Answers an offer: the first allowed audio format (account order) that the offer has, plus
+/// telephone-event when both have it, using the offer's payload types.
+pub fn answer(
+    session_id: u64,
+    offer_sdp: &str,
+    allowed: &[Format],
+    ip: IpAddr,
+    port: u16,
+) -> Result<String, SdpError> {
+    let offered = offered_formats(offer_sdp).ok_or(SdpError::NoAudio)?;
+    let find = |f: Format| {
+        offered
+            .iter()
+            .find(|(_, name, clock)| name.eq_ignore_ascii_case(f.name()) && *clock == f.spec().2)
+            .map(|(pt, _, _)| (*pt, f))
+    };
+    let audio = allowed
+        .iter()
+        .filter(|f| **f != Format::TelephoneEvent)
+        .find_map(|f| find(*f));
+    let Some(audio) = audio else {
+        return Err(SdpError::NoCommonCodec {
+            offered: offered
+                .iter()
+                .map(|(_, n, _)| n.as_str())
+                .collect::<Vec<_>>()
+                .join(" "),
+            allowed: allowed.iter().map(|f| f.name()).collect::<Vec<_>>().join(" "),
+        });
+    };
+    let mut chosen = vec![audio];
+    if allowed.contains(&Format::TelephoneEvent)
+        && let Some(te) = find(Format::TelephoneEvent)
+    {
+        chosen.push(te);
+    }
+    Ok(describe(session_id, ip, port, &chosen, "sendrecv"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offer_lists_codecs_in_order() {
+        let o = offer(
+            1,
+            "127.0.0.1".parse().unwrap(),
+            4000,
+            &[Format::Opus, Format::Pcmu, Format::TelephoneEvent],
+        );
+        assert!(o.contains("m=audio 4000 RTP/AVP 111 0 101\r\n"), "{o}");
+        assert!(o.contains("a=rtpmap:111 opus/48000/2") && o.contains("a=fmtp:101 0-16"));
+    }
+
+    #[test]
+    fn answer_picks_account_order_from_the_offer() {
+        let offer_sdp = "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5000 RTP/AVP 0 8 9 96\r\na=rtpmap:96 telephone-event/8000\r\n";
+        let a = answer(
+            2,
+            offer_sdp,
+            &[Format::G722, Format::Pcma, Format::TelephoneEvent],
+            "::1".parse().unwrap(),
+            6000,
+        )
+        .unwrap();
+        assert!(a.contains("m=audio 6000 RTP/AVP 9 96\r\n"), "{a}");
+        assert!(a.contains("c=IN IP6 ::1"));
+        let e = answer(2, offer_sdp, &[Format::Opus], "::1".parse().unwrap(), 6000).unwrap_err();
+        assert!(matches!(e, SdpError::NoCommonCodec { .. }));
+        assert_eq!(
+            answer(2, "v=0\r\n", &[Format::Opus], "::1".parse().unwrap(), 1),
+            Err(SdpError::NoAudio)
+        );
+    }
+}

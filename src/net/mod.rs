@@ -1,0 +1,8 @@
+//! The network runtime: tokio sockets for UDP, TCP, TLS and WebSocket, RFC 3263 server
+//! location, and the driver task that runs the sans-IO engine.
+
+pub mod dns;
+pub mod driver;
+pub mod framing;
+pub mod tls;
+pub mod transport;

@@ -1,0 +1,142 @@
+//! TLS client configuration (rustls with the ring provider): the platform's root certificates,
+//! plus an account's own CA or certificate for private or self-signed servers.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+/// Accepts a server whose certificate is exactly one the account pinned (self-signed servers),
+/// otherwise verifies the chain against the roots as usual (name, validity, issuer).
+#[derive(Debug)]
+struct PinnedOrWebPki {
+    pinned: Vec<CertificateDer<'static>>,
+    webpki: Arc<WebPkiServerVerifier>,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for PinnedOrWebPki {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if self.pinned.iter().any(|p| p.as_ref() == end_entity.as_ref()) {
+            return Ok(ServerCertVerified::assertion());
+        }
+        self.webpki
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// A TLS setup problem, with what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum TlsSetupError {
+    #[error("cannot read the CA file {path}: {reason}. Give a PEM file with the server's CA or certificate")]
+    BadCaFile { path: PathBuf, reason: String },
+    #[error(
+        "no trusted root certificates: install the system CA bundle (ca-certificates) or give the server's CA with --tls-ca FILE"
+    )]
+    NoRoots,
+    #[error("TLS setup failed: {0}")]
+    Rustls(String),
+}
+
+/// A client configuration trusting the platform roots and `extra_ca` (PEM, one or more certificates).
+pub fn client_config(extra_ca: Option<&Path>) -> Result<Arc<ClientConfig>, TlsSetupError> {
+    let mut roots = RootCertStore::empty();
+    let native = rustls_native_certs::load_native_certs();
+    let (added, _) = roots.add_parsable_certificates(native.certs);
+    let mut count = added;
+    let mut pinned = Vec::new();
+    if let Some(path) = extra_ca {
+        let bad = |reason: String| TlsSetupError::BadCaFile {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+            .map_err(|e| bad(e.to_string()))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| bad(e.to_string()))?;
+        if certs.is_empty() {
+            return Err(bad("no certificate in it".into()));
+        }
+        for c in certs {
+            // A self-signed server certificate is pinned as is; a CA joins the roots.
+            pinned.push(c.clone());
+            if roots.add(c).is_ok() {
+                count += 1;
+            }
+        }
+        count += pinned.len();
+    }
+    if count == 0 {
+        return Err(TlsSetupError::NoRoots);
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+        .build()
+        .map_err(|e| TlsSetupError::Rustls(e.to_string()))?;
+    let verifier = Arc::new(PinnedOrWebPki {
+        pinned,
+        webpki,
+        algorithms: provider.signature_verification_algorithms,
+    });
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TlsSetupError::Rustls(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols.clear();
+    Ok(Arc::new(config))
+}
+
+/// Explains a TLS handshake failure in the user's terms.
+pub fn explain_handshake_error(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
+        format!(
+            "the server's TLS certificate is not trusted ({text}). If the server uses a private CA or a \
+             self-signed certificate, give it with `handset accounts edit NAME --tls-ca FILE`"
+        )
+    } else if text.contains("NotValidForName") {
+        format!(
+            "the server's TLS certificate does not name this server ({text}): check the domain or outbound proxy"
+        )
+    } else if text.contains("Expired") {
+        format!("the server's TLS certificate has expired ({text})")
+    } else {
+        format!("TLS handshake failed: {text}")
+    }
+}

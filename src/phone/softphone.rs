@@ -1,0 +1,634 @@
+//! The phone: registers accounts through the network driver, places and takes calls, and
+//! enforces the account's policy (transports in order, outbound calling, caller IDs, allowed
+//! IPs, codecs). The CLI and the GUI drive it and read its events.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::ClientConfig;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use crate::account::Secret;
+use crate::account::allowed_ip::is_allowed;
+use crate::account::model::{Codec, SipAccount, Transport as AccountTransport};
+use crate::account::validate::split_host_port;
+use crate::engine::sdp::{self, Format};
+use crate::engine::{
+    AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
+};
+use crate::net::dns::{Candidate, resolve};
+use crate::net::driver::{Driver, DriverEvent};
+use crate::net::tls::client_config;
+use crate::net::transport::{Connection, Target};
+
+/// How the phone behaves (beyond each account's settings).
+#[derive(Clone, Debug)]
+pub struct PhoneOptions {
+    /// Print every SIP message (credentials redacted) to stderr.
+    pub sip_trace: bool,
+    /// Registration lifetime asked for.
+    pub expires: u32,
+    /// Keep-alive interval (CRLF on streams, OPTIONS on UDP).
+    pub keepalive: Duration,
+    pub user_agent: String,
+}
+
+impl Default for PhoneOptions {
+    fn default() -> Self {
+        PhoneOptions {
+            sip_trace: false,
+            expires: 600,
+            keepalive: Duration::from_secs(25),
+            user_agent: format!("Handset/{}", env!("CARGO_PKG_VERSION")),
+        }
+    }
+}
+
+/// What the phone reports.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PhoneEvent {
+    Registration {
+        account: String,
+        state: RegistrationState,
+    },
+    /// The signalling path changed (connected, failed over, reconnected).
+    Connected {
+        account: String,
+        flow: Flow,
+    },
+    Incoming {
+        account: String,
+        call: CallHandle,
+        from: String,
+        /// The number or URI that was called (which DID or internal number rang).
+        called: String,
+    },
+    Call {
+        call: CallHandle,
+        state: CallState,
+    },
+}
+
+/// A refusal or failure, said so the user knows what to do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum PhoneError {
+    #[error("{0}")]
+    Refused(String),
+    #[error("{0}")]
+    Network(String),
+}
+
+struct Line {
+    account: SipAccount,
+    password: Secret,
+    candidates: Vec<Candidate>,
+    index: usize,
+    server_name: String,
+    tls: Option<Arc<ClientConfig>>,
+    conn: Option<Connection>,
+    registered_once: bool,
+    reconnect_at: Option<tokio::time::Instant>,
+    reconnect_delay: Duration,
+}
+
+struct CallInfo {
+    account: String,
+    answer_formats: Vec<Format>,
+    local_ip: IpAddr,
+}
+
+/// The phone.
+pub struct Phone {
+    options: PhoneOptions,
+    driver: Driver,
+    events: mpsc::UnboundedReceiver<DriverEvent>,
+    lines: HashMap<String, Line>,
+    calls: HashMap<CallHandle, CallInfo>,
+    incoming_offers: HashMap<CallHandle, Vec<u8>>,
+    pending: std::collections::VecDeque<PhoneEvent>,
+    next_call: u64,
+}
+
+impl std::fmt::Debug for Phone {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Phone")
+            .field("lines", &self.lines.len())
+            .finish_non_exhaustive()
+    }
+}
+
+fn engine_transport(t: AccountTransport) -> Transport {
+    match t {
+        AccountTransport::Udp => Transport::Udp,
+        AccountTransport::Tcp => Transport::Tcp,
+        AccountTransport::Tls => Transport::Tls,
+        AccountTransport::Wss => Transport::Wss,
+    }
+}
+
+/// The SDP formats of the account's codecs, in its order.
+pub fn formats(codecs: &[Codec]) -> Vec<Format> {
+    codecs
+        .iter()
+        .map(|c| match c {
+            Codec::Opus => Format::Opus,
+            Codec::G722 => Format::G722,
+            Codec::Pcmu => Format::Pcmu,
+            Codec::Pcma => Format::Pcma,
+            Codec::G729 => Format::G729,
+            Codec::Gsm => Format::Gsm,
+            Codec::TelephoneEvent => Format::TelephoneEvent,
+        })
+        .collect()
+}
+
+/// `urn:uuid:` form of an account id (RFC 5626 instance id).
+fn instance_id(id: &str) -> String {
+    let hex: String = id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .chain(std::iter::repeat('0'))
+        .take(32)
+        .collect();
+    format!(
+        "urn:uuid:{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+impl Phone {
+    /// Starts the phone's network task; call inside a tokio runtime.
+    pub fn new(options: PhoneOptions) -> Phone {
+        let (driver, events) = Driver::spawn(options.sip_trace);
+        Phone {
+            options,
+            driver,
+            events,
+            lines: HashMap::new(),
+            calls: HashMap::new(),
+            incoming_offers: HashMap::new(),
+            pending: Default::default(),
+            next_call: 0,
+        }
+    }
+
+    /// Finds the account's servers, connects with its first working transport (in its order)
+    /// and registers. `tls_ca` overrides the account's own CA file.
+    pub async fn add_account(
+        &mut self,
+        account: &SipAccount,
+        password: Secret,
+        tls_ca: Option<PathBuf>,
+    ) -> Result<(), PhoneError> {
+        let c = &account.credentials;
+        let (host, port) = match &c.outbound_proxy {
+            Some(proxy) => {
+                let (h, p) = split_host_port(proxy);
+                (h.to_owned(), p.and_then(|p| p.parse().ok()))
+            }
+            None => (c.domain.clone(), c.port),
+        };
+        let allowed: Vec<Transport> = account
+            .advanced
+            .transports
+            .iter()
+            .map(|t| engine_transport(*t))
+            .collect();
+        let candidates = resolve(&host, port, &allowed)
+            .await
+            .map_err(|e| PhoneError::Network(e.to_string()))?;
+        let needs_tls = allowed
+            .iter()
+            .any(|t| matches!(t, Transport::Tls | Transport::Wss));
+        let ca = tls_ca.or_else(|| c.tls_ca.clone().map(PathBuf::from));
+        let tls = if needs_tls {
+            Some(client_config(ca.as_deref()).map_err(|e| PhoneError::Refused(e.to_string()))?)
+        } else {
+            None
+        };
+        let line = Line {
+            account: account.clone(),
+            password,
+            candidates,
+            index: 0,
+            server_name: host.trim_matches(['[', ']']).to_owned(),
+            tls,
+            conn: None,
+            registered_once: false,
+            reconnect_at: None,
+            reconnect_delay: Duration::from_secs(1),
+        };
+        self.lines.insert(account.name.clone(), line);
+        self.connect_and_register(&account.name).await
+    }
+
+    /// Tries the candidates from the current one on; registers on the first that connects.
+    async fn connect_and_register(&mut self, name: &str) -> Result<(), PhoneError> {
+        let Some(line) = self.lines.get(name) else {
+            return Ok(());
+        };
+        let mut errors = Vec::new();
+        let start = line.index;
+        let count = line.candidates.len();
+        for i in 0..count {
+            let idx = (start + i) % count;
+            let (target, tls) = {
+                let line = &self.lines[name];
+                let cand = &line.candidates[idx];
+                (
+                    Target {
+                        flow: Flow {
+                            transport: cand.transport,
+                            remote: cand.addr,
+                        },
+                        server_name: line.server_name.clone(),
+                    },
+                    line.tls.clone(),
+                )
+            };
+            match self.driver.open(target, tls).await {
+                Ok(conn) => {
+                    let Some(line) = self.lines.get(name) else {
+                        return Err(PhoneError::Refused("account removed".into()));
+                    };
+                    let adv = &line.account.advanced;
+                    if adv.allowed_ips_enabled && !is_allowed(&adv.allowed_ips, conn.local.ip()) {
+                        self.driver.close(conn.flow);
+                        return Err(PhoneError::Refused(format!(
+                            "this computer's address {} is not in the account's Allowed IPs: registration refused. \
+                             Add it to Advanced → Allowed IPs, or turn Allowed IPs off",
+                            conn.local.ip()
+                        )));
+                    }
+                    info!(account = %line.account.id, flow = %conn.flow, "connected");
+                    let config = self.engine_config(line, &conn);
+                    self.pending.push_back(PhoneEvent::Connected {
+                        account: name.to_owned(),
+                        flow: conn.flow,
+                    });
+                    if let Some(line) = self.lines.get_mut(name) {
+                        line.index = idx;
+                        line.conn = Some(conn);
+                        line.reconnect_at = None;
+                        line.reconnect_delay = Duration::from_secs(1);
+                    }
+                    self.driver.command(Command::Register {
+                        key: name.to_owned(),
+                        config,
+                    });
+                    return Ok(());
+                }
+                Err(e) => {
+                    warn!(error = %e, "connect failed");
+                    errors.push(e.to_string());
+                }
+            }
+        }
+        Err(PhoneError::Network(format!(
+            "no server could be reached: {}",
+            errors.join("; ")
+        )))
+    }
+
+    fn engine_config(&self, line: &Line, conn: &Connection) -> AccountConfig {
+        let c = &line.account.credentials;
+        AccountConfig {
+            user: c.username.clone(),
+            domain: c.domain.clone(),
+            auth_user: c.username.clone(),
+            password: line.password.expose().to_owned(),
+            display_name: None,
+            flow: conn.flow,
+            local: conn.local,
+            expires: self.options.expires,
+            instance_id: instance_id(&line.account.id.0),
+            user_agent: self.options.user_agent.clone(),
+            keepalive: Some(self.options.keepalive),
+        }
+    }
+
+    /// Places a call. Refused (with the reason) when the account may not call out.
+    pub fn dial(&mut self, name: &str, target: &str) -> Result<CallHandle, PhoneError> {
+        let line = self
+            .lines
+            .get(name)
+            .ok_or_else(|| PhoneError::Refused(format!("the account `{name}` is not active")))?;
+        let out = &line.account.outbound;
+        if !out.enabled {
+            return Err(PhoneError::Refused(format!(
+                "outbound calling is disabled for `{name}`: enable it under Outbound Calls (with an External Caller ID) to place calls"
+            )));
+        }
+        let conn = line
+            .conn
+            .as_ref()
+            .ok_or_else(|| PhoneError::Network("not connected to the server yet".into()))?;
+        let domain = &line.account.credentials.domain;
+        let uri = target_uri(target, domain);
+        // Caller ID: internal numbers (extensions) present the internal caller ID, others the external one.
+        let user_part = uri
+            .trim_start_matches("sips:")
+            .trim_start_matches("sip:")
+            .split('@')
+            .next()
+            .unwrap_or_default();
+        let internal =
+            !user_part.is_empty() && user_part.len() <= 8 && user_part.chars().all(|c| c.is_ascii_digit());
+        let caller = if internal {
+            out.internal_caller_ids
+                .first()
+                .cloned()
+                .or(out.external_caller_id.clone())
+        } else {
+            out.external_caller_id.clone()
+        };
+        let formats = formats(&line.account.advanced.codecs);
+        let ip = conn.local.ip();
+        let offer = sdp::offer(rand_u64(), ip, 4000, &formats);
+        self.next_call += 1;
+        let handle = CallHandle(self.next_call);
+        self.calls.insert(
+            handle,
+            CallInfo {
+                account: name.to_owned(),
+                answer_formats: formats,
+                local_ip: ip,
+            },
+        );
+        self.driver.command(Command::Dial {
+            call: handle,
+            key: name.to_owned(),
+            target: uri,
+            sdp: offer.into_bytes(),
+            caller_id: caller.map(|c| (Some(c.clone()), c)),
+        });
+        Ok(handle)
+    }
+
+    /// Answers an incoming call (488 when no codec is in common).
+    pub fn answer(&mut self, call: CallHandle) {
+        let Some(info) = self.calls.get(&call) else { return };
+        let offer = self.incoming_offers.remove(&call).unwrap_or_default();
+        match sdp::answer(
+            rand_u64(),
+            &String::from_utf8_lossy(&offer),
+            &info.answer_formats,
+            info.local_ip,
+            4000,
+        ) {
+            Ok(answer) => self.driver.command(Command::Answer {
+                call,
+                sdp: answer.into_bytes(),
+            }),
+            Err(e) => {
+                warn!(%call, error = %e, "refusing call");
+                self.driver.command(Command::Reject { call, code: 488 });
+            }
+        }
+    }
+
+    pub fn ring(&mut self, call: CallHandle) {
+        self.driver.command(Command::Ring { call });
+    }
+
+    pub fn reject(&mut self, call: CallHandle, code: u16) {
+        self.driver.command(Command::Reject { call, code });
+    }
+
+    pub fn hangup(&mut self, call: CallHandle) {
+        self.driver.command(Command::Hangup { call });
+    }
+
+    /// The next event; handles reconnection and failover on the way.
+    pub async fn next_event(&mut self) -> Option<PhoneEvent> {
+        loop {
+            if let Some(e) = self.pending.pop_front() {
+                return Some(e);
+            }
+            let next_reconnect = self.lines.values().filter_map(|l| l.reconnect_at).min();
+            let wait = async {
+                match next_reconnect {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                ev = self.events.recv() => {
+                    let ev = ev?;
+                    if let Some(e) = self.on_driver_event(ev).await {
+                        return Some(e);
+                    }
+                }
+                () = wait => self.reconnect_due().await,
+            }
+        }
+    }
+
+    async fn reconnect_due(&mut self) {
+        let now = tokio::time::Instant::now();
+        let due: Vec<String> = self
+            .lines
+            .iter()
+            .filter(|(_, l)| l.reconnect_at.is_some_and(|t| t <= now))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for name in due {
+            if self.connect_and_register(&name).await.is_err()
+                && let Some(line) = self.lines.get_mut(&name)
+            {
+                line.reconnect_delay = (line.reconnect_delay * 2).min(Duration::from_secs(4));
+                line.reconnect_at = Some(tokio::time::Instant::now() + line.reconnect_delay);
+            }
+        }
+    }
+
+    async fn on_driver_event(&mut self, ev: DriverEvent) -> Option<PhoneEvent> {
+        match ev {
+            DriverEvent::FlowClosed { flow, reason } => {
+                for line in self.lines.values_mut() {
+                    if line.conn.as_ref().is_some_and(|c| c.flow == flow) {
+                        info!(%flow, %reason, "connection lost; reconnecting");
+                        line.conn = None;
+                        line.reconnect_at = Some(tokio::time::Instant::now() + Duration::from_millis(200));
+                    }
+                }
+                None
+            }
+            DriverEvent::Engine(Event::Registration { key, state }) => {
+                if let Some(line) = self.lines.get_mut(&key) {
+                    match &state {
+                        RegistrationState::Registered { .. } => line.registered_once = true,
+                        // RFC 3263 failover: a server that never answered is replaced by the next one.
+                        RegistrationState::Failed { code: 408 | 503, .. }
+                            if !line.registered_once && line.candidates.len() > 1 =>
+                        {
+                            if let Some(c) = line.conn.take() {
+                                self.driver.close(c.flow);
+                            }
+                            line.index = (line.index + 1) % line.candidates.len();
+                            line.reconnect_at = Some(tokio::time::Instant::now());
+                        }
+                        _ => {}
+                    }
+                }
+                Some(PhoneEvent::Registration { account: key, state })
+            }
+            DriverEvent::Engine(Event::Incoming {
+                key,
+                call,
+                from,
+                to,
+                request_uri,
+                sdp,
+            }) => {
+                let line = self.lines.get(&key)?;
+                let ip = line
+                    .conn
+                    .as_ref()
+                    .map(|c| c.local.ip())
+                    .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+                self.calls.insert(
+                    call,
+                    CallInfo {
+                        account: key.clone(),
+                        answer_formats: formats(&line.account.advanced.codecs),
+                        local_ip: ip,
+                    },
+                );
+                self.incoming_offers.insert(call, sdp);
+                let called = crate::engine::sip::msg::addr_uri(&to);
+                let _ = request_uri;
+                Some(PhoneEvent::Incoming {
+                    account: key,
+                    call,
+                    from,
+                    called,
+                })
+            }
+            DriverEvent::Engine(Event::Call { call, state }) => {
+                if matches!(state, CallState::Ended { .. }) {
+                    self.calls.remove(&call);
+                    self.incoming_offers.remove(&call);
+                }
+                Some(PhoneEvent::Call { call, state })
+            }
+            DriverEvent::Engine(Event::PublicAddress { key, addr }) => {
+                let line = self.lines.get(&key)?;
+                let adv = &line.account.advanced;
+                if adv.allowed_ips_enabled && !is_allowed(&adv.allowed_ips, addr.ip()) {
+                    warn!(%addr, "the server sees us at an address outside Allowed IPs; unregistering");
+                    self.driver.command(Command::Unregister { key: key.clone() });
+                    return Some(PhoneEvent::Registration {
+                        account: key,
+                        state: RegistrationState::Failed {
+                            code: 403,
+                            reason: format!(
+                                "the server sees this phone at {}, which is not in Allowed IPs",
+                                addr.ip()
+                            ),
+                            retry_in: None,
+                        },
+                    });
+                }
+                None
+            }
+            DriverEvent::Engine(Event::Malformed { .. }) => None,
+        }
+    }
+
+    /// The account's registration is known to the phone.
+    pub fn account_of(&self, call: CallHandle) -> Option<&str> {
+        self.calls.get(&call).map(|c| c.account.as_str())
+    }
+
+    /// Unregisters every account (waiting up to `wait` for the answers) and stops the network task.
+    pub async fn shutdown(&mut self, wait: Duration) {
+        let names: Vec<String> = self.lines.keys().cloned().collect();
+        for n in &names {
+            self.driver.command(Command::Unregister { key: n.clone() });
+        }
+        let mut left = names.len();
+        let deadline = tokio::time::Instant::now() + wait;
+        while left > 0 {
+            match tokio::time::timeout_at(deadline, self.events.recv()).await {
+                Ok(Some(DriverEvent::Engine(Event::Registration {
+                    state: RegistrationState::Unregistered,
+                    ..
+                }))) => left -= 1,
+                Ok(Some(_)) => {}
+                _ => break,
+            }
+        }
+        self.driver.stop().await;
+    }
+
+    /// Where the account's signalling goes now.
+    pub fn flow_of(&self, name: &str) -> Option<Flow> {
+        self.lines.get(name).and_then(|l| l.conn.as_ref()).map(|c| c.flow)
+    }
+
+    /// The local address of the account's connection.
+    pub fn local_addr(&self, name: &str) -> Option<SocketAddr> {
+        self.lines
+            .get(name)
+            .and_then(|l| l.conn.as_ref())
+            .map(|c| c.local)
+    }
+}
+
+/// A SIP URI for what the user typed: a URI as is, else `user@domain`.
+pub fn target_uri(target: &str, domain: &str) -> String {
+    let t = target.trim();
+    if t.starts_with("sip:") || t.starts_with("sips:") {
+        return t.to_owned();
+    }
+    let t = t.strip_prefix("tel:").unwrap_or(t);
+    let cleaned: String = if t.chars().all(|c| c.is_ascii_digit() || "+-. ()".contains(c)) {
+        t.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect()
+    } else {
+        t.to_owned()
+    };
+    if cleaned.contains('@') {
+        format!("sip:{cleaned}")
+    } else {
+        format!("sip:{cleaned}@{domain}")
+    }
+}
+
+fn rand_u64() -> u64 {
+    use crate::engine::Random;
+    crate::engine::OsRandom.next_u64() >> 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn targets_become_uris() {
+        assert_eq!(target_uri("101", "pbx.example.com"), "sip:101@pbx.example.com");
+        assert_eq!(target_uri("+1 (415) 555-0100", "d"), "sip:+14155550100@d");
+        assert_eq!(target_uri("tel:+14155550100", "d"), "sip:+14155550100@d");
+        assert_eq!(target_uri("bob@example.org", "d"), "sip:bob@example.org");
+        assert_eq!(
+            target_uri("sip:bob@x;transport=tcp", "d"),
+            "sip:bob@x;transport=tcp"
+        );
+    }
+
+    #[test]
+    fn instance_ids_are_uuid_urns() {
+        assert_eq!(
+            instance_id("0ca483d9861250e2d7fb66140e1b0f05"),
+            "urn:uuid:0ca483d9-8612-50e2-d7fb-66140e1b0f05"
+        );
+    }
+}

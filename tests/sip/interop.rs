@@ -1,0 +1,266 @@
+//! Handset against real peers on loopback: registration over every transport through a real
+//! Kamailio, and calls both ways with a real baresip (ring, answer, BYE from either side,
+//! CANCEL, busy, decline), and recovery after a Kamailio restart.
+
+use std::time::{Duration, Instant};
+
+use crate::handset::Profile;
+use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+
+const T: Duration = Duration::from_secs(10);
+
+fn baresip(k: &Kamailio, user: &str, transport: &'static str, answer: &'static str) -> Baresip {
+    let password = format!("pw-{user}");
+    k.add_subscriber(user, &password);
+    Baresip::start(
+        k,
+        BaresipOptions {
+            transport,
+            answer,
+            ..BaresipOptions::new(user, &password)
+        },
+    )
+}
+
+#[test]
+fn registers_over_udp_tcp_tls_and_wss_and_explains_a_wrong_password() {
+    let k = Kamailio::start(KamailioOptions::default());
+    for t in ["udp", "tcp", "tls", "wss"] {
+        let p = Profile::new(&k, &format!("reg-{t}"), "pw-reg", t);
+        let out = p.command(&["register", "A", "--once"]).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{t}: {stdout}\n{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            k.log()
+        );
+        assert!(
+            stdout.contains(&format!(
+                "connected to {}:127.0.0.1:{}",
+                t.to_uppercase(),
+                k.port(t)
+            )),
+            "{stdout}"
+        );
+        assert!(stdout.contains("registered (expires in"), "{stdout}");
+    }
+    let p = Profile::new(&k, "wrong-pw", "right", "udp");
+    k.add_subscriber("wrong-pw", "changed-on-the-server");
+    let out = p.command(&["register", "A", "--once"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refused the username or password: check them"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_self_signed_server_is_refused_without_the_ca_and_trusted_with_it() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let p = Profile::new(&k, "tls-ca", "pw", "tls");
+    p.edit(&["--tls-ca", ""]);
+    let out = p.command(&["register", "A", "--once"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(5));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("not trusted") && err.contains("--tls-ca FILE"),
+        "{err}"
+    );
+    let out = p
+        .command(&[
+            "register",
+            "A",
+            "--once",
+            "--tls-ca",
+            k.ca_cert().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// Calls both ways over one transport, each side hanging up once.
+fn calls_both_ways(t: &'static str) {
+    let k = Kamailio::start(KamailioOptions::default());
+    let bob = baresip(&k, "bob", t, "auto");
+    let alice = Profile::new(&k, "alice", "pw-alice", t);
+
+    // Handset calls, Handset hangs up.
+    let run = alice.spawn(&["call", "A", &bob.sip_uri(), "--duration", "1"]);
+    bob.wait_event("CALL_ESTABLISHED", T);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("answered") && out.contains("ended by us (200"),
+        "{out}"
+    );
+    bob.wait_event("CALL_CLOSED", T);
+
+    // Handset calls, baresip hangs up.
+    bob.clear_events();
+    let mut run = alice.spawn(&["call", "A", &bob.sip_uri()]);
+    bob.wait_event("CALL_ESTABLISHED", T);
+    run.wait_line("answered", T);
+    bob.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ended by the far end (200"), "{out}");
+
+    // baresip calls, baresip hangs up.
+    bob.clear_events();
+    let mut run = alice.spawn(&["listen", "A", "--auto-answer", "--max-calls", "1"]);
+    run.wait_line("registered", T);
+    bob.dial(&alice.uri());
+    let incoming = run.wait_line("incoming from", T);
+    assert!(
+        incoming.contains("sip:bob@127.0.0.1") && incoming.contains("sip:alice@127.0.0.1"),
+        "{incoming}"
+    );
+    bob.wait_event("CALL_ESTABLISHED", T);
+    run.wait_line("answered", T);
+    bob.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ended by the far end (200"), "{out}");
+
+    // baresip calls, Handset hangs up.
+    bob.clear_events();
+    let mut run = alice.spawn(&[
+        "listen",
+        "A",
+        "--auto-answer",
+        "--max-calls",
+        "1",
+        "--hangup-after",
+        "1",
+    ]);
+    run.wait_line("registered", T);
+    bob.dial(&alice.uri());
+    bob.wait_event("CALL_ESTABLISHED", T);
+    bob.wait_event("CALL_CLOSED", T);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ended by us (200"), "{out}");
+}
+
+#[test]
+fn calls_both_ways_over_udp() {
+    calls_both_ways("udp");
+}
+
+#[test]
+fn calls_both_ways_over_tcp() {
+    calls_both_ways("tcp");
+}
+
+#[test]
+fn calls_both_ways_over_tls() {
+    calls_both_ways("tls");
+}
+
+#[test]
+fn cancel_busy_and_decline() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let bob = baresip(&k, "bob", "udp", "manual");
+    let alice = Profile::new(&k, "alice", "pw-alice", "udp");
+
+    // Handset cancels before the answer (Ctrl+C while ringing).
+    let mut run = alice.spawn(&["call", "A", &bob.sip_uri()]);
+    bob.wait_event("CALL_INCOMING", T);
+    run.wait_line("ringing", T);
+    run.interrupt();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ended by us (487"), "{out}");
+    bob.wait_event("CALL_CLOSED", T);
+
+    // The callee is busy: baresip refuses the ringing call.
+    bob.clear_events();
+    let mut run = alice.spawn(&["call", "A", &bob.sip_uri()]);
+    bob.wait_event("CALL_INCOMING", T);
+    run.wait_line("ringing", T);
+    bob.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 5, "{out}");
+    assert!(out.contains("ended by the far end (486"), "{out}");
+
+    // baresip cancels its call to Handset before the answer.
+    bob.clear_events();
+    let mut run = alice.spawn(&["listen", "A", "--max-calls", "1"]);
+    run.wait_line("registered", T);
+    bob.dial(&alice.uri());
+    run.wait_line("incoming from", T);
+    bob.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("ended by the far end (487"), "{out}");
+
+    // Handset is busy, then declines.
+    for (code, word) in [("486", "486"), ("603", "603")] {
+        bob.clear_events();
+        let mut run = alice.spawn(&["listen", "A", "--max-calls", "1", "--reject", code]);
+        run.wait_line("registered", T);
+        bob.dial(&alice.uri());
+        let closed = bob.wait_event("CALL_CLOSED", T);
+        assert!(closed.to_string().contains(word), "{closed}");
+        let (exit, out) = run.finish(T);
+        assert_eq!(exit, 0, "{out}");
+    }
+}
+
+#[test]
+fn outbound_calling_off_is_refused_with_the_reason() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let alice = Profile::new(&k, "alice", "pw-alice", "udp");
+    alice.edit(&["--outbound", "off"]);
+    let run = alice.spawn(&["call", "A", "sip:bob@127.0.0.1"]);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("outbound calling is disabled"), "{out}");
+}
+
+/// Registered again within 5 s of Kamailio coming back.
+fn survives_restart(t: &'static str, outage: Duration) {
+    let mut k = Kamailio::start(KamailioOptions::default());
+    let alice = Profile::new(&k, "alice", "pw-alice", t);
+    let mut run = alice.spawn(&["register", "A", "--keepalive", "1"]);
+    run.wait_line("registered", T);
+    // Drain what is already there, then take Kamailio away and bring it back.
+    while run.next_line("\u{0}", Duration::from_millis(200)).is_some() {}
+    k.stop();
+    std::thread::sleep(outage);
+    k.restart();
+    let back = Instant::now();
+    let again = run.next_line("registered (", Duration::from_secs(5));
+    assert!(
+        again.is_some(),
+        "{t}: not registered again within 5 s:\n{}\n{}",
+        run.seen.join("\n"),
+        k.log()
+    );
+    println!(
+        "{t}: registered again {:?} after Kamailio came back",
+        back.elapsed()
+    );
+    run.interrupt();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[test]
+fn re_registers_after_a_kamailio_restart_over_tcp() {
+    survives_restart("tcp", Duration::from_millis(500));
+}
+
+#[test]
+fn re_registers_after_a_kamailio_restart_over_tls() {
+    survives_restart("tls", Duration::from_millis(500));
+}
+
+#[test]
+fn re_registers_after_a_kamailio_outage_over_udp() {
+    // Over UDP the outage is noticed by the keep-alive (ICMP port unreachable).
+    survives_restart("udp", Duration::from_millis(2500));
+}

@@ -1,0 +1,8 @@
+//! SIP interop tests against real peers on loopback: a Kamailio registrar/proxy and baresip
+//! phones, each on free ports in its own temp dir (see `peers`), and the real `handset` binary
+//! (its account password in the Secret Service of `packaging/run-tests.sh`).
+
+mod handset;
+mod harness;
+mod interop;
+mod peers;
