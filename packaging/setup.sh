@@ -48,6 +48,8 @@ TEST_PACKAGES=(
     sqlite3
     openssl
     baresip-core
+    # a DNS server with NAPTR/SRV records for the RFC 3263 tests
+    dnsmasq-base
 )
 
 usage() {

@@ -105,13 +105,22 @@ fn describe_call(call: CallHandle, state: &CallState) -> String {
 }
 
 /// `handset register ACCOUNT [--once]`
-pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool) -> CliResult {
+pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: u64) -> CliResult {
     runtime()?.block_on(async {
         let mut phone = start(manager, &args).await?;
+        let give_up = tokio::time::Instant::now() + Duration::from_secs(timeout);
         let result = loop {
+            let deadline = async {
+                if once {
+                    tokio::time::sleep_until(give_up).await
+                } else {
+                    std::future::pending().await
+                }
+            };
             let event = tokio::select! {
                 e = phone.next_event() => e,
                 _ = tokio::signal::ctrl_c() => break Ok(()),
+                () = deadline => break Err(network(format!("not registered within {timeout} s"))),
             };
             let Some(event) = event else {
                 break Err(network("the network task stopped"));

@@ -52,6 +52,9 @@ pub enum Command {
         /// Exit as soon as the account is registered.
         #[arg(long)]
         once: bool,
+        /// With --once: give up (exit 5) when not registered within this many seconds.
+        #[arg(long, default_value_t = 30, value_name = "S")]
+        timeout: u64,
     },
     /// Call TARGET (a number, extension or SIP URI) from an account.
     Call {
@@ -156,7 +159,7 @@ pub fn run(cli: Cli) -> CliResult {
     match command {
         Command::Accounts { command } => accounts::run(&manager, *command, &out),
         Command::Workspace { command } => workspace::run(&manager, command, &out),
-        Command::Register { phone, once } => calls::register(&manager, phone, once),
+        Command::Register { phone, once, timeout } => calls::register(&manager, phone, once, timeout),
         Command::Call {
             phone,
             target,

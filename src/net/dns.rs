@@ -5,6 +5,8 @@
 use std::net::{IpAddr, SocketAddr};
 
 use hickory_resolver::TokioResolver;
+use hickory_resolver::config::{NameServerConfig, ResolverConfig};
+use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 
 use crate::engine::Transport;
@@ -95,6 +97,28 @@ pub fn literal_candidates(ip: IpAddr, port: Option<u16>, allowed: &[Transport]) 
         .collect()
 }
 
+/// The system resolver, or the name server in `HANDSET_DNS_SERVER` (`ip:port`; for private
+/// DNS setups and tests).
+fn resolver() -> Result<TokioResolver, String> {
+    if let Ok(server) = std::env::var("HANDSET_DNS_SERVER") {
+        let addr: SocketAddr = server
+            .parse()
+            .map_err(|_| format!("HANDSET_DNS_SERVER=`{server}` is not ip:port"))?;
+        let mut ns = NameServerConfig::udp_and_tcp(addr.ip());
+        for c in &mut ns.connections {
+            c.port = addr.port();
+        }
+        let config = ResolverConfig::from_name_servers(vec![ns]);
+        return TokioResolver::builder_with_config(config, TokioRuntimeProvider::default())
+            .build()
+            .map_err(|e| e.to_string());
+    }
+    TokioResolver::builder_tokio()
+        .map_err(|e| e.to_string())?
+        .build()
+        .map_err(|e| e.to_string())
+}
+
 /// Resolves `host[:port]` to candidates for the allowed transports (RFC 3263 §4).
 pub async fn resolve(
     host: &str,
@@ -109,10 +133,7 @@ pub async fn resolve(
         host: host.to_owned(),
         reason,
     };
-    let resolver = TokioResolver::builder_tokio()
-        .map_err(|e| err(e.to_string()))?
-        .build()
-        .map_err(|e| err(e.to_string()))?;
+    let resolver = resolver().map_err(err)?;
     let mut out = Vec::new();
     if port.is_none() {
         // NAPTR, then the SRV names they point to.

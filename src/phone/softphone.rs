@@ -599,7 +599,7 @@ pub fn target_uri(target: &str, domain: &str) -> String {
     if cleaned.contains('@') {
         format!("sip:{cleaned}")
     } else {
-        format!("sip:{cleaned}@{domain}")
+        format!("sip:{cleaned}@{}", crate::engine::sip::msg::uri_host(domain))
     }
 }
 

@@ -18,6 +18,19 @@ pub struct Profile {
 
 impl Profile {
     pub fn new(kamailio: &Kamailio, user: &str, password: &str, transport: &str) -> Profile {
+        let port = kamailio.port(transport).to_string();
+        Profile::with_server(kamailio, user, password, transport, "127.0.0.1", &port)
+    }
+
+    /// An account on `domain` (and `port`, empty for DNS SRV) with the given transports.
+    pub fn with_server(
+        kamailio: &Kamailio,
+        user: &str,
+        password: &str,
+        transport: &str,
+        domain: &str,
+        port: &str,
+    ) -> Profile {
         assert!(
             std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some(),
             "Handset keeps passwords in the Secret Service: run the tests with packaging/run-tests.sh"
@@ -30,7 +43,6 @@ impl Profile {
         p.run(&["workspace", "users", "add", "Tester"]);
         p.run(&["workspace", "numbers", "add", "+14155550100"]);
         p.run(&["workspace", "encryption", "on"]);
-        let port = kamailio.port(transport).to_string();
         let ca = kamailio.ca_cert().to_string_lossy().into_owned();
         let mut create = p.command(&[
             "accounts",
@@ -40,9 +52,9 @@ impl Profile {
             "--user",
             "Tester",
             "--domain",
-            "127.0.0.1",
+            domain,
             "--port",
-            &port,
+            port,
             "--username",
             user,
             "--password-stdin",

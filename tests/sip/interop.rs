@@ -5,7 +5,7 @@
 use std::time::{Duration, Instant};
 
 use crate::handset::Profile;
-use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions, free_port_block};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -27,7 +27,10 @@ fn registers_over_udp_tcp_tls_and_wss_and_explains_a_wrong_password() {
     let k = Kamailio::start(KamailioOptions::default());
     for t in ["udp", "tcp", "tls", "wss"] {
         let p = Profile::new(&k, &format!("reg-{t}"), "pw-reg", t);
-        let out = p.command(&["register", "A", "--once"]).output().unwrap();
+        let out = p
+            .command(&["register", "A", "--once", "--timeout", "10"])
+            .output()
+            .unwrap();
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(
             out.status.success(),
@@ -47,7 +50,10 @@ fn registers_over_udp_tcp_tls_and_wss_and_explains_a_wrong_password() {
     }
     let p = Profile::new(&k, "wrong-pw", "right", "udp");
     k.add_subscriber("wrong-pw", "changed-on-the-server");
-    let out = p.command(&["register", "A", "--once"]).output().unwrap();
+    let out = p
+        .command(&["register", "A", "--once", "--timeout", "10"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(5));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -61,7 +67,10 @@ fn a_self_signed_server_is_refused_without_the_ca_and_trusted_with_it() {
     let k = Kamailio::start(KamailioOptions::default());
     let p = Profile::new(&k, "tls-ca", "pw", "tls");
     p.edit(&["--tls-ca", ""]);
-    let out = p.command(&["register", "A", "--once"]).output().unwrap();
+    let out = p
+        .command(&["register", "A", "--once", "--timeout", "10"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(5));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -263,4 +272,135 @@ fn re_registers_after_a_kamailio_restart_over_tls() {
 fn re_registers_after_a_kamailio_outage_over_udp() {
     // Over UDP the outage is noticed by the keep-alive (ICMP port unreachable).
     survives_restart("udp", Duration::from_millis(2500));
+}
+
+#[test]
+fn registers_over_ipv6() {
+    let k = Kamailio::start(KamailioOptions { ipv6: true });
+    for t in ["udp", "tcp", "tls"] {
+        let port = k.port(t).to_string();
+        let p = Profile::with_server(&k, &format!("v6-{t}"), "pw-v6", t, "::1", &port);
+        let out = p
+            .command(&["register", "A", "--once", "--timeout", "10"])
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{t}: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            stdout.contains(&format!("connected to {}:[::1]:{port}", t.to_uppercase())),
+            "{stdout}"
+        );
+    }
+}
+
+/// A dnsmasq answering for `sip.test` on a loopback port; stopped on drop.
+struct Dns {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl Dns {
+    fn start(records: &[String]) -> Dns {
+        let port = free_port_block(1);
+        let mut args = vec![
+            "--no-daemon".to_owned(),
+            "--conf-file=/dev/null".to_owned(),
+            format!("--port={port}"),
+            "--listen-address=127.0.0.1".to_owned(),
+            "--bind-interfaces".to_owned(),
+            "--no-resolv".to_owned(),
+            "--no-hosts".to_owned(),
+            "--user=root".to_owned(),
+            format!(
+                "--pid-file={}",
+                std::env::temp_dir()
+                    .join(format!("handset-dnsmasq-{port}.pid"))
+                    .display()
+            ),
+        ];
+        args.extend_from_slice(records);
+        let child = std::process::Command::new("dnsmasq")
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("dnsmasq (Debian dnsmasq-base) must be installed");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {
+            assert!(Instant::now() < deadline, "dnsmasq did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Dns { child, port }
+    }
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn finds_the_server_through_naptr_and_srv_fails_over_and_keeps_to_allowed_transports() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let dead = free_port_block(1);
+    let (udp, tcp) = (k.port("udp"), k.port("tcp"));
+    let dns = Dns::start(&[
+        "--naptr-record=sip.test,10,10,S,SIP+D2T,,_sip._tcp.sip.test".into(),
+        "--naptr-record=sip.test,20,10,S,SIP+D2U,,_sip._udp.sip.test".into(),
+        format!("--srv-host=_sip._tcp.sip.test,pbx.sip.test,{dead},1,10"),
+        format!("--srv-host=_sip._tcp.sip.test,pbx.sip.test,{tcp},2,10"),
+        format!("--srv-host=_sip._udp.sip.test,pbx.sip.test,{dead},1,10"),
+        format!("--srv-host=_sip._udp.sip.test,pbx.sip.test,{udp},2,10"),
+        "--host-record=pbx.sip.test,127.0.0.1".into(),
+    ]);
+    let server = format!("127.0.0.1:{}", dns.port);
+    // TCP and UDP allowed: NAPTR puts TCP first; its first SRV target is down, the second answers.
+    let p = Profile::with_server(&k, "dns-user", "pw-dns", "tcp,udp", "sip.test", "");
+    let out = p
+        .command(&["register", "A", "--once", "--timeout", "10"])
+        .env("HANDSET_DNS_SERVER", &server)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        k.log()
+    );
+    assert!(
+        stdout.contains(&format!("connected to TCP:127.0.0.1:{tcp}")),
+        "{stdout}"
+    );
+    // Only UDP allowed: the TCP records are never used; the first UDP target is down
+    // (ICMP port unreachable), so the phone fails over to the second.
+    p.edit(&["--transports", "udp"]);
+    let out = p
+        .command(&["register", "A", "--once", "--timeout", "10", "--sip-trace"])
+        .env("HANDSET_DNS_SERVER", &server)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let trace = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stdout}\n{trace}");
+    assert!(
+        stdout.contains(&format!("connected to UDP:127.0.0.1:{udp}")),
+        "{stdout}"
+    );
+    assert!(
+        !trace.contains("TCP:"),
+        "a disabled transport was tried:\n{trace}"
+    );
+    // The trace shows the messages, with the digest response and the password hidden.
+    assert!(
+        trace.contains("REGISTER sip:sip.test SIP/2.0") && trace.contains("response=\"…\""),
+        "{trace}"
+    );
+    assert!(!trace.contains("pw-dns"));
 }

@@ -156,10 +156,16 @@ impl UserAgent {
             b.push_header("Route", r.clone());
         }
         if c.phase == Phase::Setup {
-            b.push_header("Session-Expires", SESSION_EXPIRES.to_string());
+            b.push_header(
+                "Session-Expires",
+                c.session_interval.unwrap_or(SESSION_EXPIRES).to_string(),
+            );
             b.push_header("Min-SE", MIN_SE.to_string());
             if let Some((_, user)) = &c.caller_id {
-                b.push_header("P-Preferred-Identity", format!("<sip:{user}@{}>", config.domain));
+                b.push_header(
+                    "P-Preferred-Identity",
+                    format!("<sip:{user}@{}>", msg::uri_host(&config.domain)),
+                );
             }
         } else if let Some(se) = c.session_interval {
             b.push_header("Session-Expires", format!("{se};refresher=uac"));
@@ -331,6 +337,21 @@ impl UserAgent {
                     CallState::Answered { sdp }
                 };
                 self.emit(Event::Call { call: handle, state });
+            }
+            422 if !reinvite => {
+                // RFC 4028 §7.4: retry once with the interval the far end asks for.
+                let min_se = response
+                    .header("Min-SE")
+                    .and_then(|v| v.split(';').next()?.trim().parse::<u32>().ok());
+                match min_se {
+                    Some(m) if m > c.session_interval.unwrap_or(SESSION_EXPIRES) && m <= 86_400 => {
+                        c.session_interval = Some(m);
+                        c.invite_cseq += 1;
+                        c.local_cseq = c.invite_cseq;
+                        self.send_invite(handle, None);
+                    }
+                    _ => self.end_call(handle, 422, "the far end refused the session timer", true),
+                }
             }
             401 | 407 if !c.auth_tried => {
                 c.auth_tried = true;
@@ -595,6 +616,12 @@ impl UserAgent {
             self.respond(&request, 404, b);
             return;
         };
+        // RFC 4028 §8.1: a session interval below our minimum is refused with 422.
+        if session_expires(&request).is_some_and(|(n, _)| n < MIN_SE) {
+            let b = msg::response_to(&request, 422, Some(&self.tag())).header("Min-SE", MIN_SE.to_string());
+            self.respond(&request, 422, b);
+            return;
+        }
         let trying = msg::response_to(&request, 100, None);
         self.respond(&request, 100, trying);
         let handle = self.new_call_handle();

@@ -116,20 +116,7 @@ fn first_line(s: &str) -> String {
 
 fn info(msg: &SipMessage) -> Result<Info, ParseError> {
     let via = msg.via_header().map_err(|_| ParseError::BadHeader("Via"))?;
-    let via = via.typed().map_err(|_| ParseError::BadHeader("Via"))?;
-    let branch = via.branch().map(|b| b.to_string()).unwrap_or_default();
-    let sent_by = via.uri.host_with_port.to_string();
-    let mut rport = None;
-    let mut received = None;
-    for p in &via.params {
-        let text = p.to_string();
-        let text = text.trim_start_matches(';');
-        if let Some(v) = text.strip_prefix("rport=") {
-            rport = v.parse().ok();
-        } else if let Some(v) = text.strip_prefix("received=") {
-            received = v.trim_matches(['[', ']']).parse().ok();
-        }
-    }
+    let (sent_by, branch, rport, received) = parse_via(via.value()).ok_or(ParseError::BadHeader("Via"))?;
     let call_id = msg
         .call_id_header()
         .map_err(|_| ParseError::BadHeader("Call-ID"))?
@@ -144,18 +131,26 @@ fn info(msg: &SipMessage) -> Result<Info, ParseError> {
         cseq.seq().map_err(|_| ParseError::BadHeader("CSeq"))?,
         cseq.method().map_err(|_| ParseError::BadHeader("CSeq"))?,
     );
-    let from_tag = msg
+    // Tags are read by hand: rsip's typed From/To reject some valid IPv6 URIs.
+    let from = msg
         .from_header()
         .map_err(|_| ParseError::BadHeader("From"))?
-        .tag()
-        .map_err(|_| ParseError::BadHeader("From"))?
-        .map(|t| t.to_string());
-    let to_tag = msg
+        .value()
+        .to_owned();
+    let to = msg
         .to_header()
         .map_err(|_| ParseError::BadHeader("To"))?
-        .tag()
-        .map_err(|_| ParseError::BadHeader("To"))?
-        .map(|t| t.to_string());
+        .value()
+        .to_owned();
+    if !from.contains("sip") || !to.contains("sip") {
+        return Err(ParseError::BadHeader(if from.contains("sip") {
+            "To"
+        } else {
+            "From"
+        }));
+    }
+    let from_tag = header_param(&from, "tag").filter(|t| !t.is_empty());
+    let to_tag = header_param(&to, "tag").filter(|t| !t.is_empty());
     if let SipMessage::Request(r) = msg
         && r.method != cseq_method
         && !(r.method == Method::Ack && cseq_method == Method::Invite)
@@ -173,6 +168,36 @@ fn info(msg: &SipMessage) -> Result<Info, ParseError> {
         from_tag,
         to_tag,
     })
+}
+
+/// Parses the first Via value: `SIP/2.0/TRANSPORT sent-by;params` into (sent-by, branch,
+/// rport, received). Written by hand: IPv6 `received=` values are not always bracketed.
+fn parse_via(value: &str) -> Option<(String, String, Option<u16>, Option<IpAddr>)> {
+    let first = value.split(',').next()?.trim();
+    let (proto, rest) = first.split_once(char::is_whitespace)?;
+    let mut parts = proto.split('/');
+    let ok = parts.next()?.trim().eq_ignore_ascii_case("SIP")
+        && parts.next()?.trim() == "2.0"
+        && !parts.next()?.trim().is_empty();
+    if !ok {
+        return None;
+    }
+    let mut params = rest.trim().split(';');
+    let sent_by = params.next()?.trim().to_owned();
+    if sent_by.is_empty() || sent_by.contains(char::is_whitespace) {
+        return None;
+    }
+    let (mut branch, mut rport, mut received) = (String::new(), None, None);
+    for p in params {
+        let (k, v) = p.split_once('=').unwrap_or((p, ""));
+        match k.trim().to_ascii_lowercase().as_str() {
+            "branch" => v.trim().clone_into(&mut branch),
+            "rport" => rport = v.trim().parse().ok(),
+            "received" => received = v.trim().trim_matches(['[', ']']).parse().ok(),
+            _ => {}
+        }
+    }
+    Some((sent_by, branch, rport, received))
 }
 
 /// A message being built as text: start line, headers in order, body.
@@ -314,7 +339,16 @@ pub fn response_to(req: &Parsed, code: u16, to_tag: Option<&str>) -> Builder {
     b
 }
 
-/// Whether a URI/header value is for an IPv6 literal host that needs brackets.
+/// A host for a URI: IPv6 literals in brackets.
+pub fn uri_host(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    }
+}
+
+/// `ip:port` for a URI or Via (IPv6 in brackets).
 pub fn host_port(ip: IpAddr, port: u16) -> String {
     match ip {
         IpAddr::V4(v4) => format!("{v4}:{port}"),
@@ -392,6 +426,38 @@ mod tests {
         assert_eq!(parse(bad.as_bytes()).unwrap_err(), ParseError::BadHeader("CSeq"));
         let no_call_id = INVITE.replace("Call-ID: a84b4c76e66710@pc33.example.com\r\n", "");
         assert!(parse(no_call_id.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn ipv6_identities_parse() {
+        let text = INVITE
+            .replace(
+                "From: Alice <sip:alice@example.com>;tag=1928301774",
+                "From: <sip:a@[::1]>;tag=t1",
+            )
+            .replace(
+                "To: Bob <sip:bob@example.com>",
+                "To: <sip:b@[2001:db8::1]:5060>;tag=t2",
+            );
+        let p = parse(text.as_bytes()).unwrap();
+        assert_eq!(p.info.from_tag.as_deref(), Some("t1"));
+        assert_eq!(p.info.to_tag.as_deref(), Some("t2"));
+    }
+
+    #[test]
+    fn ipv6_vias_parse() {
+        for via in [
+            "SIP/2.0/UDP [::1]:5070;branch=z9hG4bKa;rport=5070;received=::1",
+            "SIP/2.0/UDP [::1]:5070;branch=z9hG4bKa;rport=5070;received=[::1]",
+            "SIP/2.0/UDP [::1]:5070;branch=z9hG4bKa;rport",
+        ] {
+            let text = INVITE.replace(
+                "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK776asdhds;rport=5062;received=198.51.100.9",
+                via,
+            );
+            let p = parse(text.as_bytes()).unwrap_or_else(|e| panic!("{via}: {e}"));
+            assert_eq!(p.info.branch, "z9hG4bKa", "{via}");
+        }
     }
 
     #[test]

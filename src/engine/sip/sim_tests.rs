@@ -588,6 +588,72 @@ fn reinvite_renegotiates_and_session_timer_refreshes() {
 }
 
 #[test]
+fn session_interval_too_small_gets_422_and_the_caller_retries_with_min_se() {
+    let mut sim = pair(19, Conditions::default(), Transport::Udp);
+    let flow = Flow {
+        transport: Transport::Udp,
+        remote: sim.addr(0),
+    };
+    // A caller asking for 30 s gets 422 with Min-SE.
+    let small = String::from_utf8(raw_options("z9hG4bKse"))
+        .unwrap()
+        .replace("OPTIONS sip:b@127.0.0.1", "INVITE sip:bob@127.0.0.1")
+        .replace(
+            "CSeq: 1 OPTIONS",
+            "CSeq: 1 INVITE\r\nSession-Expires: 30\r\nContact: <sip:x@127.0.0.1:9>",
+        );
+    sim.input(
+        1,
+        Input::Message {
+            flow,
+            bytes: small.as_bytes(),
+        },
+    );
+    let reply = &sim.sent.last().unwrap().2;
+    assert!(
+        reply.starts_with("SIP/2.0 422") && reply.contains("Min-SE: 90"),
+        "{reply}"
+    );
+    assert!(incoming(&sim, 1).is_none());
+
+    // Our own INVITE answered with 422 Min-SE: 3600 is sent again asking for 3600.
+    dial(&mut sim);
+    let invite = sim
+        .sent
+        .iter()
+        .rev()
+        .find(|(_, _, m)| m.starts_with("INVITE"))
+        .unwrap()
+        .2
+        .clone();
+    let parsed = crate::engine::sip::msg::parse(invite.as_bytes()).unwrap();
+    let r422 = crate::engine::sip::msg::response_to(&parsed, 422, Some("x")).header("Min-SE", "3600");
+    let from_b = Flow {
+        transport: Transport::Udp,
+        remote: sim.addr(1),
+    };
+    sim.input(
+        0,
+        Input::Message {
+            flow: from_b,
+            bytes: &r422.to_bytes(),
+        },
+    );
+    let retry = sim
+        .sent
+        .iter()
+        .rev()
+        .find(|(_, _, m)| m.starts_with("INVITE"))
+        .unwrap()
+        .2
+        .clone();
+    assert!(
+        retry.contains("Session-Expires: 3600") && retry.contains("CSeq: 2 INVITE"),
+        "{retry}"
+    );
+}
+
+#[test]
 fn options_are_answered_and_garbage_gets_400() {
     let mut sim = pair(18, Conditions::default(), Transport::Udp);
     let flow = Flow {

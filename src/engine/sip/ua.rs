@@ -57,12 +57,12 @@ impl fmt::Debug for AccountConfig {
 impl AccountConfig {
     /// `sip:user@domain`.
     pub fn aor(&self) -> String {
-        format!("sip:{}@{}", self.user, self.domain)
+        format!("sip:{}@{}", self.user, msg::uri_host(&self.domain))
     }
 
     /// The registrar's Request-URI: `sip:domain`.
     pub fn registrar_uri(&self) -> String {
-        format!("sip:{}", self.domain)
+        format!("sip:{}", msg::uri_host(&self.domain))
     }
 }
 
