@@ -65,6 +65,47 @@ pub struct Call {
 }
 
 impl Call {
+    /// A call in its setup phase with nothing negotiated yet.
+    fn new(
+        key: String,
+        outgoing: bool,
+        call_id: String,
+        local_tag: String,
+        local_id: String,
+        remote_id: String,
+    ) -> Call {
+        Call {
+            key,
+            outgoing,
+            call_id,
+            local_tag,
+            remote_tag: None,
+            local_id,
+            remote_id,
+            local_cseq: 1,
+            remote_target: String::new(),
+            route_set: Vec::new(),
+            phase: Phase::Setup,
+            local_sdp: Vec::new(),
+            invite_branch: None,
+            invite_cseq: 1,
+            invite: None,
+            cancel_pending: false,
+            cancelled: false,
+            auth_tried: false,
+            ringing_sent: false,
+            ack: None,
+            ok: None,
+            ok_at: None,
+            ok_interval: T1,
+            ok_until: None,
+            refresh_at: None,
+            expire_at: None,
+            session_interval: None,
+            caller_id: None,
+        }
+    }
+
     pub fn deadline(&self) -> Option<Instant> {
         [self.ok_at, self.ok_until, self.refresh_at, self.expire_at]
             .into_iter()
@@ -174,12 +215,10 @@ impl UserAgent {
             b.push_header(name, value);
         }
         let b = b.body("application/sdp", c.local_sdp.clone());
-        let via = self.via(&config, &branch);
-        let b = b.prepend_header("Via", via);
         if let Some(c) = self.calls.get_mut(&call) {
             c.invite_branch = Some(branch.clone());
         }
-        self.start_client(config.flow, Method::Invite, branch, b, Owner::Call(call));
+        self.start_request(&config, Method::Invite, branch, b, Owner::Call(call));
     }
 
     pub(super) fn dial(
@@ -210,35 +249,20 @@ impl UserAgent {
             Some(d) => format!("\"{}\" <{}>", d.replace('"', ""), config.aor()),
             None => format!("<{}>", config.aor()),
         };
+        let call_id = format!("{}@handset", self.rng.token(24));
+        let local_tag = self.tag();
         let call = Call {
-            key: key.to_owned(),
-            outgoing: true,
-            call_id: format!("{}@handset", self.rng.token(24)),
-            local_tag: self.tag(),
-            remote_tag: None,
-            local_id,
-            remote_id: format!("<{target}>"),
-            local_cseq: 1,
             remote_target: target.to_owned(),
-            route_set: Vec::new(),
-            phase: Phase::Setup,
             local_sdp: sdp,
-            invite_branch: None,
-            invite_cseq: 1,
-            invite: None,
-            cancel_pending: false,
-            cancelled: false,
-            auth_tried: false,
-            ringing_sent: false,
-            ack: None,
-            ok: None,
-            ok_at: None,
-            ok_interval: T1,
-            ok_until: None,
-            refresh_at: None,
-            expire_at: None,
-            session_interval: None,
             caller_id,
+            ..Call::new(
+                key.to_owned(),
+                true,
+                call_id,
+                local_tag,
+                local_id,
+                format!("<{target}>"),
+            )
         };
         info!(%handle, account = key, "dialing");
         self.calls.insert(handle, call);
@@ -501,9 +525,7 @@ impl UserAgent {
         for r in &c.route_set {
             b.push_header("Route", r.clone());
         }
-        let via = self.via(&config, &branch);
-        let b = b.prepend_header("Via", via);
-        self.start_client(config.flow, Method::Bye, branch, b, Owner::Call(handle));
+        self.start_request(&config, Method::Bye, branch, b, Owner::Call(handle));
     }
 
     /// Reports the end of a call and forgets it (unless a BYE is still in flight).
@@ -638,36 +660,23 @@ impl UserAgent {
             }
             _ => (None, None, None),
         };
-        let call = Call {
-            key: key.clone(),
-            outgoing: false,
-            call_id: request.info.call_id.clone(),
+        let mut call = Call::new(
+            key.clone(),
+            false,
+            request.info.call_id.clone(),
             local_tag,
-            remote_tag: request.info.from_tag.clone(),
-            local_id: strip_tag(&request.header("To").unwrap_or_default()),
-            remote_id: strip_tag(&request.header("From").unwrap_or_default()),
-            local_cseq: self.rng.next_u64() as u32 % 10_000 + 1,
-            remote_target: contact_uri(&request).unwrap_or_default(),
-            route_set: record_routes(&request),
-            phase: Phase::Setup,
-            local_sdp: Vec::new(),
-            invite_branch: None,
-            invite_cseq: 0,
-            invite: Some(request.clone()),
-            cancel_pending: false,
-            cancelled: false,
-            auth_tried: false,
-            ringing_sent: false,
-            ack: None,
-            ok: None,
-            ok_at: None,
-            ok_interval: T1,
-            ok_until: None,
-            refresh_at,
-            expire_at,
-            session_interval,
-            caller_id: None,
-        };
+            strip_tag(&request.header("To").unwrap_or_default()),
+            strip_tag(&request.header("From").unwrap_or_default()),
+        );
+        call.remote_tag = request.info.from_tag.clone();
+        call.local_cseq = self.rng.next_u64() as u32 % 10_000 + 1;
+        call.invite_cseq = 0;
+        call.remote_target = contact_uri(&request).unwrap_or_default();
+        call.route_set = record_routes(&request);
+        call.invite = Some(request.clone());
+        call.refresh_at = refresh_at;
+        call.expire_at = expire_at;
+        call.session_interval = session_interval;
         self.calls.insert(handle, call);
         if let Some(e) = self
             .server_txs

@@ -258,6 +258,14 @@ impl Builder {
         self
     }
 
+    /// Adds a header when there is a value.
+    pub fn header_opt(mut self, name: &str, value: Option<String>) -> Builder {
+        if let Some(v) = value {
+            self.headers.push((name.to_owned(), v));
+        }
+        self
+    }
+
     /// Puts a header first (the Via of a new request).
     pub fn prepend_header(mut self, name: &str, value: impl Into<String>) -> Builder {
         self.headers.insert(0, (name.to_owned(), value.into()));

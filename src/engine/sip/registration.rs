@@ -36,6 +36,8 @@ pub struct Registration {
     keepalive_at: Option<Instant>,
     unregistering: bool,
     in_flight: bool,
+    /// A contact registered before the account changed, removed with the next REGISTER.
+    stale_contact: Option<String>,
 }
 
 impl Registration {
@@ -82,7 +84,18 @@ impl UserAgent {
         let call_id = format!("{}@handset", self.rng.token(20));
         let from_tag = self.tag();
         let old = self.accounts.remove(&key);
+        // The account changed (new address or transport): its old binding goes away.
+        let stale_contact = old.as_ref().and_then(|o| {
+            let new_contact = format!(
+                "sip:{}@{};transport={}",
+                config.user,
+                msg::host_port(config.local.ip(), config.local.port()),
+                config.flow.transport.uri_param()
+            );
+            (o.is_registered() && o.contact_uri() != new_contact).then(|| o.contact_uri())
+        });
         let reg = Registration {
+            stale_contact,
             contact_addr: config.local,
             expires: config.expires,
             config,
@@ -145,6 +158,10 @@ impl UserAgent {
             .header("Call-ID", reg.call_id.clone())
             .header("CSeq", format!("{} REGISTER", reg.cseq))
             .header("Contact", reg.contact_header(expires))
+            .header_opt(
+                "Contact",
+                reg.stale_contact.clone().map(|c| format!("<{c}>;expires=0")),
+            )
             .header("Expires", expires.to_string())
             .header("Allow", super::ua::ALLOW)
             .header("Supported", "path, outbound, gruu")
@@ -158,10 +175,8 @@ impl UserAgent {
             let (name, value) = authorization(ch, &creds, "REGISTER", &uri, reg.nc, &cnonce);
             b.push_header(name, value);
         }
-        let via = self.via(&config, &branch);
-        let b = b.prepend_header("Via", via);
-        self.start_client(
-            config.flow,
+        self.start_request(
+            &config,
             Method::Register,
             branch,
             b,
@@ -181,6 +196,7 @@ impl UserAgent {
         reg.in_flight = false;
         match code {
             200..=299 => {
+                reg.stale_contact = None;
                 reg.auth_rounds = 0;
                 reg.failures = 0;
                 if reg.unregistering {
@@ -402,10 +418,8 @@ impl UserAgent {
             .header("Call-ID", call_id)
             .header("CSeq", "1 OPTIONS")
             .header("User-Agent", config.user_agent.clone());
-        let via = self.via(config, &branch);
-        let b = b.prepend_header("Via", via);
-        self.start_client(
-            config.flow,
+        self.start_request(
+            config,
             Method::Options,
             branch,
             b,

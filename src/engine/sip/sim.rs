@@ -153,9 +153,21 @@ impl Registrar {
         }
         self.successes += 1;
         let expires: u32 = req.header("Expires").and_then(|e| e.parse().ok()).unwrap_or(3600);
-        let contact = req.header("Contact").unwrap_or_default();
-        let uri = msg::addr_uri(&contact);
-        self.bindings.insert(uri.clone(), expires);
+        let mut uri = String::new();
+        for (i, contact) in req.header_values("Contact").iter().enumerate() {
+            let c_uri = msg::addr_uri(contact);
+            let c_exp = msg::header_param(contact, "expires")
+                .and_then(|e| e.parse().ok())
+                .unwrap_or(expires);
+            if c_exp == 0 {
+                self.bindings.remove(&c_uri);
+            } else {
+                self.bindings.insert(c_uri.clone(), c_exp);
+            }
+            if i == 0 {
+                uri = c_uri;
+            }
+        }
         let mut b = msg::response_to(&req, 200, Some("reg"));
         if expires > 0 {
             b.push_header("Contact", format!("<{uri}>;expires={expires}"));

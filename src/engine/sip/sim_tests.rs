@@ -229,6 +229,34 @@ fn transport_error_re_registers() {
 }
 
 #[test]
+fn an_account_change_removes_the_old_binding() {
+    let mut sim = setup_register(
+        9,
+        Conditions::default(),
+        RegistrarConfig::new("alice", "secret"),
+        Transport::Udp,
+    );
+    sim.run_for(Duration::from_secs(1));
+    let registrar = sim.registrar.as_ref().unwrap().addr;
+    let mut config = sim.account(0, "alice", "secret", registrar, Transport::Udp);
+    config.local = "127.0.0.1:5099".parse().unwrap();
+    sim.input(
+        0,
+        Input::command(Command::Register {
+            key: "a".into(),
+            config,
+        }),
+    );
+    sim.run_for(Duration::from_secs(2));
+    let bindings: Vec<&String> = sim.registrar.as_ref().unwrap().bindings.keys().collect();
+    assert_eq!(
+        bindings,
+        ["sip:alice@127.0.0.1:5099;transport=udp"],
+        "only the new contact is bound"
+    );
+}
+
+#[test]
 fn unregister_sends_expires_zero() {
     let mut sim = setup_register(
         8,

@@ -292,6 +292,25 @@ impl UserAgent {
         )
     }
 
+    /// Starts a client transaction for a new request of the account: adds our Via first.
+    pub(super) fn start_request(
+        &mut self,
+        config: &AccountConfig,
+        method: Method,
+        branch: String,
+        request: Builder,
+        owner: Owner,
+    ) {
+        let via = self.via(config, &branch);
+        self.start_client(
+            config.flow,
+            method,
+            branch,
+            request.prepend_header("Via", via),
+            owner,
+        );
+    }
+
     /// Starts a client transaction for `request` on `flow`.
     pub(super) fn start_client(
         &mut self,
