@@ -5,6 +5,7 @@
 //! `handle_input(now, Input::Timeout)`) or `None` (nothing scheduled). Time arrives only as
 //! `now`; randomness (branches, tags, Call-IDs, cnonces) comes from the injected [`Random`].
 
+pub mod rtp;
 pub mod sdp;
 pub mod sip;
 

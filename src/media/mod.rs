@@ -1,3 +1,4 @@
 //! Media: audio files now; codecs, RTP media and audio devices in later layers.
 
 pub mod audio_file;
+pub mod codec;

@@ -164,3 +164,26 @@ fn server_non_invite_keeps_final_for_timer_j() {
     tcp.respond(t0, 200, b"200".to_vec());
     assert_eq!(tcp.deadline(), Some(t0));
 }
+
+#[test]
+fn timer_k_and_timer_l() {
+    let t0 = Instant::now();
+    // K: a non-INVITE client keeps absorbing retransmitted finals for T4 over UDP, none over TCP.
+    let (mut udp, _) = ClientTx::start(t0, Method::Register, request(Method::Register), false);
+    let _ = udp.on_response(t0, response(Method::Register, 200));
+    assert_eq!(udp.deadline(), Some(t0 + T4));
+    assert!(
+        udp.on_response(t0, response(Method::Register, 200)).is_empty(),
+        "absorbed"
+    );
+    let (mut tcp, _) = ClientTx::start(t0, Method::Register, request(Method::Register), true);
+    let _ = tcp.on_response(t0, response(Method::Register, 200));
+    assert_eq!(tcp.deadline(), Some(t0));
+    // L: a server INVITE answered 2xx absorbs INVITE retransmissions for 64*T1.
+    let mut tx = ServerTx::new(Method::Invite, false);
+    tx.respond(t0, 200, b"200".to_vec());
+    assert_eq!(tx.deadline(), Some(t0 + 64 * T1));
+    assert!(tx.on_retransmission().is_empty());
+    let _ = tx.on_timeout(t0 + 64 * T1);
+    assert!(tx.is_terminated());
+}

@@ -1,0 +1,3 @@
+//! Audio codecs.
+
+pub mod g711;
