@@ -6,7 +6,9 @@ use std::time::Duration;
 use clap::Args;
 use handset::account::AccountManager;
 use handset::engine::{CallHandle, CallState, RegistrationState};
-use handset::phone::softphone::{Phone, PhoneEvent, PhoneOptions};
+use handset::media::audio_file::decode;
+use handset::media::rtp_session::{StreamReport, resample};
+use handset::phone::softphone::{MediaOptions, Phone, PhoneEvent, PhoneOptions};
 
 use super::{CliError, CliResult};
 
@@ -27,6 +29,44 @@ pub struct PhoneArgs {
     /// Registration lifetime to ask for, in seconds.
     #[arg(long, default_value_t = 600, value_name = "S")]
     pub expires: u32,
+}
+
+/// What a call plays and records.
+#[derive(Debug, Args)]
+pub struct MediaArgs {
+    /// Play this file (WAV, MP3, Ogg Vorbis, FLAC) into the call after the answer.
+    #[arg(long, value_name = "FILE")]
+    pub play: Option<PathBuf>,
+    /// Record what the far end sends to this WAV file.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+}
+
+impl MediaArgs {
+    fn options(&self) -> Result<MediaOptions, CliError> {
+        let play = match &self.play {
+            Some(path) => {
+                let pcm = decode(path).map_err(|e| CliError::usage(e.to_string()))?;
+                Some(resample(&pcm, 8000))
+            }
+            None => None,
+        };
+        Ok(MediaOptions {
+            play,
+            record: self.record.clone(),
+        })
+    }
+}
+
+fn describe_media(call: CallHandle, r: &StreamReport) -> String {
+    let mut s = format!(
+        "{call}: media: sent {} packets, received {}, lost {}, jitter {} ms",
+        r.sent, r.received, r.lost, r.jitter_ms
+    );
+    if let Some(e) = &r.record_error {
+        s.push_str(&format!("; {e}"));
+    }
+    s
 }
 
 fn network(message: impl Into<String>) -> CliError {
@@ -142,7 +182,7 @@ pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: 
                 }
                 PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
                 PhoneEvent::Incoming { call, .. } => phone.reject(call, 486),
-                PhoneEvent::Call { .. } => {}
+                PhoneEvent::Call { .. } | PhoneEvent::Media { .. } => {}
             }
         };
         phone.shutdown(Duration::from_secs(2)).await;
@@ -151,7 +191,14 @@ pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: 
 }
 
 /// `handset call ACCOUNT TARGET [--duration S]`
-pub fn call(manager: &AccountManager, args: PhoneArgs, target: &str, duration: Option<u64>) -> CliResult {
+pub fn call(
+    manager: &AccountManager,
+    args: PhoneArgs,
+    media: MediaArgs,
+    target: &str,
+    duration: Option<u64>,
+) -> CliResult {
+    let mut media = Some(media.options()?);
     runtime()?.block_on(async {
         let mut phone = start(manager, &args).await?;
         let mut call = None;
@@ -186,7 +233,7 @@ pub fn call(manager: &AccountManager, args: PhoneArgs, target: &str, duration: O
                     println!("{}", describe_registration(&state));
                     match state {
                         RegistrationState::Registered { .. } if call.is_none() => {
-                            match phone.dial(&args.account, target) {
+                            match phone.dial_with(&args.account, target, media.take().unwrap_or_default()) {
                                 Ok(c) => {
                                     println!("{c}: calling {target}");
                                     call = Some(c);
@@ -227,6 +274,7 @@ pub fn call(manager: &AccountManager, args: PhoneArgs, target: &str, duration: O
                         _ => {}
                     }
                 }
+                PhoneEvent::Media { call: c, report } => println!("{}", describe_media(c, &report)),
                 PhoneEvent::Call { .. } => {}
             }
         };
@@ -243,7 +291,9 @@ pub fn listen(
     max_calls: Option<u32>,
     hangup_after: Option<u64>,
     reject: Option<u16>,
+    media: MediaArgs,
 ) -> CliResult {
+    let media = media.options()?;
     runtime()?.block_on(async {
         let mut phone = start(manager, &args).await?;
         let mut ended = 0u32;
@@ -291,11 +341,12 @@ pub fn listen(
                         None => {
                             phone.ring(call);
                             if auto_answer {
-                                phone.answer(call);
+                                phone.answer_with(call, media.clone());
                             }
                         }
                     }
                 }
+                PhoneEvent::Media { call, report } => println!("{}", describe_media(call, &report)),
                 PhoneEvent::Call { call, state } => {
                     println!("{}", describe_call(call, &state));
                     match state {

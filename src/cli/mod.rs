@@ -61,6 +61,8 @@ pub enum Command {
         #[command(flatten)]
         phone: calls::PhoneArgs,
         target: String,
+        #[command(flatten)]
+        media: calls::MediaArgs,
         /// Hang up this many seconds after the answer (default: wait for the far end or Ctrl+C).
         #[arg(long, value_name = "S")]
         duration: Option<u64>,
@@ -81,6 +83,8 @@ pub enum Command {
         /// Refuse every call with this SIP status (486 busy, 603 decline, 480 unavailable).
         #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(400..700))]
         reject: Option<u16>,
+        #[command(flatten)]
+        media: calls::MediaArgs,
     },
     /// Serves clipboard content until replaced (started by `credentials --copy`).
     #[command(name = "__clipboard-hold", hide = true)]
@@ -163,15 +167,25 @@ pub fn run(cli: Cli) -> CliResult {
         Command::Call {
             phone,
             target,
+            media,
             duration,
-        } => calls::call(&manager, phone, &target, duration),
+        } => calls::call(&manager, phone, media, &target, duration),
         Command::Listen {
             phone,
             auto_answer,
             max_calls,
             hangup_after,
             reject,
-        } => calls::listen(&manager, phone, auto_answer, max_calls, hangup_after, reject),
+            media,
+        } => calls::listen(
+            &manager,
+            phone,
+            auto_answer,
+            max_calls,
+            hangup_after,
+            reject,
+            media,
+        ),
         Command::ClipboardHold => Ok(()),
     }
 }

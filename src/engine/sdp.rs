@@ -139,6 +139,49 @@ pub fn offered_formats(sdp: &str) -> Option<Vec<(u8, String, u32)>> {
     )
 }
 
+/// Where the far end wants its audio, and the formats of its audio stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RemoteMedia {
+    pub addr: std::net::SocketAddr,
+    pub formats: Vec<(u8, String, u32)>,
+}
+
+/// Reads the connection address (media level over session level) and port of the first audio stream.
+pub fn remote_media(sdp: &str) -> Option<RemoteMedia> {
+    let mut session_ip: Option<IpAddr> = None;
+    let mut media_ip: Option<IpAddr> = None;
+    let mut port: Option<u16> = None;
+    let mut in_audio = false;
+    for line in sdp.lines().map(str::trim) {
+        if let Some(m) = line.strip_prefix("m=") {
+            if port.is_some() {
+                break;
+            }
+            let mut parts = m.split_whitespace();
+            in_audio = parts.next() == Some("audio");
+            if in_audio {
+                port = parts.next().and_then(|p| p.parse().ok());
+            }
+        } else if let Some(c) = line.strip_prefix("c=") {
+            let ip = c
+                .split_whitespace()
+                .nth(2)
+                .and_then(|a| a.split('/').next()?.parse().ok());
+            if in_audio {
+                media_ip = ip;
+            } else if port.is_none() {
+                session_ip = ip;
+            }
+        }
+    }
+    let port = port.filter(|p| *p != 0)?;
+    let ip = media_ip.or(session_ip)?;
+    Some(RemoteMedia {
+        addr: std::net::SocketAddr::new(ip, port),
+        formats: offered_formats(sdp)?,
+    })
+}
+
 /// Answers an offer: the first allowed audio format (account order) that the offer has, plus
 /// telephone-event when both have it, using the offer's payload types.
 pub fn answer(
@@ -192,6 +235,18 @@ mod tests {
         );
         assert!(o.contains("m=audio 4000 RTP/AVP 111 0 101\r\n"), "{o}");
         assert!(o.contains("a=rtpmap:111 opus/48000/2") && o.contains("a=fmtp:101 0-16"));
+    }
+
+    #[test]
+    fn remote_media_prefers_the_media_level_address() {
+        let sdp = "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5004 RTP/AVP 8 0\r\nc=IN IP6 ::1\r\n";
+        let m = remote_media(sdp).unwrap();
+        assert_eq!(m.addr, "[::1]:5004".parse().unwrap());
+        assert_eq!(m.formats[0], (8, "PCMA".into(), 8000));
+        assert!(
+            remote_media("v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 0 RTP/AVP 0\r\n").is_none(),
+            "port 0: stream refused"
+        );
     }
 
     #[test]

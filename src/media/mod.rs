@@ -2,3 +2,4 @@
 
 pub mod audio_file;
 pub mod codec;
+pub mod rtp_session;

@@ -20,6 +20,7 @@ use crate::engine::sdp::{self, Format};
 use crate::engine::{
     AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
 };
+use crate::media::rtp_session::{G711, Stream, StreamConfig, StreamReport};
 use crate::net::dns::{Candidate, resolve};
 use crate::net::driver::{Driver, DriverEvent};
 use crate::net::tls::client_config;
@@ -71,6 +72,11 @@ pub enum PhoneEvent {
         call: CallHandle,
         state: CallState,
     },
+    /// A call's media ended: what was sent and received.
+    Media {
+        call: CallHandle,
+        report: StreamReport,
+    },
 }
 
 /// A refusal or failure, said so the user knows what to do.
@@ -99,6 +105,80 @@ struct CallInfo {
     account: String,
     answer_formats: Vec<Format>,
     local_ip: IpAddr,
+    media: MediaOptions,
+    /// The RTP socket (bound before the offer or answer names its port).
+    socket: Option<std::net::UdpSocket>,
+    stream: Option<Stream>,
+}
+
+/// What a call plays and records (G.711 calls; the full audio engine comes later).
+#[derive(Clone, Debug, Default)]
+pub struct MediaOptions {
+    /// 8 kHz mono samples to send after the answer (silence when `None`).
+    pub play: Option<Vec<i16>>,
+    /// Where to write what the far end sends (8 kHz mono WAV).
+    pub record: Option<PathBuf>,
+}
+
+impl CallInfo {
+    fn new(account: String, answer_formats: Vec<Format>, local_ip: IpAddr) -> CallInfo {
+        CallInfo {
+            account,
+            answer_formats,
+            local_ip,
+            media: MediaOptions::default(),
+            socket: None,
+            stream: None,
+        }
+    }
+
+    /// Binds the RTP socket and returns its port.
+    fn bind(&mut self) -> Result<u16, PhoneError> {
+        let socket = std::net::UdpSocket::bind(SocketAddr::new(self.local_ip, 0))
+            .map_err(|e| PhoneError::Network(format!("cannot open an RTP port: {e}")))?;
+        let port = socket.local_addr().map(|a| a.port()).unwrap_or(0);
+        self.socket = Some(socket);
+        Ok(port)
+    }
+
+    /// Starts the stream to the far end when both sides chose G.711.
+    fn start_media(&mut self, remote_sdp: &[u8], chosen_pt: Option<u8>) {
+        let Some(remote) = sdp::remote_media(&String::from_utf8_lossy(remote_sdp)) else {
+            return;
+        };
+        let pick = remote
+            .formats
+            .iter()
+            .find(|(pt, _, _)| chosen_pt.is_none_or(|c| c == *pt))
+            .cloned();
+        let Some((pt, name, _)) = pick else { return };
+        let codec = match name.to_ascii_uppercase().as_str() {
+            "PCMU" => G711::Ulaw,
+            "PCMA" => G711::Alaw,
+            other => {
+                info!(codec = other, "no media path for this codec yet");
+                return;
+            }
+        };
+        let Some(socket) = self.socket.take() else { return };
+        if socket.set_nonblocking(true).is_err() {
+            return;
+        }
+        let Ok(socket) = tokio::net::UdpSocket::from_std(socket) else {
+            return;
+        };
+        self.stream = Some(Stream::start(
+            socket,
+            StreamConfig {
+                remote: remote.addr,
+                payload_type: pt,
+                codec,
+                source: self.media.play.take(),
+                record: self.media.record.clone(),
+                ssrc: rand_u64() as u32,
+            },
+        ));
+    }
 }
 
 /// The phone.
@@ -317,6 +397,16 @@ impl Phone {
 
     /// Places a call. Refused (with the reason) when the account may not call out.
     pub fn dial(&mut self, name: &str, target: &str) -> Result<CallHandle, PhoneError> {
+        self.dial_with(name, target, MediaOptions::default())
+    }
+
+    /// Places a call that plays and records as `media` says.
+    pub fn dial_with(
+        &mut self,
+        name: &str,
+        target: &str,
+        media: MediaOptions,
+    ) -> Result<CallHandle, PhoneError> {
         let line = self
             .lines
             .get(name)
@@ -352,17 +442,13 @@ impl Phone {
         };
         let formats = formats(&line.account.advanced.codecs);
         let ip = conn.local.ip();
-        let offer = sdp::offer(rand_u64(), ip, 4000, &formats);
+        let mut info = CallInfo::new(name.to_owned(), formats.clone(), ip);
+        info.media = media;
+        let port = info.bind()?;
+        let offer = sdp::offer(rand_u64(), ip, port, &formats);
         self.next_call += 1;
         let handle = CallHandle(self.next_call);
-        self.calls.insert(
-            handle,
-            CallInfo {
-                account: name.to_owned(),
-                answer_formats: formats,
-                local_ip: ip,
-            },
-        );
+        self.calls.insert(handle, info);
         self.driver.command(Command::Dial {
             call: handle,
             key: name.to_owned(),
@@ -375,19 +461,34 @@ impl Phone {
 
     /// Answers an incoming call (488 when no codec is in common).
     pub fn answer(&mut self, call: CallHandle) {
-        let Some(info) = self.calls.get(&call) else { return };
+        self.answer_with(call, MediaOptions::default());
+    }
+
+    /// Answers an incoming call that plays and records as `media` says.
+    pub fn answer_with(&mut self, call: CallHandle, media: MediaOptions) {
+        let Some(info) = self.calls.get_mut(&call) else {
+            return;
+        };
         let offer = self.incoming_offers.remove(&call).unwrap_or_default();
-        match sdp::answer(
-            rand_u64(),
-            &String::from_utf8_lossy(&offer),
-            &info.answer_formats,
-            info.local_ip,
-            4000,
-        ) {
-            Ok(answer) => self.driver.command(Command::Answer {
-                call,
-                sdp: answer.into_bytes(),
-            }),
+        info.media = media;
+        let port = match info.bind() {
+            Ok(p) => p,
+            Err(e) => {
+                warn!(%call, error = %e, "refusing call");
+                self.driver.command(Command::Reject { call, code: 500 });
+                return;
+            }
+        };
+        let offer_text = String::from_utf8_lossy(&offer).into_owned();
+        match sdp::answer(rand_u64(), &offer_text, &info.answer_formats, info.local_ip, port) {
+            Ok(answer) => {
+                let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
+                info.start_media(&offer, chosen);
+                self.driver.command(Command::Answer {
+                    call,
+                    sdp: answer.into_bytes(),
+                });
+            }
             Err(e) => {
                 warn!(%call, error = %e, "refusing call");
                 self.driver.command(Command::Reject { call, code: 488 });
@@ -497,11 +598,7 @@ impl Phone {
                     .unwrap_or(IpAddr::from([127, 0, 0, 1]));
                 self.calls.insert(
                     call,
-                    CallInfo {
-                        account: key.clone(),
-                        answer_formats: formats(&line.account.advanced.codecs),
-                        local_ip: ip,
-                    },
+                    CallInfo::new(key.clone(), formats(&line.account.advanced.codecs), ip),
                 );
                 self.incoming_offers.insert(call, sdp);
                 let called = crate::engine::sip::msg::addr_uri(&to);
@@ -514,9 +611,25 @@ impl Phone {
                 })
             }
             DriverEvent::Engine(Event::Call { call, state }) => {
-                if matches!(state, CallState::Ended { .. }) {
-                    self.calls.remove(&call);
-                    self.incoming_offers.remove(&call);
+                match &state {
+                    CallState::Answered { sdp } => {
+                        if let Some(info) = self.calls.get_mut(&call)
+                            && info.stream.is_none()
+                            && info.socket.is_some()
+                        {
+                            info.start_media(sdp, None);
+                        }
+                    }
+                    CallState::Ended { .. } => {
+                        self.incoming_offers.remove(&call);
+                        if let Some(stream) = self.calls.remove(&call).and_then(|i| i.stream) {
+                            // The media report comes first, then the end of the call.
+                            let report = stream.stop().await;
+                            self.pending.push_back(PhoneEvent::Call { call, state });
+                            return Some(PhoneEvent::Media { call, report });
+                        }
+                    }
+                    _ => {}
                 }
                 Some(PhoneEvent::Call { call, state })
             }

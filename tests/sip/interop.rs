@@ -404,3 +404,121 @@ fn finds_the_server_through_naptr_and_srv_fails_over_and_keeps_to_allowed_transp
     );
     assert!(!trace.contains("pw-dns"));
 }
+
+/// A `freq` Hz tone, 8 kHz mono 16-bit, written as WAV.
+fn tone_wav(path: &std::path::Path, freq: f64, seconds: f64) {
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 8000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..(8000.0 * seconds) as usize {
+        let s = (i as f64 * freq * std::f64::consts::TAU / 8000.0).sin() * 12000.0;
+        w.write_sample(s as i16).unwrap();
+    }
+    w.finalize().unwrap();
+}
+
+/// (dominant frequency from zero crossings, RMS) of a WAV's first channel, over its loud part.
+fn analyse(path: &std::path::Path) -> (f64, f64) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples: Vec<f64> = r
+        .samples::<i16>()
+        .step_by(usize::from(spec.channels))
+        .map(|s| f64::from(s.unwrap()))
+        .collect();
+    let first = samples.iter().position(|s| s.abs() > 500.0);
+    let last = samples.iter().rposition(|s| s.abs() > 500.0);
+    let (Some(first), Some(last)) = (first, last) else {
+        return (0.0, 0.0);
+    };
+    if last - first < spec.sample_rate as usize / 2 {
+        return (0.0, 0.0);
+    }
+    let loud = &samples[first..=last];
+    let rms = (loud.iter().map(|s| s * s).sum::<f64>() / loud.len() as f64).sqrt();
+    let crossings = loud.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+    let secs = loud.len() as f64 / f64::from(spec.sample_rate);
+    (crossings as f64 / 2.0 / secs, rms)
+}
+
+#[test]
+fn g711_audio_flows_both_ways_with_baresip() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone-1000.wav");
+    tone_wav(&tone, 1000.0, 4.0);
+    let record_dir = dir.path().join("baresip-rec");
+    k.add_subscriber("bob", "pw-bob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            source: Some(tone.clone()),
+            record_dir: Some(record_dir.clone()),
+            ..BaresipOptions::new("bob", "pw-bob")
+        },
+    );
+    let alice = Profile::new(&k, "alice", "pw-alice", "udp");
+
+    // baresip plays a 1 kHz tone; Handset records it.
+    let heard = dir.path().join("heard.wav");
+    let mut run = alice.spawn(&[
+        "listen",
+        "A",
+        "--auto-answer",
+        "--max-calls",
+        "1",
+        "--record",
+        heard.to_str().unwrap(),
+    ]);
+    run.wait_line("registered", T);
+    bob.dial(&alice.uri());
+    bob.wait_event("CALL_ESTABLISHED", T);
+    std::thread::sleep(Duration::from_secs(2));
+    bob.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("media: sent"), "{out}");
+    let (freq, rms) = analyse(&heard);
+    assert!(
+        (950.0..=1050.0).contains(&freq) && rms > 3000.0,
+        "Handset heard {freq:.0} Hz at RMS {rms:.0}:\n{out}"
+    );
+
+    // Handset plays a 600 Hz tone; baresip records what it decodes.
+    let tone600 = dir.path().join("tone-600.wav");
+    tone_wav(&tone600, 600.0, 4.0);
+    bob.clear_events();
+    let run = alice.spawn(&[
+        "call",
+        "A",
+        &bob.sip_uri(),
+        "--play",
+        tone600.to_str().unwrap(),
+        "--duration",
+        "2",
+    ]);
+    bob.wait_event("CALL_ESTABLISHED", T);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    bob.wait_event("CALL_CLOSED", T);
+    std::thread::sleep(Duration::from_millis(500));
+    let best = std::fs::read_dir(&record_dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+        .map(|p| (analyse(&p), p))
+        .find(|((f, rms), _)| (570.0..=630.0).contains(f) && *rms > 3000.0);
+    let files: Vec<_> = std::fs::read_dir(&record_dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert!(
+        best.is_some(),
+        "baresip did not hear the 600 Hz tone in {files:?}:\n{out}"
+    );
+}

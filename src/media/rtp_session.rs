@@ -1,0 +1,271 @@
+//! A G.711 media stream on tokio: sends 20 ms RTP frames from a source (a decoded file or
+//! silence), receives and decodes the far end's frames, and records them as WAV. This is the
+//! first media path (PCMU/PCMA); the full audio engine builds on the same pieces.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::UdpSocket;
+use tokio::sync::oneshot;
+use tracing::{debug, warn};
+
+use super::audio_file::{Pcm, wav_bytes};
+use super::codec::g711;
+use crate::engine::rtp::packet::{self, RtpHeader};
+use crate::engine::rtp::stats::{ReceiverStats, SeqUpdate};
+use crate::fsio::write_atomic;
+
+/// 20 ms at 8 kHz.
+pub const FRAME: usize = 160;
+
+/// The G.711 variants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum G711 {
+    Ulaw,
+    Alaw,
+}
+
+/// What a stream does.
+#[derive(Debug)]
+pub struct StreamConfig {
+    pub remote: SocketAddr,
+    pub payload_type: u8,
+    pub codec: G711,
+    /// 8 kHz mono samples to send (then silence); `None` sends silence.
+    pub source: Option<Vec<i16>>,
+    /// Where to write what the far end sent (8 kHz mono WAV).
+    pub record: Option<PathBuf>,
+    pub ssrc: u32,
+}
+
+/// What happened on a stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StreamReport {
+    pub sent: u32,
+    pub received: u32,
+    pub lost: i32,
+    /// Jitter in milliseconds.
+    pub jitter_ms: u32,
+    pub record_error: Option<String>,
+}
+
+/// A running stream; stop it to get its report (and the recording written).
+#[derive(Debug)]
+pub struct Stream {
+    stop: Option<oneshot::Sender<()>>,
+    done: Option<oneshot::Receiver<StreamReport>>,
+}
+
+impl Stream {
+    /// Starts sending and receiving on `socket`.
+    pub fn start(socket: UdpSocket, config: StreamConfig) -> Stream {
+        let (stop_tx, stop_rx) = oneshot::channel();
+        let (done_tx, done_rx) = oneshot::channel();
+        tokio::spawn(async move {
+            let report = run(Arc::new(socket), config, stop_rx).await;
+            let _ = done_tx.send(report);
+        });
+        Stream {
+            stop: Some(stop_tx),
+            done: Some(done_rx),
+        }
+    }
+
+    /// Stops the stream, writes the recording and returns the report.
+    pub async fn stop(mut self) -> StreamReport {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        match self.done.take() {
+            Some(d) => d.await.unwrap_or_default(),
+            None => StreamReport::default(),
+        }
+    }
+}
+
+async fn run(socket: Arc<UdpSocket>, config: StreamConfig, mut stop: oneshot::Receiver<()>) -> StreamReport {
+    let encode = match config.codec {
+        G711::Ulaw => g711::linear_to_ulaw,
+        G711::Alaw => g711::linear_to_alaw,
+    };
+    let decode = match config.codec {
+        G711::Ulaw => g711::ulaw_to_linear,
+        G711::Alaw => g711::alaw_to_linear,
+    };
+    let source = config.source.unwrap_or_default();
+    let mut report = StreamReport::default();
+    let mut stats = ReceiverStats::default();
+    let mut received: Vec<i16> = Vec::new();
+    let mut first_ts: Option<u32> = None;
+    let start = tokio::time::Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(20));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let (mut seq, mut ts) = (config.ssrc as u16, config.ssrc.rotate_left(7));
+    let mut frame_no = 0usize;
+    let (mut out, mut enc, mut dec) = (
+        Vec::with_capacity(200),
+        Vec::with_capacity(FRAME),
+        Vec::with_capacity(FRAME),
+    );
+    let mut buf = vec![0u8; 2048];
+    loop {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = tick.tick() => {
+                let from = frame_no * FRAME;
+                let frame: Vec<i16> = (from..from + FRAME).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                g711::encode(&frame, encode, &mut enc);
+                let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
+                packet::write(&header, &enc, &mut out);
+                if let Err(e) = socket.send_to(&out, config.remote).await {
+                    debug!(error = %e, "RTP send failed");
+                } else {
+                    report.sent += 1;
+                }
+                seq = seq.wrapping_add(1);
+                ts = ts.wrapping_add(FRAME as u32);
+                frame_no += 1;
+            }
+            r = socket.recv_from(&mut buf) => {
+                let Ok((n, _from)) = r else { continue };
+                let Ok(p) = packet::parse(&buf[..n]) else { continue };
+                if p.header.payload_type != config.payload_type || packet::is_rtcp(&buf[..n]) {
+                    continue;
+                }
+                if matches!(stats.update_seq(p.header.sequence), SeqUpdate::Bad) {
+                    continue;
+                }
+                let arrival = (start.elapsed().as_micros() as u64 * 8 / 1000) as u32;
+                stats.update_jitter(p.header.timestamp, arrival);
+                report.received += 1;
+                g711::decode(p.payload, decode, &mut dec);
+                // Place by timestamp: late packets fill their slot, gaps stay silent.
+                let base = *first_ts.get_or_insert(p.header.timestamp);
+                let offset = p.header.timestamp.wrapping_sub(base) as usize;
+                if offset < 8000 * 60 * 60 * 4 {
+                    if received.len() < offset + dec.len() {
+                        received.resize(offset + dec.len(), 0);
+                    }
+                    received[offset..offset + dec.len()].copy_from_slice(&dec);
+                }
+            }
+        }
+    }
+    report.lost = stats.cumulative_lost();
+    report.jitter_ms = stats.jitter() / 8;
+    if let Some(path) = &config.record {
+        let pcm = Pcm {
+            sample_rate: 8000,
+            samples: received,
+        };
+        if let Err(e) = write_atomic(path, &wav_bytes(&pcm)) {
+            warn!(error = %e, "cannot write the recording");
+            report.record_error = Some(format!("cannot write {}: {e}", path.display()));
+        }
+    }
+    report
+}
+
+/// Resamples mono PCM to `rate` by linear interpolation (good enough for prompts and tests;
+/// the audio engine uses a proper resampler).
+pub fn resample(pcm: &Pcm, rate: u32) -> Vec<i16> {
+    if pcm.sample_rate == rate || pcm.samples.is_empty() {
+        return pcm.samples.clone();
+    }
+    let ratio = f64::from(pcm.sample_rate) / f64::from(rate);
+    let n = (pcm.samples.len() as f64 / ratio) as usize;
+    // A short moving average before decimating keeps aliasing down.
+    let taps = (ratio.ceil() as usize).max(1);
+    let smoothed: Vec<f64> = if ratio > 1.0 {
+        (0..pcm.samples.len())
+            .map(|i| {
+                let lo = i.saturating_sub(taps / 2);
+                let hi = (i + taps / 2 + 1).min(pcm.samples.len());
+                pcm.samples[lo..hi].iter().map(|s| f64::from(*s)).sum::<f64>() / (hi - lo) as f64
+            })
+            .collect()
+    } else {
+        pcm.samples.iter().map(|s| f64::from(*s)).collect()
+    };
+    (0..n)
+        .map(|i| {
+            let pos = i as f64 * ratio;
+            let j = pos as usize;
+            let frac = pos - j as f64;
+            let a = smoothed[j.min(smoothed.len() - 1)];
+            let b = smoothed[(j + 1).min(smoothed.len() - 1)];
+            (a + (b - a) * frac).round().clamp(-32768.0, 32767.0) as i16
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resampling_keeps_duration_and_tone() {
+        let tone: Vec<i16> = (0..48000)
+            .map(|i| ((i as f64 * 440.0 * std::f64::consts::TAU / 48000.0).sin() * 10000.0) as i16)
+            .collect();
+        let out = resample(
+            &Pcm {
+                sample_rate: 48000,
+                samples: tone,
+            },
+            8000,
+        );
+        assert_eq!(out.len(), 8000);
+        // Zero crossings of 440 Hz over 1 s: about 880.
+        let crossings = out.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+        assert!((860..=900).contains(&crossings), "{crossings}");
+    }
+
+    #[tokio::test]
+    async fn two_streams_exchange_audio() {
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let tone: Vec<i16> = (0..8000)
+            .map(|i| ((i as f64 * 0.2).sin() * 8000.0) as i16)
+            .collect();
+        let sa = Stream::start(
+            a,
+            StreamConfig {
+                remote: ba,
+                payload_type: 0,
+                codec: G711::Ulaw,
+                source: Some(tone),
+                record: None,
+                ssrc: 1,
+            },
+        );
+        let record = dir.path().join("b.wav");
+        let sb = Stream::start(
+            b,
+            StreamConfig {
+                remote: aa,
+                payload_type: 0,
+                codec: G711::Ulaw,
+                source: None,
+                record: Some(record.clone()),
+                ssrc: 2,
+            },
+        );
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let ra = sa.stop().await;
+        let rb = sb.stop().await;
+        assert!(ra.sent >= 25 && rb.received >= 25, "{ra:?} {rb:?}");
+        assert_eq!(rb.lost, 0);
+        let samples: Vec<i16> = hound::WavReader::open(&record)
+            .unwrap()
+            .into_samples()
+            .map(Result::unwrap)
+            .collect();
+        let peak = samples.iter().map(|s| s.unsigned_abs()).max().unwrap();
+        assert!(peak > 7000, "the tone arrived: peak {peak}");
+    }
+}
