@@ -40,9 +40,22 @@ pub struct MediaArgs {
     /// Record what the far end sends to this WAV file.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Send these digits (0-9 * # A-D) as RFC 4733 events once the call is up.
+    #[arg(long, value_name = "DIGITS")]
+    pub dtmf: Option<String>,
 }
 
 impl MediaArgs {
+    fn digits(&self) -> Result<Option<String>, CliError> {
+        match &self.dtmf {
+            Some(d) if d.chars().all(|c| "0123456789*#ABCDabcd".contains(c)) => Ok(Some(d.clone())),
+            Some(d) => Err(CliError::usage(format!(
+                "--dtmf `{d}`: use the keys 0-9, *, # and A-D"
+            ))),
+            None => Ok(None),
+        }
+    }
+
     fn options(&self) -> Result<MediaOptions, CliError> {
         let play = match &self.play {
             Some(path) => {
@@ -182,7 +195,7 @@ pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: 
                 }
                 PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
                 PhoneEvent::Incoming { call, .. } => phone.reject(call, 486),
-                PhoneEvent::Call { .. } | PhoneEvent::Media { .. } => {}
+                PhoneEvent::Call { .. } | PhoneEvent::Media { .. } | PhoneEvent::Dtmf { .. } => {}
             }
         };
         phone.shutdown(Duration::from_secs(2)).await;
@@ -198,6 +211,7 @@ pub fn call(
     target: &str,
     duration: Option<u64>,
 ) -> CliResult {
+    let digits = media.digits()?;
     let mut media = Some(media.options()?);
     runtime()?.block_on(async {
         let mut phone = start(manager, &args).await?;
@@ -259,6 +273,9 @@ pub fn call(
                             if let Some(s) = duration {
                                 hangup_at = Some(tokio::time::Instant::now() + Duration::from_secs(s));
                             }
+                            if let Some(d) = &digits {
+                                phone.send_dtmf(c, d);
+                            }
                         }
                         CallState::Ended {
                             code,
@@ -275,6 +292,7 @@ pub fn call(
                     }
                 }
                 PhoneEvent::Media { call: c, report } => println!("{}", describe_media(c, &report)),
+                PhoneEvent::Dtmf { call: c, digit } => println!("{c}: received digit {digit}"),
                 PhoneEvent::Call { .. } => {}
             }
         };
@@ -293,6 +311,7 @@ pub fn listen(
     reject: Option<u16>,
     media: MediaArgs,
 ) -> CliResult {
+    let digits = media.digits()?;
     let media = media.options()?;
     runtime()?.block_on(async {
         let mut phone = start(manager, &args).await?;
@@ -347,10 +366,14 @@ pub fn listen(
                     }
                 }
                 PhoneEvent::Media { call, report } => println!("{}", describe_media(call, &report)),
+                PhoneEvent::Dtmf { call, digit } => println!("{call}: received digit {digit}"),
                 PhoneEvent::Call { call, state } => {
                     println!("{}", describe_call(call, &state));
                     match state {
                         CallState::Answered { .. } => {
+                            if let Some(d) = &digits {
+                                phone.send_dtmf(call, d);
+                            }
                             if let Some(s) = hangup_after {
                                 hangups.push((tokio::time::Instant::now() + Duration::from_secs(s), call));
                             }

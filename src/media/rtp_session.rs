@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::UdpSocket;
-use tokio::sync::oneshot;
+use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use super::audio_file::{Pcm, wav_bytes};
 use super::codec::g711;
+use crate::engine::rtp::dtmf::{DtmfReceiver, DtmfSender, TelephoneEvent};
 use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::stats::{ReceiverStats, SeqUpdate};
 use crate::fsio::write_atomic;
@@ -38,6 +39,10 @@ pub struct StreamConfig {
     /// Where to write what the far end sent (8 kHz mono WAV).
     pub record: Option<PathBuf>,
     pub ssrc: u32,
+    /// Payload type of telephone-event/8000 when negotiated (RFC 4733).
+    pub dtmf_pt: Option<u8>,
+    /// Where received digits go, tagged with this id.
+    pub digits_to: Option<(mpsc::UnboundedSender<(u64, char)>, u64)>,
 }
 
 /// What happened on a stream.
@@ -49,6 +54,8 @@ pub struct StreamReport {
     /// Jitter in milliseconds.
     pub jitter_ms: u32,
     pub record_error: Option<String>,
+    /// Digits received as RFC 4733 events.
+    pub digits: String,
 }
 
 /// A running stream; stop it to get its report (and the recording written).
@@ -56,6 +63,7 @@ pub struct StreamReport {
 pub struct Stream {
     stop: Option<oneshot::Sender<()>>,
     done: Option<oneshot::Receiver<StreamReport>>,
+    digits: mpsc::UnboundedSender<String>,
 }
 
 impl Stream {
@@ -63,14 +71,21 @@ impl Stream {
     pub fn start(socket: UdpSocket, config: StreamConfig) -> Stream {
         let (stop_tx, stop_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
+        let (digits_tx, digits_rx) = mpsc::unbounded_channel();
         tokio::spawn(async move {
-            let report = run(Arc::new(socket), config, stop_rx).await;
+            let report = run(Arc::new(socket), config, stop_rx, digits_rx).await;
             let _ = done_tx.send(report);
         });
         Stream {
             stop: Some(stop_tx),
             done: Some(done_rx),
+            digits: digits_tx,
         }
+    }
+
+    /// Sends digits as RFC 4733 events (ignored when telephone-event was not negotiated).
+    pub fn send_dtmf(&self, digits: &str) {
+        let _ = self.digits.send(digits.to_owned());
     }
 
     /// Stops the stream, writes the recording and returns the report.
@@ -85,7 +100,15 @@ impl Stream {
     }
 }
 
-async fn run(socket: Arc<UdpSocket>, config: StreamConfig, mut stop: oneshot::Receiver<()>) -> StreamReport {
+async fn run(
+    socket: Arc<UdpSocket>,
+    config: StreamConfig,
+    mut stop: oneshot::Receiver<()>,
+    mut digits: mpsc::UnboundedReceiver<String>,
+) -> StreamReport {
+    let mut dtmf_out = DtmfSender::default();
+    let mut dtmf_in = DtmfReceiver::default();
+    let mut event_ts = 0u32;
     let encode = match config.codec {
         G711::Ulaw => g711::linear_to_ulaw,
         G711::Alaw => g711::linear_to_alaw,
@@ -113,12 +136,26 @@ async fn run(socket: Arc<UdpSocket>, config: StreamConfig, mut stop: oneshot::Re
     loop {
         tokio::select! {
             _ = &mut stop => break,
+            Some(d) = digits.recv() => if config.dtmf_pt.is_some() { dtmf_out.push(&d) },
             _ = tick.tick() => {
-                let from = frame_no * FRAME;
-                let frame: Vec<i16> = (from..from + FRAME).map(|i| source.get(i).copied().unwrap_or(0)).collect();
-                g711::encode(&frame, encode, &mut enc);
-                let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
-                packet::write(&header, &enc, &mut out);
+                // Digits wait for the first 500 ms of media, so the far end is listening.
+                let event = config
+                    .dtmf_pt
+                    .filter(|_| frame_no >= 25)
+                    .and_then(|pt| dtmf_out.next_frame(FRAME as u16).map(|e| (pt, e)));
+                if let Some((pt, (e, starts))) = event {
+                    if starts {
+                        event_ts = ts;
+                    }
+                    let header = RtpHeader { marker: starts, payload_type: pt, sequence: seq, timestamp: event_ts, ssrc: config.ssrc };
+                    packet::write(&header, &e.to_bytes(), &mut out);
+                } else {
+                    let from = frame_no * FRAME;
+                    let frame: Vec<i16> = (from..from + FRAME).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                    g711::encode(&frame, encode, &mut enc);
+                    let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
+                    packet::write(&header, &enc, &mut out);
+                }
                 if let Err(e) = socket.send_to(&out, config.remote).await {
                     debug!(error = %e, "RTP send failed");
                 } else {
@@ -131,10 +168,25 @@ async fn run(socket: Arc<UdpSocket>, config: StreamConfig, mut stop: oneshot::Re
             r = socket.recv_from(&mut buf) => {
                 let Ok((n, _from)) = r else { continue };
                 let Ok(p) = packet::parse(&buf[..n]) else { continue };
-                if p.header.payload_type != config.payload_type || packet::is_rtcp(&buf[..n]) {
+                if packet::is_rtcp(&buf[..n]) {
                     continue;
                 }
+                // Events and audio share one sequence space.
                 if matches!(stats.update_seq(p.header.sequence), SeqUpdate::Bad) {
+                    continue;
+                }
+                if Some(p.header.payload_type) == config.dtmf_pt {
+                    if let Some(e) = TelephoneEvent::parse(p.payload)
+                        && let Some(d) = dtmf_in.on_packet(p.header.timestamp, e)
+                    {
+                        report.digits.push(d);
+                        if let Some((tx, id)) = &config.digits_to {
+                            let _ = tx.send((*id, d));
+                        }
+                    }
+                    continue;
+                }
+                if p.header.payload_type != config.payload_type {
                     continue;
                 }
                 let arrival = (start.elapsed().as_micros() as u64 * 8 / 1000) as u32;
@@ -241,6 +293,8 @@ mod tests {
                 source: Some(tone),
                 record: None,
                 ssrc: 1,
+                dtmf_pt: Some(101),
+                digits_to: None,
             },
         );
         let record = dir.path().join("b.wav");
@@ -253,13 +307,17 @@ mod tests {
                 source: None,
                 record: Some(record.clone()),
                 ssrc: 2,
+                dtmf_pt: Some(101),
+                digits_to: None,
             },
         );
-        tokio::time::sleep(Duration::from_millis(600)).await;
+        sa.send_dtmf("1*#");
+        tokio::time::sleep(Duration::from_millis(1500)).await;
         let ra = sa.stop().await;
         let rb = sb.stop().await;
         assert!(ra.sent >= 25 && rb.received >= 25, "{ra:?} {rb:?}");
         assert_eq!(rb.lost, 0);
+        assert_eq!(rb.digits, "1*#");
         let samples: Vec<i16> = hound::WavReader::open(&record)
             .unwrap()
             .into_samples()

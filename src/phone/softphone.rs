@@ -77,6 +77,11 @@ pub enum PhoneEvent {
         call: CallHandle,
         report: StreamReport,
     },
+    /// The far end sent a digit (RFC 4733).
+    Dtmf {
+        call: CallHandle,
+        digit: char,
+    },
 }
 
 /// A refusal or failure, said so the user knows what to do.
@@ -111,6 +116,8 @@ struct CallInfo {
     stream: Option<Stream>,
 }
 
+type DigitSender = mpsc::UnboundedSender<(u64, char)>;
+
 /// What a call plays and records (G.711 calls; the full audio engine comes later).
 #[derive(Clone, Debug, Default)]
 pub struct MediaOptions {
@@ -141,8 +148,15 @@ impl CallInfo {
         Ok(port)
     }
 
-    /// Starts the stream to the far end when both sides chose G.711.
-    fn start_media(&mut self, remote_sdp: &[u8], chosen_pt: Option<u8>) {
+    /// Starts the stream to the far end when both sides chose G.711; received digits go to
+    /// `digits` tagged with the call.
+    fn start_media(
+        &mut self,
+        remote_sdp: &[u8],
+        chosen_pt: Option<u8>,
+        call: CallHandle,
+        digits: &DigitSender,
+    ) {
         let Some(remote) = sdp::remote_media(&String::from_utf8_lossy(remote_sdp)) else {
             return;
         };
@@ -176,6 +190,18 @@ impl CallInfo {
                 source: self.media.play.take(),
                 record: self.media.record.clone(),
                 ssrc: rand_u64() as u32,
+                dtmf_pt: self
+                    .answer_formats
+                    .contains(&Format::TelephoneEvent)
+                    .then(|| {
+                        remote
+                            .formats
+                            .iter()
+                            .find(|(_, n, c)| n.eq_ignore_ascii_case("telephone-event") && *c == 8000)
+                            .map(|(pt, _, _)| *pt)
+                    })
+                    .flatten(),
+                digits_to: Some((digits.clone(), call.0)),
             },
         ));
     }
@@ -191,6 +217,8 @@ pub struct Phone {
     incoming_offers: HashMap<CallHandle, Vec<u8>>,
     pending: std::collections::VecDeque<PhoneEvent>,
     next_call: u64,
+    digits_tx: DigitSender,
+    digits_rx: mpsc::UnboundedReceiver<(u64, char)>,
 }
 
 impl std::fmt::Debug for Phone {
@@ -248,6 +276,7 @@ impl Phone {
     /// Starts the phone's network task; call inside a tokio runtime.
     pub fn new(options: PhoneOptions) -> Phone {
         let (driver, events) = Driver::spawn(options.sip_trace);
+        let (digits_tx, digits_rx) = mpsc::unbounded_channel();
         Phone {
             options,
             driver,
@@ -257,6 +286,8 @@ impl Phone {
             incoming_offers: HashMap::new(),
             pending: Default::default(),
             next_call: 0,
+            digits_tx,
+            digits_rx,
         }
     }
 
@@ -483,7 +514,7 @@ impl Phone {
         match sdp::answer(rand_u64(), &offer_text, &info.answer_formats, info.local_ip, port) {
             Ok(answer) => {
                 let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
-                info.start_media(&offer, chosen);
+                info.start_media(&offer, chosen, call, &self.digits_tx);
                 self.driver.command(Command::Answer {
                     call,
                     sdp: answer.into_bytes(),
@@ -493,6 +524,13 @@ impl Phone {
                 warn!(%call, error = %e, "refusing call");
                 self.driver.command(Command::Reject { call, code: 488 });
             }
+        }
+    }
+
+    /// Sends digits on the call as RFC 4733 events (when telephone-event was negotiated).
+    pub fn send_dtmf(&mut self, call: CallHandle, digits: &str) {
+        if let Some(stream) = self.calls.get(&call).and_then(|c| c.stream.as_ref()) {
+            stream.send_dtmf(digits);
         }
     }
 
@@ -522,6 +560,9 @@ impl Phone {
                 }
             };
             tokio::select! {
+                Some((id, digit)) = self.digits_rx.recv() => {
+                    return Some(PhoneEvent::Dtmf { call: CallHandle(id), digit });
+                }
                 ev = self.events.recv() => {
                     let ev = ev?;
                     if let Some(e) = self.on_driver_event(ev).await {
@@ -617,7 +658,7 @@ impl Phone {
                             && info.stream.is_none()
                             && info.socket.is_some()
                         {
-                            info.start_media(sdp, None);
+                            info.start_media(sdp, None, call, &self.digits_tx);
                         }
                     }
                     CallState::Ended { .. } => {

@@ -522,3 +522,51 @@ fn g711_audio_flows_both_ways_with_baresip() {
         "baresip did not hear the 600 Hz tone in {files:?}:\n{out}"
     );
 }
+
+#[test]
+fn dtmf_digits_both_ways_with_baresip() {
+    const DIGITS: &str = "0123456789*#";
+    let k = Kamailio::start(KamailioOptions::default());
+    k.add_subscriber("bob", "pw-bob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            ..BaresipOptions::new("bob", "pw-bob")
+        },
+    );
+    let alice = Profile::new(&k, "alice", "pw-alice", "udp");
+
+    // Handset sends; baresip reports each key.
+    let mut run = alice.spawn(&["call", "A", &bob.sip_uri(), "--dtmf", DIGITS, "--duration", "4"]);
+    bob.wait_event("CALL_ESTABLISHED", T);
+    let mut heard = String::new();
+    for _ in DIGITS.chars() {
+        let e = bob.wait_event("CALL_DTMF_START", T);
+        heard.push_str(e["param"].as_str().unwrap_or("?"));
+    }
+    assert_eq!(heard, DIGITS);
+    run.wait_line("ended by us (200", T);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+
+    // baresip sends; Handset prints each digit.
+    bob.clear_events();
+    let mut run = alice.spawn(&["listen", "A", "--auto-answer", "--max-calls", "1"]);
+    run.wait_line("registered", T);
+    bob.dial(&alice.uri());
+    bob.wait_event("CALL_ESTABLISHED", T);
+    std::thread::sleep(Duration::from_millis(500));
+    for d in DIGITS.chars() {
+        bob.command("sndcode", &d.to_string());
+        run.wait_line(&format!("received digit {d}"), T);
+    }
+    bob.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    let received: String = out
+        .lines()
+        .filter_map(|l| l.rsplit_once("received digit ").map(|(_, d)| d.to_owned()))
+        .collect();
+    assert_eq!(received, DIGITS, "each digit once:\n{out}");
+}
