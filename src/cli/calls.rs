@@ -7,7 +7,7 @@ use clap::Args;
 use handset::account::AccountManager;
 use handset::engine::{CallHandle, CallState, RegistrationState};
 use handset::media::audio_file::decode;
-use handset::media::rtp_session::{StreamReport, resample};
+use handset::media::rtp_session::StreamReport;
 use handset::phone::softphone::{MediaOptions, Phone, PhoneEvent, PhoneOptions};
 
 use super::{CliError, CliResult};
@@ -58,10 +58,7 @@ impl MediaArgs {
 
     fn options(&self) -> Result<MediaOptions, CliError> {
         let play = match &self.play {
-            Some(path) => {
-                let pcm = decode(path).map_err(|e| CliError::usage(e.to_string()))?;
-                Some(resample(&pcm, 8000))
-            }
+            Some(path) => Some(decode(path).map_err(|e| CliError::usage(e.to_string()))?),
             None => None,
         };
         Ok(MediaOptions {

@@ -1,6 +1,7 @@
-//! A G.711 media stream on tokio: sends 20 ms RTP frames from a source (a decoded file or
-//! silence), receives and decodes the far end's frames, and records them as WAV. This is the
-//! first media path (PCMU/PCMA); the full audio engine builds on the same pieces.
+//! A media stream on tokio: sends 20 ms RTP frames of any [`AudioCodec`] from a source (a
+//! decoded file or silence), receives and decodes the far end's frames, records them as WAV,
+//! and carries RFC 4733 digits. The full audio engine (devices, jitter buffer, SRTP) builds
+//! on the same pieces.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -12,37 +13,39 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use super::audio_file::{Pcm, wav_bytes};
-use super::codec::g711;
+use super::codec::{AudioCodec, frame_samples};
 use crate::engine::rtp::dtmf::{DtmfReceiver, DtmfSender, TelephoneEvent};
 use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::stats::{ReceiverStats, SeqUpdate};
 use crate::fsio::write_atomic;
 
-/// 20 ms at 8 kHz.
-pub const FRAME: usize = 160;
-
-/// The G.711 variants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum G711 {
-    Ulaw,
-    Alaw,
-}
+/// Telephone-event clock units in a 20 ms frame (telephone-event/8000).
+const EVENT_FRAME: u16 = 160;
 
 /// What a stream does.
-#[derive(Debug)]
 pub struct StreamConfig {
     pub remote: SocketAddr,
     pub payload_type: u8,
-    pub codec: G711,
-    /// 8 kHz mono samples to send (then silence); `None` sends silence.
-    pub source: Option<Vec<i16>>,
-    /// Where to write what the far end sent (8 kHz mono WAV).
+    pub codec: Box<dyn AudioCodec>,
+    /// Audio to send (resampled to the codec's rate), then silence; `None` sends silence.
+    pub source: Option<Pcm>,
+    /// Where to write what the far end sent (mono WAV at the codec's rate).
     pub record: Option<PathBuf>,
     pub ssrc: u32,
     /// Payload type of telephone-event/8000 when negotiated (RFC 4733).
     pub dtmf_pt: Option<u8>,
     /// Where received digits go, tagged with this id.
     pub digits_to: Option<(mpsc::UnboundedSender<(u64, char)>, u64)>,
+}
+
+impl std::fmt::Debug for StreamConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamConfig")
+            .field("remote", &self.remote)
+            .field("payload_type", &self.payload_type)
+            .field("rate", &self.codec.sample_rate())
+            .finish_non_exhaustive()
+    }
 }
 
 /// What happened on a stream.
@@ -109,15 +112,11 @@ async fn run(
     let mut dtmf_out = DtmfSender::default();
     let mut dtmf_in = DtmfReceiver::default();
     let mut event_ts = 0u32;
-    let encode = match config.codec {
-        G711::Ulaw => g711::linear_to_ulaw,
-        G711::Alaw => g711::linear_to_alaw,
-    };
-    let decode = match config.codec {
-        G711::Ulaw => g711::ulaw_to_linear,
-        G711::Alaw => g711::alaw_to_linear,
-    };
-    let source = config.source.unwrap_or_default();
+    let mut codec = config.codec;
+    let rate = codec.sample_rate();
+    let frame_len = frame_samples(codec.as_ref());
+    let ts_step = codec.rtp_clock() / 50;
+    let source = config.source.map(|p| resample(&p, rate)).unwrap_or_default();
     let mut report = StreamReport::default();
     let mut stats = ReceiverStats::default();
     let mut received: Vec<i16> = Vec::new();
@@ -129,8 +128,8 @@ async fn run(
     let mut frame_no = 0usize;
     let (mut out, mut enc, mut dec) = (
         Vec::with_capacity(200),
-        Vec::with_capacity(FRAME),
-        Vec::with_capacity(FRAME),
+        Vec::with_capacity(frame_len),
+        Vec::with_capacity(frame_len),
     );
     let mut buf = vec![0u8; 2048];
     loop {
@@ -142,7 +141,7 @@ async fn run(
                 let event = config
                     .dtmf_pt
                     .filter(|_| frame_no >= 25)
-                    .and_then(|pt| dtmf_out.next_frame(FRAME as u16).map(|e| (pt, e)));
+                    .and_then(|pt| dtmf_out.next_frame(EVENT_FRAME).map(|e| (pt, e)));
                 if let Some((pt, (e, starts))) = event {
                     if starts {
                         event_ts = ts;
@@ -150,9 +149,9 @@ async fn run(
                     let header = RtpHeader { marker: starts, payload_type: pt, sequence: seq, timestamp: event_ts, ssrc: config.ssrc };
                     packet::write(&header, &e.to_bytes(), &mut out);
                 } else {
-                    let from = frame_no * FRAME;
-                    let frame: Vec<i16> = (from..from + FRAME).map(|i| source.get(i).copied().unwrap_or(0)).collect();
-                    g711::encode(&frame, encode, &mut enc);
+                    let from = frame_no * frame_len;
+                    let frame: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                    codec.encode(&frame, &mut enc);
                     let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
                     packet::write(&header, &enc, &mut out);
                 }
@@ -162,7 +161,7 @@ async fn run(
                     report.sent += 1;
                 }
                 seq = seq.wrapping_add(1);
-                ts = ts.wrapping_add(FRAME as u32);
+                ts = ts.wrapping_add(ts_step);
                 frame_no += 1;
             }
             r = socket.recv_from(&mut buf) => {
@@ -189,14 +188,15 @@ async fn run(
                 if p.header.payload_type != config.payload_type {
                     continue;
                 }
-                let arrival = (start.elapsed().as_micros() as u64 * 8 / 1000) as u32;
+                let arrival = (start.elapsed().as_micros() as u64 * u64::from(ts_step) / 20_000) as u32;
                 stats.update_jitter(p.header.timestamp, arrival);
                 report.received += 1;
-                g711::decode(p.payload, decode, &mut dec);
+                codec.decode(p.payload, &mut dec);
                 // Place by timestamp: late packets fill their slot, gaps stay silent.
                 let base = *first_ts.get_or_insert(p.header.timestamp);
-                let offset = p.header.timestamp.wrapping_sub(base) as usize;
-                if offset < 8000 * 60 * 60 * 4 {
+                let ticks = u64::from(p.header.timestamp.wrapping_sub(base));
+                let offset = (ticks * u64::from(rate) / u64::from(codec.rtp_clock())) as usize;
+                if offset < rate as usize * 60 * 60 * 4 {
                     if received.len() < offset + dec.len() {
                         received.resize(offset + dec.len(), 0);
                     }
@@ -206,10 +206,10 @@ async fn run(
         }
     }
     report.lost = stats.cumulative_lost();
-    report.jitter_ms = stats.jitter() / 8;
+    report.jitter_ms = stats.jitter() * 20 / ts_step.max(1);
     if let Some(path) = &config.record {
         let pcm = Pcm {
-            sample_rate: 8000,
+            sample_rate: rate,
             samples: received,
         };
         if let Err(e) = write_atomic(path, &wav_bytes(&pcm)) {
@@ -281,15 +281,18 @@ mod tests {
         let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
         let dir = tempfile::tempdir().unwrap();
-        let tone: Vec<i16> = (0..8000)
-            .map(|i| ((i as f64 * 0.2).sin() * 8000.0) as i16)
-            .collect();
+        let tone = Pcm {
+            sample_rate: 8000,
+            samples: (0..8000)
+                .map(|i| ((i as f64 * 0.2).sin() * 8000.0) as i16)
+                .collect(),
+        };
         let sa = Stream::start(
             a,
             StreamConfig {
                 remote: ba,
                 payload_type: 0,
-                codec: G711::Ulaw,
+                codec: crate::media::codec::make("PCMU").unwrap(),
                 source: Some(tone),
                 record: None,
                 ssrc: 1,
@@ -303,7 +306,7 @@ mod tests {
             StreamConfig {
                 remote: aa,
                 payload_type: 0,
-                codec: G711::Ulaw,
+                codec: crate::media::codec::make("PCMU").unwrap(),
                 source: None,
                 record: Some(record.clone()),
                 ssrc: 2,

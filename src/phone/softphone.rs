@@ -20,7 +20,8 @@ use crate::engine::sdp::{self, Format};
 use crate::engine::{
     AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
 };
-use crate::media::rtp_session::{G711, Stream, StreamConfig, StreamReport};
+use crate::media::audio_file::Pcm;
+use crate::media::rtp_session::{Stream, StreamConfig, StreamReport};
 use crate::net::dns::{Candidate, resolve};
 use crate::net::driver::{Driver, DriverEvent};
 use crate::net::tls::client_config;
@@ -118,12 +119,12 @@ struct CallInfo {
 
 type DigitSender = mpsc::UnboundedSender<(u64, char)>;
 
-/// What a call plays and records (G.711 calls; the full audio engine comes later).
+/// What a call plays and records (files until the audio devices arrive).
 #[derive(Clone, Debug, Default)]
 pub struct MediaOptions {
-    /// 8 kHz mono samples to send after the answer (silence when `None`).
-    pub play: Option<Vec<i16>>,
-    /// Where to write what the far end sends (8 kHz mono WAV).
+    /// Audio to send after the answer (silence when `None`).
+    pub play: Option<Pcm>,
+    /// Where to write what the far end sends (mono WAV at the codec's rate).
     pub record: Option<PathBuf>,
 }
 
@@ -166,13 +167,9 @@ impl CallInfo {
             .find(|(pt, _, _)| chosen_pt.is_none_or(|c| c == *pt))
             .cloned();
         let Some((pt, name, _)) = pick else { return };
-        let codec = match name.to_ascii_uppercase().as_str() {
-            "PCMU" => G711::Ulaw,
-            "PCMA" => G711::Alaw,
-            other => {
-                info!(codec = other, "no media path for this codec yet");
-                return;
-            }
+        let Some(codec) = crate::media::codec::make(&name) else {
+            info!(codec = %name, "no media path for this codec yet");
+            return;
         };
         let Some(socket) = self.socket.take() else { return };
         if socket.set_nonblocking(true).is_err() {
