@@ -22,21 +22,13 @@ cd "$repo"
 VOICE=en-us
 SPEED=150
 
-as_root() {
-    if [ "$(id -u)" -eq 0 ]; then
-        "$@"
-    elif command -v sudo >/dev/null 2>&1; then
-        sudo "$@"
-    else
-        echo "make-assets.sh: need root (or sudo) to run: $*" >&2
-        exit 1
-    fi
-}
+# shellcheck source=packaging/common.sh
+. "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/common.sh"
 
 ensure_tools() {
     local missing=() pkg
     for pkg in espeak-ng sox libsox-fmt-all; do
-        if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]; then
+        if ! installed "$pkg"; then
             missing+=("$pkg")
         fi
     done

@@ -175,6 +175,15 @@ async fn open_udp(flow: Flow, events: mpsc::UnboundedSender<NetEvent>) -> std::i
     Ok(Connection { flow, local, tx })
 }
 
+/// Reports that a connection is gone.
+fn closed(events: &mpsc::UnboundedSender<NetEvent>, flow: Flow, reason: String) {
+    let _ = events.send(NetEvent::Error {
+        flow,
+        reason,
+        closed: true,
+    });
+}
+
 fn spawn_stream<S>(
     flow: Flow,
     stream: S,
@@ -200,11 +209,7 @@ fn spawn_stream<S>(
                             }
                             Ok(None) => break,
                             Err(e) => {
-                                let _ = ev.send(NetEvent::Error {
-                                    flow,
-                                    reason: e.to_string(),
-                                    closed: true,
-                                });
+                                closed(&ev, flow, e.to_string());
                                 return;
                             }
                         }
@@ -213,20 +218,12 @@ fn spawn_stream<S>(
                 Err(e) => break e.to_string(),
             }
         };
-        let _ = ev.send(NetEvent::Error {
-            flow,
-            reason,
-            closed: true,
-        });
+        closed(&ev, flow, reason);
     });
     tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if let Err(e) = write.write_all(&bytes).await {
-                let _ = events.send(NetEvent::Error {
-                    flow,
-                    reason: e.to_string(),
-                    closed: true,
-                });
+                closed(&events, flow, e.to_string());
                 break;
             }
         }
@@ -298,11 +295,7 @@ fn spawn_ws<S>(
                 Some(Err(e)) => break e.to_string(),
             }
         };
-        let _ = ev.send(NetEvent::Error {
-            flow,
-            reason,
-            closed: true,
-        });
+        closed(&ev, flow, reason);
     });
     tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
@@ -316,11 +309,7 @@ fn spawn_ws<S>(
                 Err(e) => WsMessage::Binary(e.into_bytes().into()),
             };
             if let Err(e) = sink.send(msg).await {
-                let _ = events.send(NetEvent::Error {
-                    flow,
-                    reason: e.to_string(),
-                    closed: true,
-                });
+                closed(&events, flow, e.to_string());
                 break;
             }
         }

@@ -625,8 +625,8 @@ impl Phone {
                 call,
                 from,
                 to,
-                request_uri,
                 sdp,
+                ..
             }) => {
                 let line = self.lines.get(&key)?;
                 let ip = line
@@ -640,7 +640,6 @@ impl Phone {
                 );
                 self.incoming_offers.insert(call, sdp);
                 let called = crate::engine::sip::msg::addr_uri(&to);
-                let _ = request_uri;
                 Some(PhoneEvent::Incoming {
                     account: key,
                     call,
