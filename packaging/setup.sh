@@ -15,6 +15,7 @@ RUN_PACKAGES=(
     pkg-config
     libasound2-dev
     libopus-dev
+    libgsm1-dev
     cmake
     libxkbcommon-dev
     libwayland-dev

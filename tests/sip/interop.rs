@@ -466,6 +466,7 @@ fn audio_both_ways(k: &Kamailio, user: &str, codec: &str, rate: u32, channels: u
         },
     );
     let alice = Profile::new(k, &format!("alice-{user}"), "pw-alice", "udp");
+    alice.edit(&["--codecs", "opus,g722,pcmu,pcma,gsm,telephone-event"]);
 
     let heard = dir.path().join("heard.wav");
     let mut run = alice.spawn(&[
@@ -531,12 +532,13 @@ fn audio_both_ways(k: &Kamailio, user: &str, codec: &str, rate: u32, channels: u
 }
 
 #[test]
-fn audio_flows_both_ways_with_baresip_in_pcmu_pcma_g722_and_opus() {
+fn audio_flows_both_ways_with_baresip_in_pcmu_pcma_g722_opus_and_gsm() {
     let k = Kamailio::start(KamailioOptions::default());
     audio_both_ways(&k, "bob-pcmu", "PCMU", 8000, 1);
     audio_both_ways(&k, "bob-pcma", "PCMA", 8000, 1);
     audio_both_ways(&k, "bob-g722", "G722/16000/1", 16000, 1);
     audio_both_ways(&k, "bob-opus", "opus/48000/2", 48000, 2);
+    audio_both_ways(&k, "bob-gsm", "GSM", 8000, 1);
 }
 
 #[test]
