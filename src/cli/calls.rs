@@ -43,6 +43,12 @@ pub struct MediaArgs {
     /// Send these digits (0-9 * # A-D) as RFC 4733 events once the call is up.
     #[arg(long, value_name = "DIGITS")]
     pub dtmf: Option<String>,
+    /// Put the call on hold this many seconds after the answer.
+    #[arg(long, value_name = "S")]
+    pub hold_at: Option<u64>,
+    /// Take the call off hold this many seconds after the answer.
+    #[arg(long, value_name = "S")]
+    pub resume_at: Option<u64>,
 }
 
 impl MediaArgs {
@@ -209,13 +215,23 @@ pub fn call(
     duration: Option<u64>,
 ) -> CliResult {
     let digits = media.digits()?;
+    let (hold_at, resume_at) = (media.hold_at, media.resume_at);
     let mut media = Some(media.options()?);
     runtime()?.block_on(async {
         let mut phone = start(manager, &args).await?;
         let mut call = None;
         let mut hangup_at: Option<tokio::time::Instant> = None;
+        // (when, true = hold / false = resume)
+        let mut holds: Vec<(tokio::time::Instant, bool)> = Vec::new();
         let registration_deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         let result = loop {
+            let next_hold = holds.iter().map(|(t, _)| *t).min();
+            let hold_timer = async {
+                match next_hold {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
             let timer = async {
                 match (call, hangup_at) {
                     (Some(_), Some(t)) => tokio::time::sleep_until(t).await,
@@ -230,6 +246,16 @@ pub fn call(
                         Some(c) => { phone.hangup(c); hangup_at = None; continue; }
                         None => break Err(network("not registered within 30 s")),
                     }
+                }
+                () = hold_timer => {
+                    let now = tokio::time::Instant::now();
+                    if let Some(c) = call {
+                        for (_, hold) in holds.iter().filter(|(t, _)| *t <= now) {
+                            if *hold { println!("{c}: holding"); phone.hold(c) } else { println!("{c}: resuming"); phone.resume(c) }
+                        }
+                    }
+                    holds.retain(|(t, _)| *t > now);
+                    continue;
                 }
                 _ = tokio::signal::ctrl_c() => {
                     match call { Some(c) => { phone.hangup(c); continue; } None => break Ok(()) }
@@ -273,6 +299,9 @@ pub fn call(
                             if let Some(d) = &digits {
                                 phone.send_dtmf(c, d);
                             }
+                            let now = tokio::time::Instant::now();
+                            holds.extend(hold_at.map(|s| (now + Duration::from_secs(s), true)));
+                            holds.extend(resume_at.map(|s| (now + Duration::from_secs(s), false)));
                         }
                         CallState::Ended {
                             code,

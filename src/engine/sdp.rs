@@ -139,6 +139,61 @@ pub fn offered_formats(sdp: &str) -> Option<Vec<(u8, String, u32)>> {
     )
 }
 
+/// The direction attribute of a description (`sendrecv` when none is given, RFC 3264 §5.1).
+pub fn direction(sdp: &str) -> &'static str {
+    for line in sdp.lines().map(str::trim) {
+        match line {
+            "a=sendonly" => return "sendonly",
+            "a=recvonly" => return "recvonly",
+            "a=inactive" => return "inactive",
+            "a=sendrecv" => return "sendrecv",
+            _ => {}
+        }
+    }
+    "sendrecv"
+}
+
+/// The direction to answer an offer with (RFC 3264 §6.1): the mirror of the offer's.
+pub fn answer_direction(offer: &str) -> &'static str {
+    match direction(offer) {
+        "sendonly" => "recvonly",
+        "recvonly" => "sendonly",
+        "inactive" => "inactive",
+        _ => "sendrecv",
+    }
+}
+
+/// Our own description with another direction and the next `o=` version (hold and resume).
+pub fn with_direction(sdp: &str, dir: &str) -> String {
+    let mut out = String::with_capacity(sdp.len() + 16);
+    let mut has_direction = false;
+    for line in sdp.split("\r\n").filter(|l| !l.is_empty()) {
+        let line = match line {
+            "a=sendrecv" | "a=sendonly" | "a=recvonly" | "a=inactive" => {
+                has_direction = true;
+                format!("a={dir}")
+            }
+            l if l.starts_with("o=") => {
+                let mut parts: Vec<String> = l.split(' ').map(str::to_owned).collect();
+                if let Some(v) = parts
+                    .get_mut(2)
+                    .and_then(|v| v.parse::<u64>().ok().map(|n| (n + 1).to_string()))
+                {
+                    parts[2] = v;
+                }
+                parts.join(" ")
+            }
+            l => l.to_owned(),
+        };
+        out.push_str(&line);
+        out.push_str("\r\n");
+    }
+    if !has_direction {
+        out.push_str(&format!("a={dir}\r\n"));
+    }
+    out
+}
+
 /// Where the far end wants its audio, and the formats of its audio stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RemoteMedia {
@@ -235,6 +290,22 @@ mod tests {
         );
         assert!(o.contains("m=audio 4000 RTP/AVP 111 0 101\r\n"), "{o}");
         assert!(o.contains("a=rtpmap:111 opus/48000/2") && o.contains("a=fmtp:101 0-16"));
+    }
+
+    #[test]
+    fn hold_and_resume_rewrite_direction_and_version() {
+        let o = offer(7, "127.0.0.1".parse().unwrap(), 4000, &[Format::Pcmu]);
+        let held = with_direction(&o, "sendonly");
+        assert!(
+            held.contains("o=handset 7 2 IN IP4")
+                && held.contains("a=sendonly\r\n")
+                && !held.contains("sendrecv")
+        );
+        assert_eq!(direction(&held), "sendonly");
+        assert_eq!(answer_direction(&held), "recvonly");
+        let resumed = with_direction(&held, "sendrecv");
+        assert!(resumed.contains("o=handset 7 3 ") && resumed.contains("a=sendrecv"));
+        assert_eq!(answer_direction("v=0\r\n"), "sendrecv");
     }
 
     #[test]

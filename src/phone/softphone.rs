@@ -115,6 +115,8 @@ struct CallInfo {
     /// The RTP socket (bound before the offer or answer names its port).
     socket: Option<std::net::UdpSocket>,
     stream: Option<Stream>,
+    /// Our last offer or answer (hold and resume re-offer it with another direction).
+    local_sdp: Option<String>,
 }
 
 type DigitSender = mpsc::UnboundedSender<(u64, char)>;
@@ -137,6 +139,7 @@ impl CallInfo {
             media: MediaOptions::default(),
             socket: None,
             stream: None,
+            local_sdp: None,
         }
     }
 
@@ -474,6 +477,7 @@ impl Phone {
         info.media = media;
         let port = info.bind()?;
         let offer = sdp::offer(rand_u64(), ip, port, &formats);
+        info.local_sdp = Some(offer.clone());
         self.next_call += 1;
         let handle = CallHandle(self.next_call);
         self.calls.insert(handle, info);
@@ -512,6 +516,7 @@ impl Phone {
             Ok(answer) => {
                 let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
                 info.start_media(&offer, chosen, call, &self.digits_tx);
+                info.local_sdp = Some(answer.clone());
                 self.driver.command(Command::Answer {
                     call,
                     sdp: answer.into_bytes(),
@@ -529,6 +534,29 @@ impl Phone {
         if let Some(stream) = self.calls.get(&call).and_then(|c| c.stream.as_ref()) {
             stream.send_dtmf(digits);
         }
+    }
+
+    /// Puts the call on hold (re-INVITE with `a=sendonly`, RFC 3264 §8.4).
+    pub fn hold(&mut self, call: CallHandle) {
+        self.redirect(call, "sendonly");
+    }
+
+    /// Takes the call off hold (re-INVITE with `a=sendrecv`).
+    pub fn resume(&mut self, call: CallHandle) {
+        self.redirect(call, "sendrecv");
+    }
+
+    fn redirect(&mut self, call: CallHandle, direction: &str) {
+        let Some(info) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(current) = &info.local_sdp else { return };
+        let sdp = sdp::with_direction(current, direction);
+        info.local_sdp = Some(sdp.clone());
+        self.driver.command(Command::Reinvite {
+            call,
+            sdp: sdp.into_bytes(),
+        });
     }
 
     pub fn ring(&mut self, call: CallHandle) {

@@ -588,3 +588,67 @@ fn dtmf_digits_both_ways_with_baresip() {
         .collect();
     assert_eq!(received, DIGITS, "each digit once:\n{out}");
 }
+
+#[test]
+fn hold_and_resume_keep_the_call_and_the_audio_comes_back() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    tone_wav(&tone, 1000.0, 10.0, 8000, 1);
+    k.add_subscriber("bob", "pw-bob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            source: Some(tone),
+            ..BaresipOptions::new("bob", "pw-bob")
+        },
+    );
+    let alice = Profile::new(&k, "alice", "pw-alice", "udp");
+    let heard = dir.path().join("heard.wav");
+    let args = [
+        "call",
+        "A",
+        &bob.sip_uri(),
+        "--record",
+        heard.to_str().unwrap(),
+        "--duration",
+        "5",
+        "--hold-at",
+        "1",
+        "--resume-at",
+        "3",
+    ];
+    let run = alice.spawn(&args);
+    bob.wait_event("CALL_ESTABLISHED", T);
+    let (code, out) = run.finish(Duration::from_secs(20));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("holding") && out.contains("resuming"), "{out}");
+    assert_eq!(out.matches("media renegotiated").count(), 2, "{out}");
+    assert!(
+        out.contains("ended by us (200"),
+        "the call lasted through hold and resume:\n{out}"
+    );
+    // Loud, then quiet while held, then loud again after the resume (100 ms windows).
+    let samples: Vec<i16> = hound::WavReader::open(&heard)
+        .unwrap()
+        .into_samples()
+        .map(Result::unwrap)
+        .collect();
+    let loud: Vec<bool> = samples
+        .chunks(800)
+        .map(|w| (w.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / w.len() as f64).sqrt() > 3000.0)
+        .collect();
+    let pattern: String = loud.iter().map(|l| if *l { 'L' } else { '.' }).collect();
+    let first_quiet = pattern
+        .find(".....")
+        .unwrap_or_else(|| panic!("no hold gap: {pattern}"));
+    assert!(
+        pattern[..first_quiet].contains("LLLLL"),
+        "audio before hold: {pattern}"
+    );
+    assert!(
+        pattern[first_quiet..].contains("LLLLL"),
+        "audio after resume: {pattern}"
+    );
+}

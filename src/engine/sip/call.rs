@@ -825,7 +825,16 @@ impl UserAgent {
         if let Some(t) = contact_uri(&request) {
             c.remote_target = t;
         }
-        let sdp = c.local_sdp.clone();
+        // RFC 3264 §6.1: answer a hold (sendonly/inactive offer) with the mirrored direction.
+        let offer = String::from_utf8_lossy(request.body()).into_owned();
+        let sdp = if offer.is_empty() || c.local_sdp.is_empty() {
+            c.local_sdp.clone()
+        } else {
+            let dir = crate::engine::sdp::answer_direction(&offer);
+            let text = crate::engine::sdp::with_direction(&String::from_utf8_lossy(&c.local_sdp), dir);
+            c.local_sdp = text.clone().into_bytes();
+            text.into_bytes()
+        };
         if let Some((n, _)) = session_expires(&request) {
             c.session_interval = Some(n);
             c.expire_at = Some(now + Duration::from_secs(u64::from(n) - u64::from(n.min(96) / 3)));
