@@ -6,6 +6,7 @@
 //! `now`; randomness (branches, tags, Call-IDs, cnonces) comes from the injected [`Random`].
 
 pub mod rtp;
+pub mod sdes;
 pub mod sdp;
 pub mod sip;
 

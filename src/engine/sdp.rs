@@ -194,6 +194,22 @@ pub fn with_direction(sdp: &str, dir: &str) -> String {
     out
 }
 
+/// Turns our RTP/AVP description into RTP/SAVP with the given `a=crypto` lines (RFC 4568).
+pub fn secure(sdp: &str, cryptos: &[crate::engine::sdes::Crypto]) -> String {
+    let mut out = sdp.replacen(" RTP/AVP ", " RTP/SAVP ", 1);
+    for c in cryptos {
+        out.push_str(&format!("a={}\r\n", c.attribute()));
+    }
+    out
+}
+
+/// Whether the first audio stream uses an SRTP profile (RTP/SAVP or RTP/SAVPF).
+pub fn is_secure(sdp: &str) -> bool {
+    sdp.lines()
+        .find(|l| l.starts_with("m=audio"))
+        .is_some_and(|m| m.split_whitespace().nth(2).is_some_and(|p| p.contains("SAVP")))
+}
+
 /// Where the far end wants its audio, and the formats of its audio stream.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RemoteMedia {
@@ -290,6 +306,20 @@ mod tests {
         );
         assert!(o.contains("m=audio 4000 RTP/AVP 111 0 101\r\n"), "{o}");
         assert!(o.contains("a=rtpmap:111 opus/48000/2") && o.contains("a=fmtp:101 0-16"));
+    }
+
+    #[test]
+    fn secure_descriptions() {
+        let o = offer(1, "127.0.0.1".parse().unwrap(), 4000, &[Format::Pcmu]);
+        assert!(!is_secure(&o));
+        let c = crate::engine::sdes::Crypto {
+            tag: 1,
+            suite: crate::engine::sdes::Suite::AesCm128HmacSha1_80,
+            key_salt: vec![7; 30],
+        };
+        let s = secure(&o, std::slice::from_ref(&c));
+        assert!(is_secure(&s) && s.contains("m=audio 4000 RTP/SAVP 0"));
+        assert_eq!(crate::engine::sdes::cryptos(&s), [c]);
     }
 
     #[test]

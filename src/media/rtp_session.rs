@@ -17,7 +17,9 @@ use super::codec::{AudioCodec, frame_samples};
 use crate::engine::rtp::dtmf::{DtmfReceiver, DtmfSender, TelephoneEvent};
 use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::stats::{ReceiverStats, SeqUpdate};
+use crate::engine::sdes::{Crypto, Suite};
 use crate::fsio::write_atomic;
+use rtc_srtp as srtp;
 
 /// Telephone-event clock units in a 20 ms frame (telephone-event/8000).
 const EVENT_FRAME: u16 = 160;
@@ -36,6 +38,26 @@ pub struct StreamConfig {
     pub dtmf_pt: Option<u8>,
     /// Where received digits go, tagged with this id.
     pub digits_to: Option<(mpsc::UnboundedSender<(u64, char)>, u64)>,
+    /// SRTP keys (ours for sending, theirs for receiving) when the stream is encrypted.
+    pub srtp: Option<(Crypto, Crypto)>,
+}
+
+/// An SRTP context for one direction and key.
+fn srtp_context(c: &Crypto) -> Option<srtp::context::Context> {
+    let profile = match c.suite {
+        Suite::AesCm128HmacSha1_80 => srtp::protection_profile::ProtectionProfile::Aes128CmHmacSha1_80,
+        Suite::AesCm128HmacSha1_32 => srtp::protection_profile::ProtectionProfile::Aes128CmHmacSha1_32,
+    };
+    let provider = srtp::crypto::default_provider().ok()?;
+    srtp::context::Context::new(
+        &c.key_salt[..16],
+        &c.key_salt[16..],
+        profile,
+        None,
+        None,
+        provider.crypto(),
+    )
+    .ok()
 }
 
 impl std::fmt::Debug for StreamConfig {
@@ -112,6 +134,16 @@ async fn run(
     let mut dtmf_out = DtmfSender::default();
     let mut dtmf_in = DtmfReceiver::default();
     let mut event_ts = 0u32;
+    let (mut encrypt, mut decrypt) = match &config.srtp {
+        Some((ours, theirs)) => match (srtp_context(ours), srtp_context(theirs)) {
+            (Some(e), Some(d)) => (Some(e), Some(d)),
+            _ => {
+                warn!("SRTP keys unusable; no media");
+                return StreamReport::default();
+            }
+        },
+        None => (None, None),
+    };
     let mut codec = config.codec;
     let rate = codec.sample_rate();
     let frame_len = frame_samples(codec.as_ref());
@@ -155,6 +187,15 @@ async fn run(
                     let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
                     packet::write(&header, &enc, &mut out);
                 }
+                if let Some(ctx) = &mut encrypt {
+                    match ctx.encrypt_rtp(&out) {
+                        Ok(protected) => out = protected.to_vec(),
+                        Err(e) => {
+                            debug!(error = %e, "SRTP protect failed");
+                            continue;
+                        }
+                    }
+                }
                 if let Err(e) = socket.send_to(&out, config.remote).await {
                     debug!(error = %e, "RTP send failed");
                 } else {
@@ -166,10 +207,22 @@ async fn run(
             }
             r = socket.recv_from(&mut buf) => {
                 let Ok((n, _from)) = r else { continue };
-                let Ok(p) = packet::parse(&buf[..n]) else { continue };
                 if packet::is_rtcp(&buf[..n]) {
                     continue;
                 }
+                let plain;
+                let bytes: &[u8] = match &mut decrypt {
+                    Some(ctx) => match ctx.decrypt_rtp(&buf[..n]) {
+                        Ok(p) => {
+                            plain = p;
+                            &plain
+                        }
+                        // Unauthenticated or replayed packets are dropped (RFC 3711 §3.3).
+                        Err(_) => continue,
+                    },
+                    None => &buf[..n],
+                };
+                let Ok(p) = packet::parse(bytes) else { continue };
                 // Events and audio share one sequence space.
                 if matches!(stats.update_seq(p.header.sequence), SeqUpdate::Bad) {
                     continue;
@@ -281,6 +334,13 @@ mod tests {
         let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
         let dir = tempfile::tempdir().unwrap();
+        let key = |b: u8| Crypto {
+            tag: 1,
+            suite: Suite::AesCm128HmacSha1_80,
+            key_salt: vec![b; 30],
+        };
+        // A's stream sends with key 1 and receives with key 2; B's the other way round.
+        let keys = Some((key(1), key(2)));
         let tone = Pcm {
             sample_rate: 8000,
             samples: (0..8000)
@@ -298,6 +358,7 @@ mod tests {
                 ssrc: 1,
                 dtmf_pt: Some(101),
                 digits_to: None,
+                srtp: keys.clone(),
             },
         );
         let record = dir.path().join("b.wav");
@@ -312,6 +373,7 @@ mod tests {
                 ssrc: 2,
                 dtmf_pt: Some(101),
                 digits_to: None,
+                srtp: keys.clone().map(|(a, b)| (b, a)),
             },
         );
         sa.send_dtmf("1*#");

@@ -14,8 +14,9 @@ use tracing::{info, warn};
 
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
-use crate::account::model::{Codec, SipAccount, Transport as AccountTransport};
+use crate::account::model::{Codec, MediaType, SipAccount, Transport as AccountTransport};
 use crate::account::validate::split_host_port;
+use crate::engine::sdes::{self, Crypto, Suite};
 use crate::engine::sdp::{self, Format};
 use crate::engine::{
     AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
@@ -117,6 +118,8 @@ struct CallInfo {
     stream: Option<Stream>,
     /// Our last offer or answer (hold and resume re-offer it with another direction).
     local_sdp: Option<String>,
+    /// Our SDES key when the call's media is SRTP (RFC 4568).
+    crypto: Option<Crypto>,
 }
 
 type DigitSender = mpsc::UnboundedSender<(u64, char)>;
@@ -140,6 +143,7 @@ impl CallInfo {
             socket: None,
             stream: None,
             local_sdp: None,
+            crypto: None,
         }
     }
 
@@ -161,8 +165,24 @@ impl CallInfo {
         call: CallHandle,
         digits: &DigitSender,
     ) {
-        let Some(remote) = sdp::remote_media(&String::from_utf8_lossy(remote_sdp)) else {
+        let remote_text = String::from_utf8_lossy(remote_sdp);
+        let Some(remote) = sdp::remote_media(&remote_text) else {
             return;
+        };
+        let srtp = match &self.crypto {
+            Some(ours) => {
+                let theirs = sdes::cryptos(&remote_text)
+                    .into_iter()
+                    .find(|c| c.tag == ours.tag);
+                match theirs {
+                    Some(t) if sdp::is_secure(&remote_text) => Some((ours.clone(), t)),
+                    _ => {
+                        warn!(%call, "the far end did not accept SRTP: no media");
+                        return;
+                    }
+                }
+            }
+            None => None,
         };
         let pick = remote
             .formats
@@ -202,6 +222,7 @@ impl CallInfo {
                     })
                     .flatten(),
                 digits_to: Some((digits.clone(), call.0)),
+                srtp,
             },
         ));
     }
@@ -476,7 +497,13 @@ impl Phone {
         let mut info = CallInfo::new(name.to_owned(), formats.clone(), ip);
         info.media = media;
         let port = info.bind()?;
-        let offer = sdp::offer(rand_u64(), ip, port, &formats);
+        let mut offer = sdp::offer(rand_u64(), ip, port, &formats);
+        if line.account.advanced.media_types.first() == Some(&MediaType::SrtpSdes) {
+            check_sdes_transport(conn.flow.transport)?;
+            let c = new_crypto(1, Suite::AesCm128HmacSha1_80);
+            offer = sdp::secure(&offer, std::slice::from_ref(&c));
+            info.crypto = Some(c);
+        }
         info.local_sdp = Some(offer.clone());
         self.next_call += 1;
         let handle = CallHandle(self.next_call);
@@ -512,8 +539,43 @@ impl Phone {
             }
         };
         let offer_text = String::from_utf8_lossy(&offer).into_owned();
+        let media_types = self
+            .lines
+            .get(&info.account)
+            .map(|l| l.account.advanced.media_types.clone())
+            .unwrap_or_default();
+        let transport = self
+            .lines
+            .get(&info.account)
+            .and_then(|l| l.conn.as_ref())
+            .map(|c| c.flow.transport);
+        let secure = sdp::is_secure(&offer_text);
+        let acceptable = if secure {
+            let theirs = sdes::cryptos(&offer_text).into_iter().next();
+            match theirs {
+                Some(t)
+                    if media_types.contains(&MediaType::SrtpSdes)
+                        && transport.is_some_and(|t| check_sdes_transport(t).is_ok()) =>
+                {
+                    info.crypto = Some(new_crypto(t.tag, t.suite));
+                    true
+                }
+                _ => false,
+            }
+        } else {
+            media_types.contains(&MediaType::Rtp)
+        };
+        if !acceptable {
+            warn!(%call, secure, "the offered media type is not allowed for this account");
+            self.driver.command(Command::Reject { call, code: 488 });
+            return;
+        }
         match sdp::answer(rand_u64(), &offer_text, &info.answer_formats, info.local_ip, port) {
             Ok(answer) => {
+                let answer = match &info.crypto {
+                    Some(c) => sdp::secure(&answer, std::slice::from_ref(c)),
+                    None => answer,
+                };
                 let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
                 info.start_media(&offer, chosen, call, &self.digits_tx);
                 info.local_sdp = Some(answer.clone());
@@ -760,6 +822,25 @@ impl Phone {
             .and_then(|l| l.conn.as_ref())
             .map(|c| c.local)
     }
+}
+
+/// SDES keys travel in the SDP: only over encrypted signalling.
+fn check_sdes_transport(t: Transport) -> Result<(), PhoneError> {
+    if matches!(t, Transport::Tls | Transport::Wss) {
+        Ok(())
+    } else {
+        Err(PhoneError::Refused(format!(
+            "SRTP-SDES would send the media keys in clear text over {t}: use TLS or WSS for this account (put it first \
+             in Transport Protocols), or choose another media type"
+        )))
+    }
+}
+
+/// A fresh SDES key from the OS generator.
+fn new_crypto(tag: u32, suite: Suite) -> Crypto {
+    let mut key_salt = vec![0u8; sdes::KEY_SALT_LEN];
+    crate::account::store::fill_random(&mut key_salt);
+    Crypto { tag, suite, key_salt }
 }
 
 /// A SIP URI for what the user typed: a URI as is, else `user@domain`.

@@ -450,6 +450,19 @@ fn analyse(path: &std::path::Path) -> (f64, f64) {
 /// One codec both ways: baresip plays a 1 kHz tone that Handset records, Handset plays a
 /// 600 Hz tone that baresip records; both arrive at the right pitch and level.
 fn audio_both_ways(k: &Kamailio, user: &str, codec: &str, rate: u32, channels: u16) {
+    audio_both_ways_secured(k, user, codec, rate, channels, None);
+}
+
+/// The same with SRTP: `mediaenc` is baresip's (`srtp-mand` for SDES), Handset's account uses
+/// TLS and the matching media type.
+fn audio_both_ways_secured(
+    k: &Kamailio,
+    user: &str,
+    codec: &str,
+    rate: u32,
+    channels: u16,
+    mediaenc: Option<(&str, &str)>,
+) {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone-1000.wav");
     tone_wav(&tone, 1000.0, 4.0, rate, channels);
@@ -462,11 +475,21 @@ fn audio_both_ways(k: &Kamailio, user: &str, codec: &str, rate: u32, channels: u
             codecs: Some(codec.into()),
             source: Some(tone.clone()),
             record_dir: Some(record_dir.clone()),
+            transport: if mediaenc.is_some() { "tls" } else { "udp" },
+            mediaenc: mediaenc.map(|(b, _)| b.to_owned()),
             ..BaresipOptions::new(user, &password)
         },
     );
-    let alice = Profile::new(k, &format!("alice-{user}"), "pw-alice", "udp");
+    let alice = Profile::new(
+        k,
+        &format!("alice-{user}"),
+        "pw-alice",
+        if mediaenc.is_some() { "tls" } else { "udp" },
+    );
     alice.edit(&["--codecs", "opus,g722,pcmu,pcma,gsm,telephone-event"]);
+    if let Some((_, ours)) = mediaenc {
+        alice.edit(&["--media-types", ours]);
+    }
 
     let heard = dir.path().join("heard.wav");
     let mut run = alice.spawn(&[
@@ -539,6 +562,34 @@ fn audio_flows_both_ways_with_baresip_in_pcmu_pcma_g722_opus_and_gsm() {
     audio_both_ways(&k, "bob-g722", "G722/16000/1", 16000, 1);
     audio_both_ways(&k, "bob-opus", "opus/48000/2", 48000, 2);
     audio_both_ways(&k, "bob-gsm", "GSM", 8000, 1);
+}
+
+#[test]
+fn srtp_sdes_audio_both_ways_with_baresip_over_tls() {
+    let k = Kamailio::start(KamailioOptions::default());
+    audio_both_ways_secured(&k, "bob-sdes", "PCMU", 8000, 1, Some(("srtp-mand", "srtp-sdes")));
+    audio_both_ways_secured(
+        &k,
+        "bob-sdes-opus",
+        "opus/48000/2",
+        48000,
+        2,
+        Some(("srtp-mand", "srtp-sdes")),
+    );
+}
+
+#[test]
+fn srtp_sdes_is_refused_over_plain_signalling() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let alice = Profile::new(&k, "alice", "pw-alice", "udp");
+    alice.edit(&["--media-types", "srtp-sdes"]);
+    let run = alice.spawn(&["call", "A", "sip:bob@127.0.0.1"]);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 3, "{out}");
+    assert!(
+        out.contains("SRTP-SDES would send the media keys in clear text over UDP"),
+        "{out}"
+    );
 }
 
 #[test]
