@@ -8,7 +8,8 @@ use handset::account::AccountManager;
 use handset::engine::{CallHandle, CallState, RegistrationState};
 use handset::media::audio_file::decode;
 use handset::media::rtp_session::StreamReport;
-use handset::phone::softphone::{MediaOptions, Phone, PhoneEvent, PhoneOptions};
+use handset::phone::MediaOptions;
+use handset::phone::softphone::{Phone, PhoneEvent, PhoneOptions};
 
 use super::{CliError, CliResult};
 

@@ -1,5 +1,8 @@
 //! The phone: the one handle the UI and the CLI use. It combines the account manager with
 //! media (and, in later layers, the SIP engine and audio).
 
+mod call_media;
 pub mod catalogue;
 pub mod softphone;
+
+pub use call_media::MediaOptions;

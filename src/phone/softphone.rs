@@ -12,17 +12,17 @@ use rustls::ClientConfig;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
+use super::call_media::{CallInfo, DigitSender, MediaOptions, check_sdes_transport, new_crypto, rand_u64};
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
 use crate::account::model::{Codec, MediaType, SipAccount, Transport as AccountTransport};
 use crate::account::validate::split_host_port;
-use crate::engine::sdes::{self, Crypto, Suite};
+use crate::engine::sdes::{self, Suite};
 use crate::engine::sdp::{self, Format};
 use crate::engine::{
     AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
 };
-use crate::media::audio_file::Pcm;
-use crate::media::rtp_session::{Stream, StreamConfig, StreamReport};
+use crate::media::rtp_session::StreamReport;
 use crate::net::dns::{Candidate, resolve};
 use crate::net::driver::{Driver, DriverEvent};
 use crate::net::tls::client_config;
@@ -106,126 +106,6 @@ struct Line {
     registered_once: bool,
     reconnect_at: Option<tokio::time::Instant>,
     reconnect_delay: Duration,
-}
-
-struct CallInfo {
-    account: String,
-    answer_formats: Vec<Format>,
-    local_ip: IpAddr,
-    media: MediaOptions,
-    /// The RTP socket (bound before the offer or answer names its port).
-    socket: Option<std::net::UdpSocket>,
-    stream: Option<Stream>,
-    /// Our last offer or answer (hold and resume re-offer it with another direction).
-    local_sdp: Option<String>,
-    /// Our SDES key when the call's media is SRTP (RFC 4568).
-    crypto: Option<Crypto>,
-}
-
-type DigitSender = mpsc::UnboundedSender<(u64, char)>;
-
-/// What a call plays and records (files until the audio devices arrive).
-#[derive(Clone, Debug, Default)]
-pub struct MediaOptions {
-    /// Audio to send after the answer (silence when `None`).
-    pub play: Option<Pcm>,
-    /// Where to write what the far end sends (mono WAV at the codec's rate).
-    pub record: Option<PathBuf>,
-}
-
-impl CallInfo {
-    fn new(account: String, answer_formats: Vec<Format>, local_ip: IpAddr) -> CallInfo {
-        CallInfo {
-            account,
-            answer_formats,
-            local_ip,
-            media: MediaOptions::default(),
-            socket: None,
-            stream: None,
-            local_sdp: None,
-            crypto: None,
-        }
-    }
-
-    /// Binds the RTP socket and returns its port.
-    fn bind(&mut self) -> Result<u16, PhoneError> {
-        let socket = std::net::UdpSocket::bind(SocketAddr::new(self.local_ip, 0))
-            .map_err(|e| PhoneError::Network(format!("cannot open an RTP port: {e}")))?;
-        let port = socket.local_addr().map(|a| a.port()).unwrap_or(0);
-        self.socket = Some(socket);
-        Ok(port)
-    }
-
-    /// Starts the stream to the far end when both sides chose G.711; received digits go to
-    /// `digits` tagged with the call.
-    fn start_media(
-        &mut self,
-        remote_sdp: &[u8],
-        chosen_pt: Option<u8>,
-        call: CallHandle,
-        digits: &DigitSender,
-    ) {
-        let remote_text = String::from_utf8_lossy(remote_sdp);
-        let Some(remote) = sdp::remote_media(&remote_text) else {
-            return;
-        };
-        let srtp = match &self.crypto {
-            Some(ours) => {
-                let theirs = sdes::cryptos(&remote_text)
-                    .into_iter()
-                    .find(|c| c.tag == ours.tag);
-                match theirs {
-                    Some(t) if sdp::is_secure(&remote_text) => Some((ours.clone(), t)),
-                    _ => {
-                        warn!(%call, "the far end did not accept SRTP: no media");
-                        return;
-                    }
-                }
-            }
-            None => None,
-        };
-        let pick = remote
-            .formats
-            .iter()
-            .find(|(pt, _, _)| chosen_pt.is_none_or(|c| c == *pt))
-            .cloned();
-        let Some((pt, name, _)) = pick else { return };
-        let Some(codec) = crate::media::codec::make(&name) else {
-            info!(codec = %name, "no media path for this codec yet");
-            return;
-        };
-        let Some(socket) = self.socket.take() else { return };
-        if socket.set_nonblocking(true).is_err() {
-            return;
-        }
-        let Ok(socket) = tokio::net::UdpSocket::from_std(socket) else {
-            return;
-        };
-        self.stream = Some(Stream::start(
-            socket,
-            StreamConfig {
-                remote: remote.addr,
-                payload_type: pt,
-                codec,
-                source: self.media.play.take(),
-                record: self.media.record.clone(),
-                ssrc: rand_u64() as u32,
-                dtmf_pt: self
-                    .answer_formats
-                    .contains(&Format::TelephoneEvent)
-                    .then(|| {
-                        remote
-                            .formats
-                            .iter()
-                            .find(|(_, n, c)| n.eq_ignore_ascii_case("telephone-event") && *c == 8000)
-                            .map(|(pt, _, _)| *pt)
-                    })
-                    .flatten(),
-                digits_to: Some((digits.clone(), call.0)),
-                srtp,
-            },
-        ));
-    }
 }
 
 /// The phone.
@@ -824,25 +704,6 @@ impl Phone {
     }
 }
 
-/// SDES keys travel in the SDP: only over encrypted signalling.
-fn check_sdes_transport(t: Transport) -> Result<(), PhoneError> {
-    if matches!(t, Transport::Tls | Transport::Wss) {
-        Ok(())
-    } else {
-        Err(PhoneError::Refused(format!(
-            "SRTP-SDES would send the media keys in clear text over {t}: use TLS or WSS for this account (put it first \
-             in Transport Protocols), or choose another media type"
-        )))
-    }
-}
-
-/// A fresh SDES key from the OS generator.
-fn new_crypto(tag: u32, suite: Suite) -> Crypto {
-    let mut key_salt = vec![0u8; sdes::KEY_SALT_LEN];
-    crate::account::store::fill_random(&mut key_salt);
-    Crypto { tag, suite, key_salt }
-}
-
 /// A SIP URI for what the user typed: a URI as is, else `user@domain`.
 pub fn target_uri(target: &str, domain: &str) -> String {
     let t = target.trim();
@@ -860,11 +721,6 @@ pub fn target_uri(target: &str, domain: &str) -> String {
     } else {
         format!("sip:{cleaned}@{}", crate::engine::sip::msg::uri_host(domain))
     }
-}
-
-fn rand_u64() -> u64 {
-    use crate::engine::Random;
-    crate::engine::OsRandom.next_u64() >> 1
 }
 
 #[cfg(test)]
