@@ -29,6 +29,13 @@ step() {
 if [ "${HANDSET_TEST_INNER:-}" != 1 ]; then
     step "packaging/setup.sh test"
     "$repo/packaging/setup.sh" test
+    # Checks and the build come first, so the test services below live only as long as the tests.
+    step "cargo fmt --all -- --check"
+    cargo fmt --all -- --check
+    step "cargo clippy --all-targets --locked -- -D warnings"
+    cargo clippy --all-targets --locked -- -D warnings
+    step "cargo test --locked --all-targets --no-run"
+    cargo test --locked --all-targets --no-run
     step "starting a private D-Bus session"
     exec env HANDSET_TEST_INNER=1 dbus-run-session -- "$script" "$@"
 fi
@@ -66,17 +73,21 @@ step "unlocking a private gnome-keyring (Secret Service)"
 # The keyring files live in a throw-away data dir: the user's own login keyring
 # is neither unlocked nor written to.
 mkdir -m 700 "$tmp/keyring-data"
-keyring_env="$(printf '%s' test-keyring |
-    XDG_DATA_HOME="$tmp/keyring-data" gnome-keyring-daemon --unlock --components=secrets)"
-while IFS= read -r line; do
-    case "$line" in
-        [A-Za-z_]*=*) export "${line?}" ;;
-    esac
-done <<<"$keyring_env"
-# gnome-keyring-daemon daemonises itself; ask the bus for its PID so we can stop it.
-keyring_pid="$(dbus-send --session --print-reply --dest=org.freedesktop.DBus \
-    /org/freedesktop/DBus org.freedesktop.DBus.GetConnectionUnixProcessID \
-    string:org.freedesktop.secrets 2>/dev/null | awk '/uint32/ {print $2}')" || keyring_pid=""
+# Run in the foreground as our own child: its PID is the one we stop, and it never hands over to
+# (or gets replaced by) another daemon.
+printf '%s' test-keyring |
+    XDG_DATA_HOME="$tmp/keyring-data" gnome-keyring-daemon --foreground --unlock --components=secrets \
+        >"$tmp/keyring.env" 2>"$tmp/keyring.log" &
+keyring_pid=$!
+# Wait until it owns the Secret Service name (asking the bus, which activates nothing).
+for _ in $(seq 100); do
+    if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; then
+        break
+    fi
+    kill -0 "$keyring_pid" 2>/dev/null || { cat "$tmp/keyring.log" >&2; break; }
+    sleep 0.1
+done
 
 if ! secret-tool store --label=probe handset-probe probe <<<probe ||
     ! secret-tool clear handset-probe probe; then
@@ -114,12 +125,6 @@ while :; do
 done
 export DISPLAY=":$n"
 echo "DISPLAY=$DISPLAY (Xvfb pid $xvfb_pid)"
-
-step "cargo fmt --all -- --check"
-cargo fmt --all -- --check
-
-step "cargo clippy --all-targets --locked -- -D warnings"
-cargo clippy --all-targets --locked -- -D warnings
 
 step "cargo test --locked --all-targets $*"
 cargo test --locked --all-targets "$@"
