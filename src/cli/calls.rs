@@ -144,6 +144,18 @@ fn describe_registration(state: &RegistrationState) -> String {
     }
 }
 
+/// A registration failure that is not retried (e.g. a wrong password) ends the command.
+fn fatal(state: &RegistrationState) -> Option<CliError> {
+    match state {
+        RegistrationState::Failed {
+            retry_in: None,
+            reason,
+            code,
+        } => Some(network(format!("registration failed ({code}): {reason}"))),
+        _ => None,
+    }
+}
+
 fn describe_call(call: CallHandle, state: &CallState) -> String {
     match state {
         CallState::Ringing { early_sdp: Some(_) } => format!("{call}: early media"),
@@ -187,14 +199,11 @@ pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: 
                     println!("{}", describe_registration(&state));
                     match state {
                         RegistrationState::Registered { .. } if once => break Ok(()),
-                        RegistrationState::Failed {
-                            retry_in: None,
-                            reason,
-                            code,
-                        } => {
-                            break Err(network(format!("registration failed ({code}): {reason}")));
+                        state => {
+                            if let Some(e) = fatal(&state) {
+                                break Err(e);
+                            }
                         }
-                        _ => {}
                     }
                 }
                 PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
@@ -279,14 +288,11 @@ pub fn call(
                                 Err(e) => break Err(CliError::invalid(e.to_string())),
                             }
                         }
-                        RegistrationState::Failed {
-                            retry_in: None,
-                            reason,
-                            code,
-                        } if call.is_none() => {
-                            break Err(network(format!("registration failed ({code}): {reason}")));
+                        state => {
+                            if let Some(e) = fatal(&state).filter(|_| call.is_none()) {
+                                break Err(e);
+                            }
                         }
-                        _ => {}
                     }
                 }
                 PhoneEvent::Incoming { call: c, .. } => phone.reject(c, 486),
@@ -369,13 +375,8 @@ pub fn listen(
                 PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
                 PhoneEvent::Registration { state, .. } => {
                     println!("{}", describe_registration(&state));
-                    if let RegistrationState::Failed {
-                        retry_in: None,
-                        reason,
-                        code,
-                    } = state
-                    {
-                        break Err(network(format!("registration failed ({code}): {reason}")));
+                    if let Some(e) = fatal(&state) {
+                        break Err(e);
                     }
                 }
                 PhoneEvent::Incoming {

@@ -120,6 +120,15 @@ impl UserAgent {
         self.send_register(&key);
     }
 
+    /// Drops the account and reports it unregistered.
+    fn forget(&mut self, key: &str) {
+        self.accounts.remove(key);
+        self.emit(Event::Registration {
+            key: key.to_owned(),
+            state: RegistrationState::Unregistered,
+        });
+    }
+
     pub(super) fn unregister(&mut self, key: &str) {
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
@@ -130,11 +139,7 @@ impl UserAgent {
         if reg.is_registered() {
             self.send_register(key);
         } else {
-            self.accounts.remove(key);
-            self.emit(Event::Registration {
-                key: key.to_owned(),
-                state: RegistrationState::Unregistered,
-            });
+            self.forget(key);
         }
     }
 
@@ -200,11 +205,7 @@ impl UserAgent {
                 reg.auth_rounds = 0;
                 reg.failures = 0;
                 if reg.unregistering {
-                    self.accounts.remove(key);
-                    self.emit(Event::Registration {
-                        key: key.to_owned(),
-                        state: RegistrationState::Unregistered,
-                    });
+                    self.forget(key);
                     return;
                 }
                 let granted = granted_expires(&response, &reg.contact_uri()).unwrap_or(reg.expires);
@@ -322,11 +323,7 @@ impl UserAgent {
         };
         reg.in_flight = false;
         if reg.unregistering {
-            self.accounts.remove(key);
-            self.emit(Event::Registration {
-                key: key.to_owned(),
-                state: RegistrationState::Unregistered,
-            });
+            self.forget(key);
             return;
         }
         let wait = Duration::from_secs(RETRY[reg.failures.min(RETRY.len() - 1)]);
