@@ -14,6 +14,8 @@ pub enum Format {
     G729,
     Gsm,
     TelephoneEvent,
+    /// telephone-event at Opus's clock: offered next to Opus, alongside the 8 kHz one.
+    TelephoneEvent48k,
 }
 
 impl Format {
@@ -34,6 +36,7 @@ impl Format {
             Format::G729 => (18, "G729", 8000, None, Some("annexb=no")),
             Format::Gsm => (3, "GSM", 8000, None, None),
             Format::TelephoneEvent => (101, "telephone-event", 8000, None, Some("0-16")),
+            Format::TelephoneEvent48k => (110, "telephone-event", 48000, None, Some("0-16")),
         }
     }
 
@@ -58,8 +61,16 @@ fn addr_line(ip: IpAddr) -> String {
     }
 }
 
-/// An SDP body with one audio stream for the given formats (payload type, rtpmap, fmtp).
-pub fn describe(session_id: u64, ip: IpAddr, port: u16, formats: &[(u8, Format)], direction: &str) -> String {
+/// An SDP body with one audio stream for the given formats (payload type, rtpmap, fmtp),
+/// with `a=rtcp-mux` (RFC 5761) when `rtcp_mux`.
+pub fn describe(
+    session_id: u64,
+    ip: IpAddr,
+    port: u16,
+    formats: &[(u8, Format)],
+    direction: &str,
+    rtcp_mux: bool,
+) -> String {
     let mut s = String::new();
     let _ = write!(
         s,
@@ -83,14 +94,51 @@ pub fn describe(session_id: u64, ip: IpAddr, port: u16, formats: &[(u8, Format)]
             let _ = write!(s, "a=fmtp:{pt} {fmtp}\r\n");
         }
     }
-    let _ = write!(s, "a=ptime:20\r\na={direction}\r\n");
+    let _ = write!(s, "a=ptime:20\r\n");
+    if rtcp_mux {
+        s.push_str("a=rtcp-mux\r\n");
+    }
+    let _ = write!(s, "a={direction}\r\n");
     s
 }
 
-/// An offer with the account's formats in its order.
+/// An offer with the account's formats in its order (telephone-event also at 48 kHz when Opus
+/// is offered, RFC 4733 §2.1), offering rtcp-mux.
 pub fn offer(session_id: u64, ip: IpAddr, port: u16, formats: &[Format]) -> String {
-    let with_pts: Vec<(u8, Format)> = formats.iter().map(|f| (f.spec().0, *f)).collect();
-    describe(session_id, ip, port, &with_pts, "sendrecv")
+    let mut with_pts: Vec<(u8, Format)> = Vec::with_capacity(formats.len() + 1);
+    for f in formats {
+        if *f == Format::TelephoneEvent && formats.contains(&Format::Opus) {
+            with_pts.push((Format::TelephoneEvent48k.spec().0, Format::TelephoneEvent48k));
+        }
+        with_pts.push((f.spec().0, *f));
+    }
+    describe(session_id, ip, port, &with_pts, "sendrecv", true)
+}
+
+/// Whether a description asks for RTP and RTCP on one port (RFC 5761).
+pub fn rtcp_mux(sdp: &str) -> bool {
+    sdp.lines().any(|l| l.trim() == "a=rtcp-mux")
+}
+
+/// The RTCP port of the first audio stream: `a=rtcp` (RFC 3605) or the RTP port + 1.
+pub fn rtcp_port(sdp: &str, rtp_port: u16) -> u16 {
+    sdp.lines()
+        .find_map(|l| l.trim().strip_prefix("a=rtcp:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .unwrap_or(rtp_port.wrapping_add(1))
+}
+
+/// The payload type and clock of telephone-event in a description: the one at `clock` (the
+/// audio codec's) when present, else the 8 kHz one.
+pub fn telephone_event(sdp: &str, clock: u32) -> Option<(u8, u32)> {
+    let formats = offered_formats(sdp)?;
+    let te = |c: u32| {
+        formats
+            .iter()
+            .find(|(_, n, fc)| n.eq_ignore_ascii_case("telephone-event") && *fc == c)
+            .map(|(pt, _, _)| (*pt, c))
+    };
+    te(clock).or_else(|| te(8000))
 }
 
 /// (payload type, encoding name, clock) of each format in the first audio stream of `sdp`.
@@ -284,12 +332,23 @@ pub fn answer(
         });
     };
     let mut chosen = vec![audio];
-    if allowed.contains(&Format::TelephoneEvent)
-        && let Some(te) = find(Format::TelephoneEvent)
-    {
-        chosen.push(te);
+    if allowed.contains(&Format::TelephoneEvent) {
+        // The event clock of the audio codec when offered, else 8 kHz.
+        let at_audio_clock = (audio.1 == Format::Opus)
+            .then(|| find(Format::TelephoneEvent48k))
+            .flatten();
+        if let Some(te) = at_audio_clock.or_else(|| find(Format::TelephoneEvent)) {
+            chosen.push(te);
+        }
     }
-    Ok(describe(session_id, ip, port, &chosen, "sendrecv"))
+    Ok(describe(
+        session_id,
+        ip,
+        port,
+        &chosen,
+        "sendrecv",
+        rtcp_mux(offer_sdp),
+    ))
 }
 
 #[cfg(test)]
@@ -304,8 +363,53 @@ mod tests {
             4000,
             &[Format::Opus, Format::Pcmu, Format::TelephoneEvent],
         );
-        assert!(o.contains("m=audio 4000 RTP/AVP 111 0 101\r\n"), "{o}");
+        assert!(o.contains("m=audio 4000 RTP/AVP 111 0 110 101\r\n"), "{o}");
         assert!(o.contains("a=rtpmap:111 opus/48000/2") && o.contains("a=fmtp:101 0-16"));
+        assert!(o.contains("a=rtpmap:110 telephone-event/48000\r\na=fmtp:110 0-16"));
+        assert!(rtcp_mux(&o));
+        assert_eq!(telephone_event(&o, 48000), Some((110, 48000)));
+        assert_eq!(telephone_event(&o, 8000), Some((101, 8000)));
+        let narrow = offer(
+            1,
+            "127.0.0.1".parse().unwrap(),
+            4000,
+            &[Format::Pcmu, Format::TelephoneEvent],
+        );
+        assert!(narrow.contains("RTP/AVP 0 101\r\n") && !narrow.contains("/48000"));
+    }
+
+    #[test]
+    fn rtcp_port_and_mux() {
+        assert_eq!(
+            rtcp_port("m=audio 5000 RTP/AVP 0\r\na=rtcp:5011 IN IP4 1.2.3.4\r\n", 5000),
+            5011
+        );
+        assert_eq!(rtcp_port("m=audio 5000 RTP/AVP 0\r\n", 5000), 5001);
+        let offer_sdp = "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5000 RTP/AVP 111 101\r\na=rtpmap:111 opus/48000/2\r\na=rtpmap:101 telephone-event/8000\r\n";
+        let a = answer(
+            2,
+            offer_sdp,
+            &[Format::Opus, Format::TelephoneEvent],
+            "::1".parse().unwrap(),
+            6000,
+        )
+        .unwrap();
+        assert!(!rtcp_mux(&a), "no mux unless offered");
+        assert!(
+            a.contains("RTP/AVP 111 101\r\n"),
+            "8 kHz events when 48 kHz ones are not offered: {a}"
+        );
+        let with_48 = offer_sdp.replace("111 101", "111 102 101")
+            + "a=rtpmap:102 telephone-event/48000\r\na=rtcp-mux\r\n";
+        let a = answer(
+            2,
+            &with_48,
+            &[Format::Opus, Format::TelephoneEvent],
+            "::1".parse().unwrap(),
+            6000,
+        )
+        .unwrap();
+        assert!(rtcp_mux(&a) && a.contains("RTP/AVP 111 102\r\n"), "{a}");
     }
 
     #[test]

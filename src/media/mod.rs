@@ -2,4 +2,5 @@
 
 pub mod audio_file;
 pub mod codec;
+pub mod plc;
 pub mod rtp_session;

@@ -19,8 +19,9 @@ pub(super) struct CallInfo {
     pub(super) answer_formats: Vec<Format>,
     pub(super) local_ip: IpAddr,
     pub(super) media: MediaOptions,
-    /// The RTP socket (bound before the offer or answer names its port).
-    pub(super) socket: Option<std::net::UdpSocket>,
+    /// The RTP socket and the one above it for RTCP (bound before the offer or answer names
+    /// the port; the RTCP one is dropped when both ends multiplex, RFC 5761).
+    pub(super) socket: Option<(std::net::UdpSocket, std::net::UdpSocket)>,
     pub(super) stream: Option<Stream>,
     /// Our last offer or answer (hold and resume re-offer it with another direction).
     pub(super) local_sdp: Option<String>,
@@ -53,13 +54,28 @@ impl CallInfo {
         }
     }
 
-    /// Binds the RTP socket and returns its port.
+    /// Binds an even RTP port and the odd one above it for RTCP (RFC 3550 §11), and returns
+    /// the RTP port.
     pub(super) fn bind(&mut self) -> Result<u16, PhoneError> {
-        let socket = std::net::UdpSocket::bind(SocketAddr::new(self.local_ip, 0))
-            .map_err(|e| PhoneError::Network(format!("cannot open an RTP port: {e}")))?;
-        let port = socket.local_addr().map(|a| a.port()).unwrap_or(0);
-        self.socket = Some(socket);
-        Ok(port)
+        let fail = |e: std::io::Error| PhoneError::Network(format!("cannot open an RTP port: {e}"));
+        let mut last = None;
+        for _ in 0..32 {
+            let rtp = std::net::UdpSocket::bind(SocketAddr::new(self.local_ip, 0)).map_err(fail)?;
+            let port = rtp.local_addr().map_err(fail)?.port();
+            if port % 2 != 0 || port == u16::MAX {
+                continue;
+            }
+            match std::net::UdpSocket::bind(SocketAddr::new(self.local_ip, port + 1)) {
+                Ok(rtcp) => {
+                    self.socket = Some((rtp, rtcp));
+                    return Ok(port);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(fail(
+            last.unwrap_or_else(|| std::io::Error::other("no free port pair")),
+        ))
     }
 
     /// Starts the stream to the far end when both sides chose G.711; received digits go to
@@ -100,13 +116,23 @@ impl CallInfo {
             info!(codec = %name, "no media path for this codec yet");
             return;
         };
-        let Some(socket) = self.socket.take() else { return };
-        if socket.set_nonblocking(true).is_err() {
-            return;
-        }
-        let Ok(socket) = tokio::net::UdpSocket::from_std(socket) else {
+        let Some((rtp, rtcp)) = self.socket.take() else {
             return;
         };
+        let Some(socket) = to_tokio(rtp) else { return };
+        // Both descriptions carry a=rtcp-mux when it was offered and accepted.
+        let rtcp = if sdp::rtcp_mux(&remote_text) {
+            None
+        } else {
+            let to = SocketAddr::new(remote.addr.ip(), sdp::rtcp_port(&remote_text, remote.addr.port()));
+            to_tokio(rtcp).map(|s| (s, to))
+        };
+        let dtmf = self
+            .answer_formats
+            .contains(&Format::TelephoneEvent)
+            .then(|| sdp::telephone_event(&remote_text, codec.rtp_clock()))
+            .flatten();
+        let ssrc = rand_u64() as u32;
         self.stream = Some(Stream::start(
             socket,
             StreamConfig {
@@ -115,23 +141,20 @@ impl CallInfo {
                 codec,
                 source: self.media.play.take(),
                 record: self.media.record.clone(),
-                ssrc: rand_u64() as u32,
-                dtmf_pt: self
-                    .answer_formats
-                    .contains(&Format::TelephoneEvent)
-                    .then(|| {
-                        remote
-                            .formats
-                            .iter()
-                            .find(|(_, n, c)| n.eq_ignore_ascii_case("telephone-event") && *c == 8000)
-                            .map(|(pt, _, _)| *pt)
-                    })
-                    .flatten(),
+                ssrc,
+                cname: format!("{ssrc:08x}@handset"),
+                rtcp,
+                dtmf,
                 digits_to: Some((digits.clone(), call.0)),
                 srtp,
             },
         ));
     }
+}
+
+fn to_tokio(socket: std::net::UdpSocket) -> Option<tokio::net::UdpSocket> {
+    socket.set_nonblocking(true).ok()?;
+    tokio::net::UdpSocket::from_std(socket).ok()
 }
 
 /// SDES keys travel in the SDP: only over encrypted signalling.

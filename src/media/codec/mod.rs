@@ -15,6 +15,12 @@ pub trait AudioCodec: Send {
     fn rtp_clock(&self) -> u32;
     fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>);
     fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>);
+    /// Fills `out` with one 20 ms frame for a lost packet in the codec's own way, from `next`
+    /// (the packet after the lost one) when the codec carries redundancy; `false` when the
+    /// codec has no concealment of its own (the stream then uses [`crate::media::plc`]).
+    fn conceal(&mut self, _next: Option<&[u8]>, _out: &mut Vec<i16>) -> bool {
+        false
+    }
 }
 
 /// Samples in a 20 ms frame of `codec`.
@@ -158,6 +164,24 @@ impl AudioCodec for Opus {
         match self.dec.decode(packet, signals, false) {
             Ok(n) => out.truncate(n),
             Err(_) => out.clear(),
+        }
+    }
+    fn conceal(&mut self, next: Option<&[u8]>, out: &mut Vec<i16>) -> bool {
+        // In-band FEC: the next packet carries a coarser copy of the lost frame; without it,
+        // the decoder's own packet loss concealment.
+        out.clear();
+        out.resize(960, 0);
+        let packet = next.and_then(|p| audiopus::packet::Packet::try_from(p).ok());
+        let fec = packet.is_some();
+        let Ok(signals) = audiopus::MutSignals::try_from(&mut out[..]) else {
+            return false;
+        };
+        match self.dec.decode(packet, signals, fec) {
+            Ok(n) => {
+                out.truncate(n);
+                true
+            }
+            Err(_) => false,
         }
     }
 }

@@ -1,24 +1,31 @@
-//! A media stream on tokio: sends 20 ms RTP frames of any [`AudioCodec`] from a source (a
-//! decoded file or silence), receives and decodes the far end's frames, records them as WAV,
-//! and carries RFC 4733 digits. The full audio engine (devices, jitter buffer, SRTP) builds
-//! on the same pieces.
+//! A media stream on tokio: every 20 ms it sends a frame of any [`AudioCodec`] from a source (a
+//! decoded file or silence) and plays out a frame of what the far end sent through the jitter
+//! buffer (recorded as WAV); it carries RFC 4733 digits, reports with RTCP (SR/RR, on the RTP
+//! port with rtcp-mux or on the next port), encrypts with SRTP when keyed, and sends to where
+//! the far end's media comes from (symmetric RTP, RFC 4961).
+
+mod receive;
+mod reports;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::net::UdpSocket;
-use tokio::sync::{mpsc, oneshot};
-use tracing::{debug, warn};
+use tokio::sync::{mpsc, oneshot, watch};
+use tracing::{debug, info, warn};
 
 use super::audio_file::{Pcm, wav_bytes};
 use super::codec::{AudioCodec, frame_samples};
-use crate::engine::rtp::dtmf::{DtmfReceiver, DtmfSender, TelephoneEvent};
+use crate::engine::rtp::dtmf::DtmfSender;
 use crate::engine::rtp::packet::{self, RtpHeader};
-use crate::engine::rtp::stats::{ReceiverStats, SeqUpdate};
+use crate::engine::rtp::rtcp::SenderInfo;
 use crate::engine::sdes::{Crypto, Suite};
 use crate::fsio::write_atomic;
+use receive::{Received, Receiver};
+pub use reports::RemoteView;
+use reports::Reports;
 use rtc_srtp as srtp;
 
 /// Telephone-event clock units in a 20 ms frame (telephone-event/8000).
@@ -34,8 +41,13 @@ pub struct StreamConfig {
     /// Where to write what the far end sent (mono WAV at the codec's rate).
     pub record: Option<PathBuf>,
     pub ssrc: u32,
-    /// Payload type of telephone-event/8000 when negotiated (RFC 4733).
-    pub dtmf_pt: Option<u8>,
+    /// Our RTCP CNAME (RFC 3550 §6.5.1).
+    pub cname: String,
+    /// RTCP without rtcp-mux: its own socket and the far end's RTCP address. `None`: RTCP
+    /// shares the RTP port (RFC 5761).
+    pub rtcp: Option<(UdpSocket, SocketAddr)>,
+    /// Payload type and clock of telephone-event when negotiated (RFC 4733).
+    pub dtmf: Option<(u8, u32)>,
     /// Where received digits go, tagged with this id.
     pub digits_to: Option<(mpsc::UnboundedSender<(u64, char)>, u64)>,
     /// SRTP keys (ours for sending, theirs for receiving) when the stream is encrypted.
@@ -70,14 +82,25 @@ impl std::fmt::Debug for StreamConfig {
     }
 }
 
-/// What happened on a stream.
+/// What happened on a stream; also its live quality read-out.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StreamReport {
     pub sent: u32,
     pub received: u32,
     pub lost: i32,
-    /// Jitter in milliseconds.
+    /// Interarrival jitter in milliseconds.
     pub jitter_ms: u32,
+    /// Current jitter-buffer delay in milliseconds.
+    pub buffer_ms: u32,
+    /// Frames played without their packet (concealed), and packets that came too late.
+    pub concealed: u32,
+    pub late: u32,
+    /// Round-trip time from RTCP, when the far end reports.
+    pub rtt_ms: Option<u32>,
+    /// Our stream as the far end reports it.
+    pub remote: Option<RemoteView>,
+    pub rtcp_sent: u32,
+    pub rtcp_received: u32,
     pub record_error: Option<String>,
     /// Digits received as RFC 4733 events.
     pub digits: String,
@@ -89,6 +112,7 @@ pub struct Stream {
     stop: Option<oneshot::Sender<()>>,
     done: Option<oneshot::Receiver<StreamReport>>,
     digits: mpsc::UnboundedSender<String>,
+    live: watch::Receiver<StreamReport>,
 }
 
 impl Stream {
@@ -97,20 +121,27 @@ impl Stream {
         let (stop_tx, stop_rx) = oneshot::channel();
         let (done_tx, done_rx) = oneshot::channel();
         let (digits_tx, digits_rx) = mpsc::unbounded_channel();
+        let (live_tx, live_rx) = watch::channel(StreamReport::default());
         tokio::spawn(async move {
-            let report = run(Arc::new(socket), config, stop_rx, digits_rx).await;
+            let report = run(Arc::new(socket), config, stop_rx, digits_rx, live_tx).await;
             let _ = done_tx.send(report);
         });
         Stream {
             stop: Some(stop_tx),
             done: Some(done_rx),
             digits: digits_tx,
+            live: live_rx,
         }
     }
 
     /// Sends digits as RFC 4733 events (ignored when telephone-event was not negotiated).
     pub fn send_dtmf(&self, digits: &str) {
         let _ = self.digits.send(digits.to_owned());
+    }
+
+    /// The quality figures so far (updated every second).
+    pub fn stats(&self) -> StreamReport {
+        self.live.borrow().clone()
     }
 
     /// Stops the stream, writes the recording and returns the report.
@@ -125,24 +156,38 @@ impl Stream {
     }
 }
 
+/// Receives on an optional socket; pends forever without one.
+async fn recv_opt(socket: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
+    match socket {
+        Some(s) => s.recv_from(buf).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Both SRTP directions.
+struct Keys {
+    out: srtp::context::Context,
+    inn: srtp::context::Context,
+}
+
 async fn run(
     socket: Arc<UdpSocket>,
     config: StreamConfig,
     mut stop: oneshot::Receiver<()>,
     mut digits: mpsc::UnboundedReceiver<String>,
+    live: watch::Sender<StreamReport>,
 ) -> StreamReport {
     let mut dtmf_out = DtmfSender::default();
-    let mut dtmf_in = DtmfReceiver::default();
     let mut event_ts = 0u32;
-    let (mut encrypt, mut decrypt) = match &config.srtp {
+    let mut keys = match &config.srtp {
         Some((ours, theirs)) => match (srtp_context(ours), srtp_context(theirs)) {
-            (Some(e), Some(d)) => (Some(e), Some(d)),
+            (Some(out), Some(inn)) => Some(Keys { out, inn }),
             _ => {
                 warn!("SRTP keys unusable; no media");
                 return StreamReport::default();
             }
         },
-        None => (None, None),
+        None => None,
     };
     let mut codec = config.codec;
     let rate = codec.sample_rate();
@@ -150,30 +195,38 @@ async fn run(
     let ts_step = codec.rtp_clock() / 50;
     let source = config.source.map(|p| resample(&p, rate)).unwrap_or_default();
     let mut report = StreamReport::default();
-    let mut stats = ReceiverStats::default();
-    let mut received: Vec<i16> = Vec::new();
-    let mut first_ts: Option<u32> = None;
+    let mut receiver = Receiver::new(config.payload_type, config.dtmf.map(|d| d.0), codec.as_ref());
     let start = tokio::time::Instant::now();
+    let mut reports = Reports::new(config.ssrc, config.cname.clone(), Instant::now());
+    let (rtcp_socket, mut remote_rtcp) = match config.rtcp {
+        Some((s, addr)) => (Some(s), addr),
+        None => (None, config.remote),
+    };
+    let mut remote = config.remote;
+    let mut latched = false;
+    let mut heard: Vec<i16> = Vec::new();
+    let recording = config.record.is_some();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let (mut seq, mut ts) = (config.ssrc as u16, config.ssrc.rotate_left(7));
-    let mut frame_no = 0usize;
-    let (mut out, mut enc, mut dec) = (
+    let (mut frame_no, mut octets) = (0usize, 0u32);
+    let event_frame = config.dtmf.map_or(EVENT_FRAME, |(_, clock)| (clock / 50) as u16);
+    let (mut out, mut enc, mut frame) = (
         Vec::with_capacity(200),
         Vec::with_capacity(frame_len),
         Vec::with_capacity(frame_len),
     );
-    let mut buf = vec![0u8; 2048];
+    let (mut buf, mut rtcp_buf) = (vec![0u8; 2048], vec![0u8; 2048]);
     loop {
         tokio::select! {
             _ = &mut stop => break,
-            Some(d) = digits.recv() => if config.dtmf_pt.is_some() { dtmf_out.push(&d) },
+            Some(d) = digits.recv() => if config.dtmf.is_some() { dtmf_out.push(&d) },
             _ = tick.tick() => {
                 // Digits wait for the first 500 ms of media, so the far end is listening.
                 let event = config
-                    .dtmf_pt
+                    .dtmf
                     .filter(|_| frame_no >= 25)
-                    .and_then(|pt| dtmf_out.next_frame(EVENT_FRAME).map(|e| (pt, e)));
+                    .and_then(|(pt, _)| dtmf_out.next_frame(event_frame).map(|e| (pt, e)));
                 if let Some((pt, (e, starts))) = event {
                     if starts {
                         event_ts = ts;
@@ -182,13 +235,14 @@ async fn run(
                     packet::write(&header, &e.to_bytes(), &mut out);
                 } else {
                     let from = frame_no * frame_len;
-                    let frame: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
-                    codec.encode(&frame, &mut enc);
+                    let pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                    codec.encode(&pcm, &mut enc);
                     let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
                     packet::write(&header, &enc, &mut out);
                 }
-                if let Some(ctx) = &mut encrypt {
-                    match ctx.encrypt_rtp(&out) {
+                let payload_len = out.len().saturating_sub(12) as u32;
+                if let Some(k) = &mut keys {
+                    match k.out.encrypt_rtp(&out) {
                         Ok(protected) => out = protected.to_vec(),
                         Err(e) => {
                             debug!(error = %e, "SRTP protect failed");
@@ -196,23 +250,43 @@ async fn run(
                         }
                     }
                 }
-                if let Err(e) = socket.send_to(&out, config.remote).await {
+                if let Err(e) = socket.send_to(&out, remote).await {
                     debug!(error = %e, "RTP send failed");
                 } else {
                     report.sent += 1;
+                    octets = octets.wrapping_add(payload_len);
                 }
                 seq = seq.wrapping_add(1);
                 ts = ts.wrapping_add(ts_step);
                 frame_no += 1;
+
+                // Play out what the far end sent.
+                frame.clear();
+                receiver.next_frame(codec.as_mut(), &mut frame);
+                if recording {
+                    heard.extend_from_slice(&frame);
+                }
+
+                let now = Instant::now();
+                if reports.due(now) {
+                    let sent = (report.sent > 0).then_some(SenderInfo { ntp: 0, rtp_timestamp: ts, packets: report.sent, octets });
+                    reports.build(now, sent, &mut receiver, false, &mut out);
+                    send_rtcp(&socket, rtcp_socket.as_ref(), remote_rtcp, &mut keys, &out).await;
+                }
+                if frame_no % 50 == 0 {
+                    fill(&mut report, &receiver, &reports);
+                    live.send_replace(report.clone());
+                }
             }
             r = socket.recv_from(&mut buf) => {
-                let Ok((n, _from)) = r else { continue };
+                let Ok((n, from)) = r else { continue };
                 if packet::is_rtcp(&buf[..n]) {
+                    on_rtcp(&buf[..n], &mut keys, &mut reports, receiver.ssrc());
                     continue;
                 }
                 let plain;
-                let bytes: &[u8] = match &mut decrypt {
-                    Some(ctx) => match ctx.decrypt_rtp(&buf[..n]) {
+                let bytes: &[u8] = match &mut keys {
+                    Some(k) => match k.inn.decrypt_rtp(&buf[..n]) {
                         Ok(p) => {
                             plain = p;
                             &plain
@@ -223,47 +297,50 @@ async fn run(
                     None => &buf[..n],
                 };
                 let Ok(p) = packet::parse(bytes) else { continue };
-                // Events and audio share one sequence space.
-                if matches!(stats.update_seq(p.header.sequence), SeqUpdate::Bad) {
+                let arrival = start.elapsed().as_micros() as u64 * u64::from(ts_step) / 20_000;
+                let got = receiver.on_packet(&p, arrival);
+                if got == Received::Ignored {
                     continue;
                 }
-                if Some(p.header.payload_type) == config.dtmf_pt {
-                    if let Some(e) = TelephoneEvent::parse(p.payload)
-                        && let Some(d) = dtmf_in.on_packet(p.header.timestamp, e)
-                    {
-                        report.digits.push(d);
-                        if let Some((tx, id)) = &config.digits_to {
-                            let _ = tx.send((*id, d));
+                // Symmetric RTP: answer to where the media comes from (a NAT may rewrite it).
+                if !latched {
+                    latched = true;
+                    if from != remote {
+                        info!(%from, sdp = %remote, "media comes from another address than the SDP says; sending there");
+                        if rtcp_socket.is_none() {
+                            remote_rtcp = from;
                         }
+                        remote = from;
                     }
-                    continue;
                 }
-                if p.header.payload_type != config.payload_type {
-                    continue;
-                }
-                let arrival = (start.elapsed().as_micros() as u64 * u64::from(ts_step) / 20_000) as u32;
-                stats.update_jitter(p.header.timestamp, arrival);
-                report.received += 1;
-                codec.decode(p.payload, &mut dec);
-                // Place by timestamp: late packets fill their slot, gaps stay silent.
-                let base = *first_ts.get_or_insert(p.header.timestamp);
-                let ticks = u64::from(p.header.timestamp.wrapping_sub(base));
-                let offset = (ticks * u64::from(rate) / u64::from(codec.rtp_clock())) as usize;
-                if offset < rate as usize * 60 * 60 * 4 {
-                    if received.len() < offset + dec.len() {
-                        received.resize(offset + dec.len(), 0);
+                if let Received::Digit(d) = got {
+                    report.digits.push(d);
+                    if let Some((tx, id)) = &config.digits_to {
+                        let _ = tx.send((*id, d));
                     }
-                    received[offset..offset + dec.len()].copy_from_slice(&dec);
+                }
+            }
+            r = recv_opt(rtcp_socket.as_ref(), &mut rtcp_buf) => {
+                if let Ok((n, _)) = r {
+                    on_rtcp(&rtcp_buf[..n], &mut keys, &mut reports, receiver.ssrc());
                 }
             }
         }
     }
-    report.lost = stats.cumulative_lost();
-    report.jitter_ms = stats.jitter() * 20 / ts_step.max(1);
+    // RFC 3550 §6.3.7: a BYE with a last report.
+    let sent = (report.sent > 0).then_some(SenderInfo {
+        ntp: 0,
+        rtp_timestamp: ts,
+        packets: report.sent,
+        octets,
+    });
+    reports.build(Instant::now(), sent, &mut receiver, true, &mut out);
+    send_rtcp(&socket, rtcp_socket.as_ref(), remote_rtcp, &mut keys, &out).await;
+    fill(&mut report, &receiver, &reports);
     if let Some(path) = &config.record {
         let pcm = Pcm {
             sample_rate: rate,
-            samples: received,
+            samples: heard,
         };
         if let Err(e) = write_atomic(path, &wav_bytes(&pcm)) {
             warn!(error = %e, "cannot write the recording");
@@ -271,6 +348,59 @@ async fn run(
         }
     }
     report
+}
+
+fn fill(report: &mut StreamReport, receiver: &Receiver, reports: &Reports) {
+    report.received = receiver.packets;
+    report.lost = receiver.lost();
+    report.jitter_ms = receiver.jitter_ms();
+    report.buffer_ms = receiver.delay_ms();
+    let b = receiver.buffer_stats();
+    report.concealed = b.missing;
+    report.late = b.late;
+    report.rtt_ms = reports.rtt.map(|d| d.as_millis() as u32);
+    report.remote = reports.remote;
+    report.rtcp_sent = reports.sent_reports;
+    report.rtcp_received = reports.received_reports;
+}
+
+fn on_rtcp(bytes: &[u8], keys: &mut Option<Keys>, reports: &mut Reports, their_ssrc: Option<u32>) {
+    let now = Instant::now();
+    match keys {
+        Some(k) => {
+            if let Ok(plain) = k.inn.decrypt_rtcp(bytes) {
+                reports.on_rtcp(&plain, now, their_ssrc);
+            }
+        }
+        None => reports.on_rtcp(bytes, now, their_ssrc),
+    }
+}
+
+async fn send_rtcp(
+    rtp: &UdpSocket,
+    rtcp: Option<&UdpSocket>,
+    to: SocketAddr,
+    keys: &mut Option<Keys>,
+    packet: &[u8],
+) {
+    let protected;
+    let bytes = match keys {
+        Some(k) => match k.out.encrypt_rtcp(packet) {
+            Ok(p) => {
+                protected = p;
+                &protected[..]
+            }
+            Err(e) => {
+                debug!(error = %e, "SRTCP protect failed");
+                return;
+            }
+        },
+        None => packet,
+    };
+    let socket = rtcp.unwrap_or(rtp);
+    if let Err(e) = socket.send_to(bytes, to).await {
+        debug!(error = %e, "RTCP send failed");
+    }
 }
 
 /// Resamples mono PCM to `rate` by linear interpolation (good enough for prompts and tests;
@@ -356,7 +486,9 @@ mod tests {
                 source: Some(tone),
                 record: None,
                 ssrc: 1,
-                dtmf_pt: Some(101),
+                cname: "a@test".into(),
+                rtcp: None,
+                dtmf: Some((101, 8000)),
                 digits_to: None,
                 srtp: keys.clone(),
             },
@@ -371,7 +503,9 @@ mod tests {
                 source: None,
                 record: Some(record.clone()),
                 ssrc: 2,
-                dtmf_pt: Some(101),
+                cname: "b@test".into(),
+                rtcp: None,
+                dtmf: Some((101, 8000)),
                 digits_to: None,
                 srtp: keys.clone().map(|(a, b)| (b, a)),
             },
