@@ -77,9 +77,19 @@ impl MediaArgs {
 
 fn describe_media(call: CallHandle, r: &StreamReport) -> String {
     let mut s = format!(
-        "{call}: media: sent {} packets, received {}, lost {}, jitter {} ms",
-        r.sent, r.received, r.lost, r.jitter_ms
+        "{call}: media: sent {} packets, received {}, lost {}, jitter {} ms, buffer {} ms, concealed {} frames, late {}",
+        r.sent, r.received, r.lost, r.jitter_ms, r.buffer_ms, r.concealed, r.late
     );
+    s.push_str(&format!(
+        "; RTCP: sent {}, received {}",
+        r.rtcp_sent, r.rtcp_received
+    ));
+    if let Some(rtt) = r.rtt {
+        s.push_str(&format!(", round trip {:.1} ms", rtt.as_secs_f64() * 1000.0));
+    }
+    if let Some(v) = &r.remote {
+        s.push_str(&format!(", the far end lost {} of ours", v.cumulative_lost));
+    }
     if let Some(e) = &r.record_error {
         s.push_str(&format!("; {e}"));
     }

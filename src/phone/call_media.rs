@@ -27,6 +27,8 @@ pub(super) struct CallInfo {
     pub(super) local_sdp: Option<String>,
     /// Our SDES key when the call's media is SRTP (RFC 4568).
     pub(super) crypto: Option<Crypto>,
+    /// Whether telephone-event was negotiated (else digits go as SIP INFO).
+    pub(super) dtmf_rtp: bool,
 }
 
 pub(super) type DigitSender = mpsc::UnboundedSender<(u64, char)>;
@@ -51,6 +53,7 @@ impl CallInfo {
             stream: None,
             local_sdp: None,
             crypto: None,
+            dtmf_rtp: false,
         }
     }
 
@@ -132,6 +135,7 @@ impl CallInfo {
             .contains(&Format::TelephoneEvent)
             .then(|| sdp::telephone_event(&remote_text, codec.rtp_clock()))
             .flatten();
+        self.dtmf_rtp = dtmf.is_some();
         let ssrc = rand_u64() as u32;
         self.stream = Some(Stream::start(
             socket,

@@ -108,6 +108,9 @@ struct Line {
     reconnect_delay: Duration,
 }
 
+/// Time between two digits sent as SIP INFO (a 250 ms tone and a pause, like a keypad).
+const INFO_DIGIT_GAP: Duration = Duration::from_millis(300);
+
 /// The phone.
 pub struct Phone {
     options: PhoneOptions,
@@ -117,6 +120,9 @@ pub struct Phone {
     calls: HashMap<CallHandle, CallInfo>,
     incoming_offers: HashMap<CallHandle, Vec<u8>>,
     pending: std::collections::VecDeque<PhoneEvent>,
+    /// Digits to send as SIP INFO, one every [`INFO_DIGIT_GAP`] so they arrive in order.
+    info_digits: std::collections::VecDeque<(CallHandle, char)>,
+    next_info_at: tokio::time::Instant,
     next_call: u64,
     digits_tx: DigitSender,
     digits_rx: mpsc::UnboundedReceiver<(u64, char)>,
@@ -186,6 +192,8 @@ impl Phone {
             calls: HashMap::new(),
             incoming_offers: HashMap::new(),
             pending: Default::default(),
+            info_digits: Default::default(),
+            next_info_at: tokio::time::Instant::now(),
             next_call: 0,
             digits_tx,
             digits_rx,
@@ -472,9 +480,12 @@ impl Phone {
     }
 
     /// Sends digits on the call as RFC 4733 events (when telephone-event was negotiated).
+    /// Sends digits as RFC 4733 events, or as SIP INFO when the call has no telephone-event.
     pub fn send_dtmf(&mut self, call: CallHandle, digits: &str) {
-        if let Some(stream) = self.calls.get(&call).and_then(|c| c.stream.as_ref()) {
-            stream.send_dtmf(digits);
+        let Some(info) = self.calls.get(&call) else { return };
+        match &info.stream {
+            Some(stream) if info.dtmf_rtp => stream.send_dtmf(digits),
+            _ => self.info_digits.extend(digits.chars().map(|d| (call, d))),
         }
     }
 
@@ -520,6 +531,13 @@ impl Phone {
                 return Some(e);
             }
             let next_reconnect = self.lines.values().filter_map(|l| l.reconnect_at).min();
+            let next_info = (!self.info_digits.is_empty()).then_some(self.next_info_at);
+            let info_due = async {
+                match next_info {
+                    Some(t) => tokio::time::sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
             let wait = async {
                 match next_reconnect {
                     Some(t) => tokio::time::sleep_until(t).await,
@@ -537,6 +555,12 @@ impl Phone {
                     }
                 }
                 () = wait => self.reconnect_due().await,
+                () = info_due => {
+                    if let Some((call, digit)) = self.info_digits.pop_front() {
+                        self.driver.command(Command::InfoDigit { call, digit });
+                    }
+                    self.next_info_at = tokio::time::Instant::now() + INFO_DIGIT_GAP;
+                }
             }
         }
     }
@@ -571,6 +595,7 @@ impl Phone {
                 }
                 None
             }
+            DriverEvent::Engine(Event::Dtmf { call, digit }) => Some(PhoneEvent::Dtmf { call, digit }),
             DriverEvent::Engine(Event::Registration { key, state }) => {
                 if let Some(line) = self.lines.get_mut(&key) {
                     match &state {

@@ -5,4 +5,5 @@
 mod handset;
 mod harness;
 mod interop;
+mod media;
 mod peers;

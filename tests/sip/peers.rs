@@ -725,6 +725,8 @@ pub struct BaresipOptions {
     pub mediaenc: Option<String>,
     /// SIP and RTP on [::1] (`sip:user@[::1]`); needs `KamailioOptions { ipv6: true }`.
     pub ipv6: bool,
+    /// Offer and accept RTP and RTCP on one port (RFC 5761).
+    pub rtcp_mux: bool,
 }
 
 impl BaresipOptions {
@@ -739,6 +741,7 @@ impl BaresipOptions {
             record_dir: None,
             mediaenc: None,
             ipv6: false,
+            rtcp_mux: false,
         }
     }
 }
@@ -837,13 +840,14 @@ impl Baresip {
              auplay_channels\t\t{channels}\n\
              audio_buffer\t\t20-160\n\
              rtp_ports\t\t{rtp_lo}-{rtp_hi}\n\
-             rtcp_mux\t\tno\n\
+             rtcp_mux\t\t{mux}\n\
              jitter_buffer_delay\t5-10\n\
              rtp_stats\t\tyes\n\
              module_path\t\t{BARESIP_MODULES}\n",
             ca = kamailio.ca_cert().display(),
             rtp_lo = base + 4,
             rtp_hi = base + 14,
+            mux = if opts.rtcp_mux { "yes" } else { "no" },
         );
         for module in [
             "opus",
@@ -856,6 +860,7 @@ impl Baresip {
             "aufile",
             "srtp",
             "dtls_srtp",
+            "rtcpsummary",
         ] {
             config += &format!("module\t\t\t{module}.so\n");
         }

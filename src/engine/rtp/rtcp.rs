@@ -273,9 +273,11 @@ pub fn round_trip(arrival: u32, block: &ReportBlock) -> Option<std::time::Durati
     let rtt = arrival
         .wrapping_sub(block.last_sr)
         .wrapping_sub(block.delay_since_last_sr);
-    // A clock step or a bogus report gives a "negative" value: ignore it.
+    // Both ends round their clocks (often to the millisecond): on a fast path the result can
+    // come out a little below zero, which is a zero round trip. Far below zero is a clock step
+    // or a bogus report.
     if rtt > 0x8000_0000 {
-        return None;
+        return ((rtt as i32) > -655).then_some(std::time::Duration::ZERO);
     }
     Some(std::time::Duration::from_micros(
         (u64::from(rtt) * 1_000_000) >> 16,
@@ -382,7 +384,17 @@ mod tests {
         let rtt = round_trip(0xb710_8000, &b).unwrap();
         assert_eq!(rtt, Duration::from_micros(6_125_000));
         assert_eq!(round_trip(1, &ReportBlock { last_sr: 0, ..b }), None);
-        assert_eq!(round_trip(0xb705_2000, &b), None, "negative");
+        assert_eq!(round_trip(0xb705_2000, &b), None, "far below zero");
+        let rounded = ReportBlock {
+            last_sr: 0x1000_0000,
+            delay_since_last_sr: 70,
+            ..b
+        };
+        assert_eq!(
+            round_trip(0x1000_0000 + 66, &rounded),
+            Some(Duration::ZERO),
+            "rounded below zero"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod call;
+pub mod dtmf_info;
 pub mod msg;
 pub mod registration;
 pub mod transaction;

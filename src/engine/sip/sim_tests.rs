@@ -758,3 +758,29 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn digits_in_info_both_ways_in_order_under_loss() {
+    let mut sim = pair(23, Conditions::default(), Transport::Udp);
+    let (a, b) = answer_call(&mut sim);
+    sim.conditions.loss = 0.2;
+    for (ua, call) in [(0, a), (1, b)] {
+        for digit in "19*#".chars() {
+            sim.input(ua, Input::command(Command::InfoDigit { call, digit }));
+            sim.run_for(Duration::from_secs(8));
+        }
+    }
+    let digits = |ua: usize| -> String {
+        sim.events_of(ua)
+            .iter()
+            .filter_map(|e| match e {
+                Event::Dtmf { digit, .. } => Some(*digit),
+                _ => None,
+            })
+            .collect()
+    };
+    // INFO is retransmitted until answered: every digit arrives, each once.
+    assert_eq!(digits(1), "19*#");
+    assert_eq!(digits(0), "19*#");
+    assert!(sim.count_sent("INFO") >= 8);
+}

@@ -103,6 +103,8 @@ pub enum Command {
     Hangup { call: CallHandle },
     /// Renegotiate media with a re-INVITE (hold/resume).
     Reinvite { call: CallHandle, sdp: Vec<u8> },
+    /// Send a digit in an INFO (when telephone-event was not negotiated).
+    InfoDigit { call: CallHandle, digit: char },
 }
 
 /// Registration states reported for an account.
@@ -161,6 +163,11 @@ pub enum Event {
     Call {
         call: CallHandle,
         state: CallState,
+    },
+    /// The far end sent a digit in an INFO.
+    Dtmf {
+        call: CallHandle,
+        digit: char,
     },
     /// A message could not be used (sent a 400 when it was a request).
     Malformed {
@@ -344,6 +351,11 @@ impl UserAgent {
             Command::Reject { call, code } => self.reject(call, code),
             Command::Hangup { call } => self.hangup(call),
             Command::Reinvite { call, sdp } => self.reinvite(call, sdp),
+            Command::InfoDigit { call, digit } => {
+                if let Some(body) = super::dtmf_info::relay_body(digit, 250) {
+                    self.send_info(call, super::dtmf_info::DTMF_RELAY, body);
+                }
+            }
         }
     }
 

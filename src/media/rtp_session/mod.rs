@@ -96,7 +96,7 @@ pub struct StreamReport {
     pub concealed: u32,
     pub late: u32,
     /// Round-trip time from RTCP, when the far end reports.
-    pub rtt_ms: Option<u32>,
+    pub rtt: Option<Duration>,
     /// Our stream as the far end reports it.
     pub remote: Option<RemoteView>,
     pub rtcp_sent: u32,
@@ -358,7 +358,7 @@ fn fill(report: &mut StreamReport, receiver: &Receiver, reports: &Reports) {
     let b = receiver.buffer_stats();
     report.concealed = b.missing;
     report.late = b.late;
-    report.rtt_ms = reports.rtt.map(|d| d.as_millis() as u32);
+    report.rtt = reports.rtt;
     report.remote = reports.remote;
     report.rtcp_sent = reports.sent_reports;
     report.rtcp_received = reports.received_reports;

@@ -512,22 +512,46 @@ impl UserAgent {
         c.expire_at = None;
         c.ok_at = None;
         c.ok_until = None;
-        let key = c.key.clone();
-        let Some(config) = self.accounts.get(&key).map(|r| r.config.clone()) else {
-            return;
-        };
-        let c = &self.calls[&handle];
-        let mut b = Builder::request(&Method::Bye, &c.remote_target)
+        if let Some((config, b)) = self.dialog_request(handle, Method::Bye) {
+            self.start_request(&config, Method::Bye, branch, b, Owner::Call(handle));
+        }
+    }
+
+    /// A request inside the call's dialog (RFC 3261 §12.2.1.1) with its current local CSeq.
+    fn dialog_request(
+        &self,
+        handle: CallHandle,
+        method: Method,
+    ) -> Option<(super::ua::AccountConfig, Builder)> {
+        let c = self.calls.get(&handle)?;
+        let config = self.accounts.get(&c.key)?.config.clone();
+        let mut b = Builder::request(&method, &c.remote_target)
             .header("Max-Forwards", "70")
             .header("From", c.local_header())
             .header("To", c.remote_header())
             .header("Call-ID", c.call_id.clone())
-            .header("CSeq", format!("{} BYE", c.local_cseq))
+            .header("CSeq", format!("{} {method}", c.local_cseq))
             .header("User-Agent", config.user_agent.clone());
         for r in &c.route_set {
             b.push_header("Route", r.clone());
         }
-        self.start_request(&config, Method::Bye, branch, b, Owner::Call(handle));
+        Some((config, b))
+    }
+
+    /// Sends an INFO in an established call (RFC 6086), e.g. a digit as application/dtmf-relay.
+    pub(super) fn send_info(&mut self, handle: CallHandle, content_type: &str, body: Vec<u8>) {
+        let branch = self.branch();
+        let Some(c) = self.calls.get_mut(&handle) else {
+            return;
+        };
+        if c.phase != Phase::Confirmed {
+            return;
+        }
+        c.local_cseq += 1;
+        if let Some((config, b)) = self.dialog_request(handle, Method::Info) {
+            let b = b.body(content_type, body);
+            self.start_request(&config, Method::Info, branch, b, Owner::Call(handle));
+        }
     }
 
     /// Reports the end of a call and forgets it (unless a BYE is still in flight).

@@ -287,6 +287,10 @@ impl UserAgent {
             self.respond(&request, 481, b);
             return;
         };
+        if method == Some(Method::Info) {
+            self.on_info(handle, &request);
+            return;
+        }
         let b = msg::response_to(&request, 200, None);
         self.respond(&request, 200, b);
         match method {
@@ -300,6 +304,27 @@ impl UserAgent {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// INFO (RFC 6086): digits in the legacy DTMF bodies; an empty body is a keep-alive; other
+    /// bodies are not understood (415 with what we accept).
+    fn on_info(&mut self, handle: CallHandle, request: &Parsed) {
+        let content_type = request.header("Content-Type").unwrap_or_default();
+        let body = request.body();
+        let digit = super::super::dtmf_info::digit(&content_type, body);
+        if digit.is_none() && !body.is_empty() {
+            let b = msg::response_to(request, 415, None).header(
+                "Accept",
+                format!("{}, application/dtmf", super::super::dtmf_info::DTMF_RELAY),
+            );
+            self.respond(request, 415, b);
+            return;
+        }
+        let b = msg::response_to(request, 200, None);
+        self.respond(request, 200, b);
+        if let Some(digit) = digit {
+            self.emit(Event::Dtmf { call: handle, digit });
         }
     }
 }

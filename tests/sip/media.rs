@@ -1,0 +1,147 @@
+//! Media-plane interop with baresip beyond audio itself: RTCP reports both ways (with and
+//! without rtcp-mux) and the quality figures Handset prints.
+
+use std::time::{Duration, Instant};
+
+use crate::handset::Profile;
+use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+
+const T: Duration = Duration::from_secs(10);
+
+/// The number after `key` in `text` (e.g. "round trip 3 ms" → 3).
+fn figure(text: &str, key: &str) -> Option<f64> {
+    let rest = &text[text.find(key)? + key.len()..];
+    let num: String = rest
+        .trim_start()
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
+        .collect();
+    num.parse().ok()
+}
+
+/// baresip's `rtcpsummary` line for the call (printed when it closes).
+fn baresip_summary(bob: &Baresip) -> String {
+    let until = Instant::now() + T;
+    loop {
+        if let Some(line) = bob.log().lines().find(|l| l.contains("EX=BareSip;")) {
+            return line.to_owned();
+        }
+        assert!(
+            Instant::now() < until,
+            "no RTCP summary from baresip:\n{}",
+            bob.log()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// One 12 s call (two RTCP intervals); `incoming`: baresip calls Handset.
+fn rtcp_call(k: &Kamailio, user: &str, rtcp_mux: bool, incoming: bool) {
+    let password = format!("pw-{user}");
+    k.add_subscriber(user, &password);
+    let bob = Baresip::start(
+        k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            rtcp_mux,
+            ..BaresipOptions::new(user, &password)
+        },
+    );
+    let alice = Profile::new(k, &format!("{user}-alice"), "pw-alice", "udp");
+    let out = if incoming {
+        let mut run = alice.spawn(&[
+            "listen",
+            "A",
+            "--auto-answer",
+            "--max-calls",
+            "1",
+            "--hangup-after",
+            "12",
+        ]);
+        run.wait_line("registered", T);
+        bob.dial(&alice.uri());
+        let (code, out) = run.finish(Duration::from_secs(30));
+        assert_eq!(code, 0, "{out}");
+        out
+    } else {
+        let run = alice.spawn(&["call", "A", &bob.sip_uri(), "--duration", "12"]);
+        let (code, out) = run.finish(Duration::from_secs(30));
+        assert_eq!(code, 0, "{out}");
+        out
+    };
+    let media = out
+        .lines()
+        .find(|l| l.contains(": media: "))
+        .unwrap_or_else(|| panic!("no media line:\n{out}"));
+    eprintln!("{user} (mux {rtcp_mux}, incoming {incoming}): {media}");
+    // baresip reported on our stream, referring to one of our SRs: a round trip.
+    let rtt = figure(media, "round trip").unwrap_or_else(|| panic!("no round trip: {media}"));
+    assert!(rtt < 100.0, "{media}");
+    assert!(figure(media, "RTCP: sent").unwrap() >= 2.0, "{media}");
+    assert!(figure(media, "received").unwrap() >= 500.0, "{media}");
+    assert_eq!(figure(media, "the far end lost"), Some(0.0), "{media}");
+    assert_eq!(figure(media, "lost"), Some(0.0), "{media}");
+
+    // And baresip understood our reports: its round trip comes from our RR's LSR/DLSR.
+    let summary = baresip_summary(&bob);
+    eprintln!("{user}: baresip: {summary}");
+    let dl = figure(&summary, "DL=").unwrap_or_else(|| panic!("{summary}"));
+    assert!(
+        dl > 0.0 && dl < 100.0,
+        "baresip's round trip from our reports: {summary}"
+    );
+}
+
+#[test]
+fn rtcp_reports_both_ways_with_baresip_with_and_without_rtcp_mux() {
+    let k = Kamailio::start(KamailioOptions::default());
+    std::thread::scope(|s| {
+        s.spawn(|| rtcp_call(&k, "bob-rtcp", false, false));
+        s.spawn(|| rtcp_call(&k, "bob-mux", true, true));
+    });
+}
+
+#[test]
+fn digits_go_as_sip_info_when_telephone_event_is_not_negotiated() {
+    const DIGITS: &str = "159*#0";
+    let k = Kamailio::start(KamailioOptions::default());
+    k.add_subscriber("bob-info", "pw-bob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            ..BaresipOptions::new("bob-info", "pw-bob")
+        },
+    );
+    let alice = Profile::new(&k, "alice-info", "pw-alice", "udp");
+    alice.edit(&["--codecs", "pcmu"]);
+    let run = alice.spawn(&[
+        "call",
+        "A",
+        &bob.sip_uri(),
+        "--dtmf",
+        DIGITS,
+        "--duration",
+        "4",
+        "--sip-trace",
+    ]);
+    bob.wait_event("CALL_ESTABLISHED", T);
+    let mut heard = String::new();
+    for _ in DIGITS.chars() {
+        let e = bob.wait_event("CALL_DTMF_START", T);
+        heard.push_str(e["param"].as_str().unwrap_or("?"));
+    }
+    assert_eq!(heard, DIGITS);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        !out.contains("telephone-event"),
+        "no telephone-event offered:\n{out}"
+    );
+    assert_eq!(
+        out.matches("INFO sip:").count(),
+        DIGITS.len(),
+        "one INFO per digit:\n{out}"
+    );
+    assert!(out.contains("Content-Type: application/dtmf-relay"), "{out}");
+}
