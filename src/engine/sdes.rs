@@ -1,30 +1,47 @@
 //! SDP Security Descriptions for media streams (RFC 4568): `a=crypto` lines carrying SRTP
 //! master keys. Keys travel in the SDP, so they are offered only over TLS or WSS signalling.
 
-/// The crypto suites Handset offers, strongest tag first.
+/// The crypto suites Handset knows, in the order it offers them (strongest first).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Suite {
+    /// RFC 7714: AES-GCM authenticated encryption, 16-byte tag.
+    AeadAes128Gcm,
     AesCm128HmacSha1_80,
     AesCm128HmacSha1_32,
 }
 
 impl Suite {
+    pub const ALL: [Suite; 3] = [
+        Suite::AeadAes128Gcm,
+        Suite::AesCm128HmacSha1_80,
+        Suite::AesCm128HmacSha1_32,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
+            Suite::AeadAes128Gcm => "AEAD_AES_128_GCM",
             Suite::AesCm128HmacSha1_80 => "AES_CM_128_HMAC_SHA1_80",
             Suite::AesCm128HmacSha1_32 => "AES_CM_128_HMAC_SHA1_32",
         }
     }
 
+    /// Length of the master key plus salt: 16 + 14 bytes, or 16 + 12 for AES-GCM.
+    pub fn key_salt_len(self) -> usize {
+        match self {
+            Suite::AeadAes128Gcm => 28,
+            _ => 30,
+        }
+    }
+
     fn parse(name: &str) -> Option<Suite> {
-        [Suite::AesCm128HmacSha1_80, Suite::AesCm128HmacSha1_32]
+        Suite::ALL
             .into_iter()
             .find(|s| s.name().eq_ignore_ascii_case(name))
     }
 }
 
-/// 16-byte master key followed by a 14-byte master salt.
-pub const KEY_SALT_LEN: usize = 30;
+/// The master key's length (the rest of the key material is the salt).
+pub const KEY_LEN: usize = 16;
 
 /// One `a=crypto` attribute.
 #[derive(Clone, PartialEq, Eq)]
@@ -63,7 +80,7 @@ impl Crypto {
         let key = parts.next()?.strip_prefix("inline:")?;
         let key = key.split('|').next()?;
         let key_salt = base64_decode(key)?;
-        (key_salt.len() == KEY_SALT_LEN).then_some(Crypto { tag, suite, key_salt })
+        (key_salt.len() == suite.key_salt_len()).then_some(Crypto { tag, suite, key_salt })
     }
 }
 
@@ -141,5 +158,14 @@ mod tests {
                 .is_none()
         );
         assert!(!format!("{c:?}").contains("PS1u"), "keys never in Debug");
+        // RFC 7714: AES-GCM keys are 16 bytes of key and 12 of salt.
+        let gcm = Crypto {
+            tag: 1,
+            suite: Suite::AeadAes128Gcm,
+            key_salt: vec![9; 28],
+        };
+        assert_eq!(Crypto::parse(&format!("a={}", gcm.attribute())), Some(gcm));
+        let wrong_length = format!("a=crypto:1 AEAD_AES_128_GCM inline:{}", base64_encode(&[9; 30]));
+        assert_eq!(Crypto::parse(&wrong_length), None);
     }
 }

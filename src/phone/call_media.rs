@@ -25,8 +25,9 @@ pub(super) struct CallInfo {
     pub(super) stream: Option<Stream>,
     /// Our last offer or answer (hold and resume re-offer it with another direction).
     pub(super) local_sdp: Option<String>,
-    /// Our SDES key when the call's media is SRTP (RFC 4568).
-    pub(super) crypto: Option<Crypto>,
+    /// Our SDES keys when the call's media is SRTP (RFC 4568): one per suite in an offer, the
+    /// chosen one in an answer.
+    pub(super) cryptos: Vec<Crypto>,
     /// Whether telephone-event was negotiated (else digits go as SIP INFO).
     pub(super) dtmf_rtp: bool,
 }
@@ -52,7 +53,7 @@ impl CallInfo {
             socket: None,
             stream: None,
             local_sdp: None,
-            crypto: None,
+            cryptos: Vec::new(),
             dtmf_rtp: false,
         }
     }
@@ -94,20 +95,24 @@ impl CallInfo {
         let Some(remote) = sdp::remote_media(&remote_text) else {
             return;
         };
-        let srtp = match &self.crypto {
-            Some(ours) => {
-                let theirs = sdes::cryptos(&remote_text)
-                    .into_iter()
-                    .find(|c| c.tag == ours.tag);
-                match theirs {
-                    Some(t) if sdp::is_secure(&remote_text) => Some((ours.clone(), t)),
-                    _ => {
-                        warn!(%call, "the far end did not accept SRTP: no media");
-                        return;
-                    }
+        let srtp = if self.cryptos.is_empty() {
+            None
+        } else {
+            // The far end's key for the suite (tag) it accepted or offered.
+            let pair = sdes::cryptos(&remote_text).into_iter().find_map(|theirs| {
+                let ours = self
+                    .cryptos
+                    .iter()
+                    .find(|o| o.tag == theirs.tag && o.suite == theirs.suite)?;
+                Some((ours.clone(), theirs))
+            });
+            match pair {
+                Some(p) if sdp::is_secure(&remote_text) => Some(p),
+                _ => {
+                    warn!(%call, "the far end did not accept SRTP: no media");
+                    return;
                 }
             }
-            None => None,
         };
         let pick = remote
             .formats
@@ -173,9 +178,18 @@ pub(super) fn check_sdes_transport(t: Transport) -> Result<(), PhoneError> {
     }
 }
 
+/// Fresh SDES keys for every suite, tagged 1, 2, 3 in order of preference.
+pub(super) fn offer_cryptos() -> Vec<Crypto> {
+    Suite::ALL
+        .iter()
+        .zip(1..)
+        .map(|(suite, tag)| new_crypto(tag, *suite))
+        .collect()
+}
+
 /// A fresh SDES key from the OS generator.
 pub(super) fn new_crypto(tag: u32, suite: Suite) -> Crypto {
-    let mut key_salt = vec![0u8; sdes::KEY_SALT_LEN];
+    let mut key_salt = vec![0u8; suite.key_salt_len()];
     crate::account::store::fill_random(&mut key_salt);
     Crypto { tag, suite, key_salt }
 }

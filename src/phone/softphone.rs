@@ -12,12 +12,14 @@ use rustls::ClientConfig;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-use super::call_media::{CallInfo, DigitSender, MediaOptions, check_sdes_transport, new_crypto, rand_u64};
+use super::call_media::{
+    CallInfo, DigitSender, MediaOptions, check_sdes_transport, new_crypto, offer_cryptos, rand_u64,
+};
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
 use crate::account::model::{Codec, MediaType, SipAccount, Transport as AccountTransport};
 use crate::account::validate::split_host_port;
-use crate::engine::sdes::{self, Suite};
+use crate::engine::sdes;
 use crate::engine::sdp::{self, Format};
 use crate::engine::{
     AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
@@ -388,9 +390,9 @@ impl Phone {
         let mut offer = sdp::offer(rand_u64(), ip, port, &formats);
         if line.account.advanced.media_types.first() == Some(&MediaType::SrtpSdes) {
             check_sdes_transport(conn.flow.transport)?;
-            let c = new_crypto(1, Suite::AesCm128HmacSha1_80);
-            offer = sdp::secure(&offer, std::slice::from_ref(&c));
-            info.crypto = Some(c);
+            let cryptos = offer_cryptos();
+            offer = sdp::secure(&offer, &cryptos);
+            info.cryptos = cryptos;
         }
         info.local_sdp = Some(offer.clone());
         self.next_call += 1;
@@ -445,7 +447,7 @@ impl Phone {
                     if media_types.contains(&MediaType::SrtpSdes)
                         && transport.is_some_and(|t| check_sdes_transport(t).is_ok()) =>
                 {
-                    info.crypto = Some(new_crypto(t.tag, t.suite));
+                    info.cryptos = vec![new_crypto(t.tag, t.suite)];
                     true
                 }
                 _ => false,
@@ -460,9 +462,10 @@ impl Phone {
         }
         match sdp::answer(rand_u64(), &offer_text, &info.answer_formats, info.local_ip, port) {
             Ok(answer) => {
-                let answer = match &info.crypto {
-                    Some(c) => sdp::secure(&answer, std::slice::from_ref(c)),
-                    None => answer,
+                let answer = if info.cryptos.is_empty() {
+                    answer
+                } else {
+                    sdp::secure(&answer, &info.cryptos)
                 };
                 let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
                 info.start_media(&offer, chosen, call, &self.digits_tx);

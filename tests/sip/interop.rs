@@ -531,10 +531,32 @@ fn audio_both_ways_secured(
         tone600.to_str().unwrap(),
         "--duration",
         "2",
+        "--sip-trace",
     ]);
     bob.wait_event("CALL_ESTABLISHED", T);
     let (code, out) = run.finish(T);
     assert_eq!(code, 0, "{codec}: {out}");
+    if mediaenc.is_some() {
+        // We offer every suite, AES-GCM first; baresip (libre with OpenSSL) takes it.
+        let cryptos: Vec<&str> = out.lines().filter(|l| l.contains("a=crypto:")).collect();
+        eprintln!("{codec}: {cryptos:?}");
+        // The trace shows the offer (once more after the proxy's challenge), then the answer.
+        assert!(
+            cryptos.len() >= 4
+                && cryptos[..3]
+                    .iter()
+                    .zip([
+                        "1 AEAD_AES_128_GCM",
+                        "2 AES_CM_128_HMAC_SHA1_80",
+                        "3 AES_CM_128_HMAC_SHA1_32"
+                    ])
+                    .all(|(l, s)| l.contains(s))
+                && cryptos
+                    .last()
+                    .is_some_and(|l| l.contains("crypto:1 AEAD_AES_128_GCM")),
+            "an offer of three suites; the answer takes AES-GCM: {cryptos:?}"
+        );
+    }
     bob.wait_event("CALL_CLOSED", T);
     std::thread::sleep(Duration::from_millis(500));
     let files: Vec<_> = std::fs::read_dir(&record_dir)

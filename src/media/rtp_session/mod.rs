@@ -21,7 +21,7 @@ use super::codec::{AudioCodec, frame_samples};
 use crate::engine::rtp::dtmf::DtmfSender;
 use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::rtcp::SenderInfo;
-use crate::engine::sdes::{Crypto, Suite};
+use crate::engine::sdes::{Crypto, KEY_LEN, Suite};
 use crate::fsio::write_atomic;
 use receive::{Received, Receiver};
 pub use reports::RemoteView;
@@ -56,14 +56,16 @@ pub struct StreamConfig {
 
 /// An SRTP context for one direction and key.
 fn srtp_context(c: &Crypto) -> Option<srtp::context::Context> {
+    use srtp::protection_profile::ProtectionProfile;
     let profile = match c.suite {
-        Suite::AesCm128HmacSha1_80 => srtp::protection_profile::ProtectionProfile::Aes128CmHmacSha1_80,
-        Suite::AesCm128HmacSha1_32 => srtp::protection_profile::ProtectionProfile::Aes128CmHmacSha1_32,
+        Suite::AeadAes128Gcm => ProtectionProfile::AeadAes128Gcm,
+        Suite::AesCm128HmacSha1_80 => ProtectionProfile::Aes128CmHmacSha1_80,
+        Suite::AesCm128HmacSha1_32 => ProtectionProfile::Aes128CmHmacSha1_32,
     };
     let provider = srtp::crypto::default_provider().ok()?;
     srtp::context::Context::new(
-        &c.key_salt[..16],
-        &c.key_salt[16..],
+        &c.key_salt[..KEY_LEN],
+        &c.key_salt[KEY_LEN..],
         profile,
         None,
         None,
@@ -459,15 +461,23 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn two_streams_exchange_audio() {
+    async fn two_streams_exchange_audio_with_srtp_in_every_suite() {
+        tokio::join!(
+            exchange(Suite::AeadAes128Gcm),
+            exchange(Suite::AesCm128HmacSha1_80),
+            exchange(Suite::AesCm128HmacSha1_32)
+        );
+    }
+
+    async fn exchange(suite: Suite) {
         let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
         let dir = tempfile::tempdir().unwrap();
         let key = |b: u8| Crypto {
             tag: 1,
-            suite: Suite::AesCm128HmacSha1_80,
-            key_salt: vec![b; 30],
+            suite,
+            key_salt: vec![b; suite.key_salt_len()],
         };
         // A's stream sends with key 1 and receives with key 2; B's the other way round.
         let keys = Some((key(1), key(2)));
