@@ -1,8 +1,10 @@
-//! SIP interop tests against real peers on loopback: a Kamailio registrar/proxy and baresip
-//! phones, each on free ports in its own temp dir (see `peers`), and the real `handset` binary
-//! (its account password in the Secret Service of `packaging/run-tests.sh`).
+//! SIP interop tests against real peers on loopback: a Kamailio registrar/proxy, baresip phones
+//! and a Linphone phone (for G.729, see `linphone`), each on free ports in its own temp dir (see
+//! `peers`), and the real `handset` binary (its account password in the Secret Service of
+//! `packaging/run-tests.sh`).
 
 mod handset;
 mod harness;
 mod interop;
+mod linphone;
 mod peers;
