@@ -16,6 +16,7 @@ RUN_PACKAGES=(
     libasound2-dev
     libopus-dev
     libgsm1-dev
+    libbcg729-dev
     cmake
     libxkbcommon-dev
     libwayland-dev
@@ -49,6 +50,8 @@ TEST_PACKAGES=(
     sqlite3
     openssl
     baresip-core
+    # a Linphone phone (linphonec) for the G.729 tests: baresip has no G.729
+    linphone-cli
     # a DNS server with NAPTR/SRV records for the RFC 3263 tests
     dnsmasq-base
 )

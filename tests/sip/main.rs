@@ -1,9 +1,11 @@
-//! SIP interop tests against real peers on loopback: a Kamailio registrar/proxy and baresip
-//! phones, each on free ports in its own temp dir (see `peers`), and the real `handset` binary
-//! (its account password in the Secret Service of `packaging/run-tests.sh`).
+//! SIP interop tests against real peers on loopback: a Kamailio registrar/proxy, baresip and
+//! Linphone phones, each on free ports in its own temp dir (see `peers`, `linphone`), and the
+//! real `handset` binary (its account password in the Secret Service of
+//! `packaging/run-tests.sh`).
 
 mod handset;
 mod harness;
 mod interop;
+mod linphone;
 mod media;
 mod peers;

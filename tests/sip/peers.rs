@@ -19,7 +19,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream, UdpSocket};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread::{self, JoinHandle};
@@ -34,7 +34,7 @@ const KAMAILIO_SQL_DIR: &str = "/usr/share/kamailio/db_sqlite";
 const BARESIP_MODULES: &str = "/usr/lib/baresip/modules";
 
 /// How long a peer may take to listen / register.
-const START_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a ctrl_tcp command may take to be answered.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Grace between SIGTERM and SIGKILL.
@@ -46,7 +46,7 @@ const BARESIP_GRACE: Duration = Duration::from_secs(2);
 const PORT_LO: u16 = 20000;
 const PORT_HI: u16 = 32000;
 
-const LOG_TAIL_LINES: usize = 60;
+pub(crate) const LOG_TAIL_LINES: usize = 60;
 const RECENT_EVENTS: usize = 40;
 
 // ---------------------------------------------------------------------------------------------
@@ -105,7 +105,7 @@ fn random_u64() -> u64 {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
@@ -114,7 +114,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// when this test process dies without running `Drop` (Ctrl-C only reaches the foreground
 /// process group; SIGKILL; abort).
 #[derive(Debug)]
-struct Proc {
+pub(crate) struct Proc {
     child: Child,
     watchdog: Option<Child>,
 }
@@ -127,10 +127,21 @@ const WATCHDOG: &str = "trap '' TERM; while kill -0 \"$0\" 2>/dev/null; do sleep
                         env kill -TERM -- \"-$1\"; sleep 2; rm -rf -- \"$2\"; env kill -KILL -- \"-$1\"";
 
 impl Proc {
-    fn spawn(mut cmd: Command, log: &Path, temp_dir: &Path) -> io::Result<Proc> {
+    pub(crate) fn spawn(cmd: Command, log: &Path, temp_dir: &Path) -> io::Result<Proc> {
+        Proc::spawn_with_stdin(cmd, log, temp_dir, Stdio::null())
+    }
+
+    /// Like [`Proc::spawn`] with the given stdin (`Stdio::piped()`: take it with
+    /// [`Proc::take_stdin`]).
+    pub(crate) fn spawn_with_stdin(
+        mut cmd: Command,
+        log: &Path,
+        temp_dir: &Path,
+        stdin: Stdio,
+    ) -> io::Result<Proc> {
         let out = OpenOptions::new().create(true).append(true).open(log)?;
         let err = out.try_clone()?;
-        cmd.stdin(Stdio::null()).stdout(out).stderr(err).process_group(0);
+        cmd.stdin(stdin).stdout(out).stderr(err).process_group(0);
         let child = cmd.spawn()?;
         let watchdog = i32::try_from(child.id()).ok().and_then(|pgid| {
             Command::new("sh")
@@ -148,13 +159,17 @@ impl Proc {
         Ok(Proc { child, watchdog })
     }
 
-    fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    pub(crate) fn take_stdin(&mut self) -> Option<ChildStdin> {
+        self.child.stdin.take()
     }
 
     /// Exited (a zombie not yet reaped counts as exited). Never reaps, so the pid, which is
     /// also the process group id, cannot be reused while we may still signal the group.
-    fn exited(&self) -> bool {
+    pub(crate) fn exited(&self) -> bool {
         match fs::read_to_string(format!("/proc/{}/stat", self.pid())) {
             // state is the first field after the ")" closing the command name
             Ok(stat) => stat
@@ -166,7 +181,7 @@ impl Proc {
 
     /// SIGTERM to the group, up to `grace` for the leader to exit, SIGKILL to the group
     /// (stragglers: Kamailio's workers), reap the leader, wait briefly until the group is gone.
-    fn terminate(mut self, grace: Duration) {
+    pub(crate) fn terminate(mut self, grace: Duration) {
         let pgid = self.pid();
         if !self.exited() {
             signal_group(pgid, "TERM");
@@ -236,20 +251,20 @@ fn run_tool(cmd: &mut Command, what: &str) {
     );
 }
 
-fn require_file(path: &str, package: &str) {
+pub(crate) fn require_file(path: &str, package: &str) {
     assert!(
         Path::new(path).exists(),
         "{path} is missing: install {package} (packaging/setup.sh test)"
     );
 }
 
-fn read_lossy(path: &Path) -> String {
+pub(crate) fn read_lossy(path: &Path) -> String {
     fs::read(path)
         .map(|b| String::from_utf8_lossy(&b).into_owned())
         .unwrap_or_default()
 }
 
-fn tail(text: &str, lines: usize) -> String {
+pub(crate) fn tail(text: &str, lines: usize) -> String {
     let all: Vec<&str> = text.lines().collect();
     all[all.len().saturating_sub(lines)..].join("\n")
 }

@@ -1,6 +1,7 @@
 //! Audio codecs behind one interface: PCM in 20 ms frames at the codec's own rate.
 
 pub mod g711;
+pub mod g729;
 pub mod gsm;
 
 use audiopus::coder::{Decoder as OpusDecoder, Encoder as OpusEncoder};
@@ -38,6 +39,10 @@ pub fn make(name: &str) -> Option<Box<dyn AudioCodec>> {
             dec: G722Decoder::new(Bitrate::Mode1_64000, false, false),
         })),
         "OPUS" => Opus::new().map(|o| Box::new(o) as Box<dyn AudioCodec>),
+        "G729" => Some(Box::new(G729 {
+            enc: g729::G729Encoder::new()?,
+            dec: g729::G729Decoder::new()?,
+        })),
         "GSM" => Some(Box::new(Gsm {
             enc: gsm::GsmState::new()?,
             dec: gsm::GsmState::new()?,
@@ -91,6 +96,36 @@ impl AudioCodec for G722 {
     }
     fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) {
         *out = self.dec.decode(payload);
+    }
+}
+
+/// G.729 Annex A through bcg729; a 20 ms frame is two 10-byte G.729 frames.
+struct G729 {
+    enc: g729::G729Encoder,
+    dec: g729::G729Decoder,
+}
+
+impl AudioCodec for G729 {
+    fn sample_rate(&self) -> u32 {
+        8000
+    }
+    fn rtp_clock(&self) -> u32 {
+        8000
+    }
+    fn encode(&mut self, pcm: &[i16], out: &mut Vec<u8>) {
+        out.clear();
+        self.enc.encode(pcm, out);
+    }
+    fn decode(&mut self, payload: &[u8], out: &mut Vec<i16>) {
+        out.clear();
+        self.dec.decode(payload, out);
+    }
+    fn conceal(&mut self, _next: Option<&[u8]>, out: &mut Vec<i16>) -> bool {
+        // G.729's own frame-erasure concealment, two 10 ms frames.
+        out.clear();
+        self.dec.conceal(out);
+        self.dec.conceal(out);
+        true
     }
 }
 
@@ -198,7 +233,7 @@ mod tests {
 
     #[test]
     fn every_codec_round_trips_a_tone() {
-        for name in ["PCMU", "PCMA", "G722", "opus", "GSM"] {
+        for name in ["PCMU", "PCMA", "G722", "opus", "GSM", "G729"] {
             let mut c = make(name).unwrap_or_else(|| panic!("{name}"));
             let n = frame_samples(c.as_ref());
             let input = tone(c.sample_rate(), n * 50);
