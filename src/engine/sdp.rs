@@ -446,7 +446,7 @@ mod tests {
     fn remote_media_prefers_the_media_level_address() {
         let sdp = "v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 5004 RTP/AVP 8 0\r\nc=IN IP6 ::1\r\n";
         let m = remote_media(sdp).unwrap();
-        assert_eq!(m.addr, "[::1]:5004".parse().unwrap());
+        assert_eq!(m.addr, "[::1]:5004".parse::<std::net::SocketAddr>().unwrap());
         assert_eq!(m.formats[0], (8, "PCMA".into(), 8000));
         assert!(
             remote_media("v=0\r\nc=IN IP4 10.0.0.1\r\nm=audio 0 RTP/AVP 0\r\n").is_none(),

@@ -2,5 +2,6 @@
 
 pub mod audio_file;
 pub mod codec;
+pub mod dtls;
 pub mod plc;
 pub mod rtp_session;

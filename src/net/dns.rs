@@ -246,7 +246,7 @@ mod tests {
         assert_eq!(c[0].addr.port(), 5061);
         assert_eq!(c[1].addr.port(), 5060);
         let c = literal_candidates("::1".parse().unwrap(), Some(7000), &[Transport::Wss]);
-        assert_eq!(c[0].addr, "[::1]:7000".parse().unwrap());
+        assert_eq!(c[0].addr, "[::1]:7000".parse::<SocketAddr>().unwrap());
     }
 
     #[tokio::test]
