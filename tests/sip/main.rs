@@ -6,3 +6,4 @@ mod handset;
 mod harness;
 mod interop;
 mod peers;
+mod quality;
