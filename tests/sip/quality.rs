@@ -7,6 +7,7 @@
 //! interpreter is `HANDSET_PESQ_PYTHON` (exported by `packaging/run-tests.sh`), by default
 //! `${XDG_CACHE_HOME:-~/.cache}/handset/pesq-venv/bin/python`.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -127,6 +128,103 @@ fn score(python: &Path, case: &Case, recording: &Path) -> Result<f64, String> {
         .map_err(|e| format!("pesq_score.py printed {stdout:?} ({e}); {}", stderr.trim()))
 }
 
+/// The phones of one case, all registered at (or known to) Kamailio before the first call:
+/// Kamailio reads its SQLite subscriber table without waiting for a lock, so adding a
+/// subscriber while it authenticates another case's request would make that request fail.
+struct Phones {
+    case: Case,
+    dir: tempfile::TempDir,
+    /// Answers Handset's call and records what it hears (`sndfile`).
+    listener: Baresip,
+    caller: Profile,
+    /// Calls Handset and plays the reference.
+    player: Baresip,
+    callee: Profile,
+}
+
+impl Phones {
+    fn new(k: &Kamailio, case: Case) -> Phones {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let name = case.name.to_lowercase();
+        let record_dir = dir.path().join("baresip-heard");
+        Phones {
+            listener: baresip(k, &case, &format!("rx-{name}"), Some(record_dir), false),
+            caller: handset(k, &case, &format!("alice-{name}")),
+            player: baresip(k, &case, &format!("tx-{name}"), None, true),
+            callee: handset(k, &case, &format!("carol-{name}")),
+            case,
+            dir,
+        }
+    }
+
+    /// Both directions, one after the other; the two recordings.
+    fn calls(&self) -> [(&'static str, PathBuf); 2] {
+        [
+            ("handset→baresip", self.handset_to_baresip()),
+            ("baresip→handset", self.baresip_to_handset()),
+        ]
+    }
+
+    /// Handset calls the listener and plays the reference; the WAV of what baresip decoded.
+    fn handset_to_baresip(&self) -> PathBuf {
+        let (case, bob) = (&self.case, &self.listener);
+        let reference = case.reference().to_str().expect("UTF-8 path");
+        let run = self.caller.spawn(&[
+            "call",
+            "A",
+            &bob.sip_uri(),
+            "--play",
+            reference,
+            "--duration",
+            CALL_SECONDS,
+        ]);
+        bob.wait_event("CALL_ESTABLISHED", T);
+        let (code, out) = run.finish(Duration::from_secs(30));
+        assert_eq!(code, 0, "{}: Handset's call failed:\n{out}", case.name);
+        bob.wait_event("CALL_CLOSED", T);
+        // baresip closes its recordings when the call's audio stream goes away.
+        let record_dir = self.dir.path().join("baresip-heard");
+        let deadline = Instant::now() + T;
+        loop {
+            if let Some(wav) = decoded_recording(&record_dir) {
+                return wav;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: baresip left no recording of the call in {}:\n{}",
+                case.name,
+                record_dir.display(),
+                bob.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The player calls Handset and plays the reference (it hangs up when the file ends);
+    /// the WAV Handset recorded.
+    fn baresip_to_handset(&self) -> PathBuf {
+        let (case, bob) = (&self.case, &self.player);
+        let heard = self.dir.path().join("handset-heard.wav");
+        let mut run = self.callee.spawn(&[
+            "listen",
+            "A",
+            "--auto-answer",
+            "--max-calls",
+            "1",
+            "--record",
+            heard.to_str().expect("UTF-8 path"),
+        ]);
+        run.wait_line("registered", T);
+        bob.dial(&self.callee.uri());
+        bob.wait_event("CALL_ESTABLISHED", T);
+        bob.wait_event("CALL_CLOSED", Duration::from_secs(30));
+        let (code, out) = run.finish(T);
+        assert_eq!(code, 0, "{}: Handset's listen failed:\n{out}", case.name);
+        assert!(heard.exists(), "{}: Handset recorded nothing:\n{out}", case.name);
+        heard
+    }
+}
+
 /// A registered baresip for the case: records what it hears into `record_dir`, or plays the
 /// reference as its microphone.
 fn baresip(k: &Kamailio, case: &Case, user: &str, record_dir: Option<PathBuf>, play: bool) -> Baresip {
@@ -155,44 +253,6 @@ fn handset(k: &Kamailio, case: &Case, user: &str) -> Profile {
     p
 }
 
-/// Handset calls a baresip and plays the reference; the WAV of what baresip decoded.
-fn handset_to_baresip(k: &Kamailio, case: &Case, dir: &Path) -> PathBuf {
-    let record_dir = dir.join("baresip-heard");
-    let user = format!("rx-{}", case.name.to_lowercase());
-    let bob = baresip(k, case, &user, Some(record_dir.clone()), false);
-    let alice = handset(k, case, &format!("alice-{}", case.name.to_lowercase()));
-    let reference = case.reference().to_str().expect("UTF-8 path");
-    let run = alice.spawn(&[
-        "call",
-        "A",
-        &bob.sip_uri(),
-        "--play",
-        reference,
-        "--duration",
-        CALL_SECONDS,
-    ]);
-    bob.wait_event("CALL_ESTABLISHED", T);
-    let (code, out) = run.finish(Duration::from_secs(30));
-    assert_eq!(code, 0, "{}: Handset's call failed:\n{out}", case.name);
-    bob.wait_event("CALL_CLOSED", T);
-    // baresip closes its recordings when the call's audio stream goes away.
-    let deadline = Instant::now() + T;
-    loop {
-        if let Some(wav) = decoded_recording(&record_dir) {
-            drop(bob);
-            return wav;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{}: baresip left no recording of the call in {}:\n{}",
-            case.name,
-            record_dir.display(),
-            bob.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// baresip's `sndfile` module writes `dump-<time>-dec.wav` (heard) and `-enc.wav` (sent).
 fn decoded_recording(dir: &Path) -> Option<PathBuf> {
     std::fs::read_dir(dir)
@@ -201,51 +261,23 @@ fn decoded_recording(dir: &Path) -> Option<PathBuf> {
         .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
 }
 
-/// A baresip calls Handset and plays the reference (it hangs up when the file ends); the WAV
-/// Handset recorded.
-fn baresip_to_handset(k: &Kamailio, case: &Case, dir: &Path) -> PathBuf {
-    let user = format!("tx-{}", case.name.to_lowercase());
-    let bob = baresip(k, case, &user, None, true);
-    let alice = handset(k, case, &format!("carol-{}", case.name.to_lowercase()));
-    let heard = dir.join("handset-heard.wav");
-    let mut run = alice.spawn(&[
-        "listen",
-        "A",
-        "--auto-answer",
-        "--max-calls",
-        "1",
-        "--record",
-        heard.to_str().expect("UTF-8 path"),
-    ]);
-    run.wait_line("registered", T);
-    bob.dial(&alice.uri());
-    bob.wait_event("CALL_ESTABLISHED", T);
-    bob.wait_event("CALL_CLOSED", Duration::from_secs(30));
-    let (code, out) = run.finish(T);
-    assert_eq!(code, 0, "{}: Handset's listen failed:\n{out}", case.name);
-    assert!(heard.exists(), "{}: Handset recorded nothing:\n{out}", case.name);
-    heard
-}
-
-/// Runs every case in its own thread (each call is real time, ~10 s), both directions one
-/// after the other, on one Kamailio; prints a table line per score, then checks them all.
+/// Sets up every case's phones, then runs the cases in parallel threads (each call is real
+/// time, ~10 s) on one Kamailio; prints a table line per score, then checks them all.
 fn score_cases(cases: &[Case]) {
     let python = pesq_python();
     let k = Kamailio::start(KamailioOptions::default());
+    let phones: Vec<Phones> = cases.iter().map(|case| Phones::new(&k, *case)).collect();
     let started = Instant::now();
     let scores: Vec<Score> = std::thread::scope(|s| {
-        let workers: Vec<_> = cases
+        let workers: Vec<_> = phones
             .iter()
-            .map(|case| {
-                let (k, python) = (&k, &python);
+            .map(|p| {
+                let python = &python;
                 s.spawn(move || {
-                    let dir = tempfile::tempdir().expect("temp dir");
-                    let sent = handset_to_baresip(k, case, dir.path());
-                    let heard = baresip_to_handset(k, case, dir.path());
-                    [("handset→baresip", sent), ("baresip→handset", heard)].map(|(direction, wav)| Score {
-                        case: *case,
+                    p.calls().map(|(direction, wav)| Score {
+                        case: p.case,
                         direction,
-                        mos: score(python, case, &wav),
+                        mos: score(python, &p.case, &wav),
                     })
                 })
             })
@@ -255,25 +287,28 @@ fn score_cases(cases: &[Case]) {
             .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
-    eprintln!(
-        "PESQ MOS-LQO of {} recordings ({:.0?})",
+    let mut table = format!(
+        "PESQ MOS-LQO of {} recordings ({:.0?})\n{:<10} {:<16} {:>6} {:>9}\n",
         scores.len(),
-        started.elapsed()
-    );
-    eprintln!(
-        "{:<10} {:<16} {:>6} {:>9}",
-        "codec", "direction", "MOS", "threshold"
+        started.elapsed(),
+        "codec",
+        "direction",
+        "MOS",
+        "threshold"
     );
     for s in &scores {
         let mos = s
             .mos
             .as_ref()
             .map_or_else(|_| "error".to_owned(), |m| format!("{m:.2}"));
-        eprintln!(
-            "{:<10} {:<16} {mos:>6} {:>9.1}",
+        table += &format!(
+            "{:<10} {:<16} {mos:>6} {:>9.1}\n",
             s.case.name, s.direction, s.case.threshold
         );
     }
+    // Straight to stderr in one write, past the test harness's capture: the scores belong in
+    // every test log, passed or failed.
+    let _ = std::io::stderr().write_all(table.as_bytes());
     let failures: Vec<String> = scores
         .iter()
         .filter_map(|s| match &s.mos {
