@@ -9,7 +9,11 @@
 #             peak normalised to -3 dBFS.
 #   fixtures  audio-upload test fixtures (tests/fixtures/audio/): 1.0 s of
 #             "one two three", 22050 Hz stereo, as WAV, FLAC, Ogg Vorbis and
-#             MP3, plus not-audio.wav (a text file: a hostile upload).
+#             MP3, plus not-audio.wav (a text file: a hostile upload); and the
+#             speech references of the call-quality (PESQ) tests,
+#             pesq-ref-16k.wav and pesq-ref-8k.wav: about 8.4 s of two voices
+#             (three Harvard sentences), mono 16-bit, 0.5 s silence at each
+#             end, peak normalised to -6 dBFS.
 #
 # Needs espeak-ng, sox and libsox-fmt-all; ffmpeg (optional) writes the Ogg
 # fixture repeatably and the MP3 when sox cannot. Output is deterministic for a
@@ -100,6 +104,23 @@ make_fixtures() {
     fi
 
     printf 'this is not audio\n' >"$dir/not-audio.wav"
+
+    make_pesq_refs "$dir"
+}
+
+# PESQ references (ITU-T P.862 wants 8-12 s of speech with pauses): two Harvard sentences in a
+# male voice, a pause, one in a female voice; 0.5 s silence at each end; -6 dBFS peak.
+make_pesq_refs() {
+    local dir="$1"
+    local trim=(silence 1 0.01 0.1% reverse silence 1 0.01 0.1% reverse)
+    local pcm16=(-r 16000 -c 1 -b 16 -e signed-integer)
+    espeak-ng -v en-us -s 155 -w "$tmp/pesq-a.wav" \
+        "The birch canoe slid on the smooth planks. Glue the sheet to the dark blue background."
+    espeak-ng -v en-us+f3 -s 165 -w "$tmp/pesq-b.wav" "It is easy to tell the depth of a well."
+    "${SOX[@]}" "$tmp/pesq-a.wav" "${pcm16[@]}" "$tmp/pesq-a16.wav" "${trim[@]}" rate -v 16000
+    "${SOX[@]}" "$tmp/pesq-b.wav" "${pcm16[@]}" "$tmp/pesq-b16.wav" "${trim[@]}" rate -v 16000 pad 0.35 0
+    "${SOX[@]}" "$tmp/pesq-a16.wav" "$tmp/pesq-b16.wav" "$dir/pesq-ref-16k.wav" gain -n -6 pad 0.5 0.5
+    "${SOX[@]}" "$dir/pesq-ref-16k.wav" -r 8000 "$dir/pesq-ref-8k.wav" rate -v 8000 gain -n -6
 }
 
 what="${1:-all}"

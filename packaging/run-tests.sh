@@ -26,6 +26,9 @@ step() {
     printf '\n==> %s\n' "$*"
 }
 
+# The Python that scores call quality (PESQ) in tests/sip/quality.rs: setup.sh test makes it.
+export HANDSET_PESQ_PYTHON="${HANDSET_PESQ_PYTHON:-${HANDSET_PESQ_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/handset/pesq-venv}/bin/python}"
+
 if [ "${HANDSET_TEST_INNER:-}" != 1 ]; then
     step "packaging/setup.sh test"
     "$repo/packaging/setup.sh" test

@@ -2,11 +2,17 @@
 # Install what Handset needs on Debian 12 / Ubuntu 22.04+ (rustup assumed present).
 #
 #   packaging/setup.sh run    packages to build and run Handset
-#   packaging/setup.sh test   the above plus what the test suite needs
+#   packaging/setup.sh test   the above plus what the test suite needs, and a
+#                             Python virtual environment with the PESQ scorer
+#                             (PyPI `pesq` and `numpy`) for the call-quality tests
 #
 # Idempotent and non-interactive: when every package is already installed it
-# neither updates the package lists nor installs anything. Runs apt-get as root,
-# or through sudo when not root.
+# neither updates the package lists nor installs anything, and a working PESQ
+# environment is left as it is. Runs apt-get as root, or through sudo when not root.
+#
+# The PESQ environment lives in $HANDSET_PESQ_VENV, by default
+# ${XDG_CACHE_HOME:-~/.cache}/handset/pesq-venv; the tests run its bin/python
+# (packaging/run-tests.sh exports it as HANDSET_PESQ_PYTHON).
 set -euo pipefail
 
 # Packages needed to build and run Handset. Extend here.
@@ -54,7 +60,15 @@ TEST_PACKAGES=(
     linphone-cli
     # a DNS server with NAPTR/SRV records for the RFC 3263 tests
     dnsmasq-base
+    # the PESQ scorer of the call-quality tests (tests/tools/pesq_score.py) is built from
+    # source in a virtual environment
+    python3-venv
+    python3-dev
 )
+
+# The PESQ package (ITU-T P.862 reference code with a Python wrapper); pinned so scores
+# are comparable from run to run.
+PESQ_PACKAGE=pesq==0.0.4
 
 usage() {
     echo "usage: $0 run|test" >&2
@@ -144,4 +158,35 @@ fi
 if ! cargo fmt --version >/dev/null 2>&1 || ! cargo clippy --version >/dev/null 2>&1; then
     echo "setup.sh: adding rustup components rustfmt and clippy"
     rustup component add rustfmt clippy
+fi
+
+# pesq_venv: a virtual environment in which `import numpy, pesq` works; left alone when it does.
+pesq_venv() {
+    local venv python
+    venv="${HANDSET_PESQ_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/handset/pesq-venv}"
+    python="$venv/bin/python"
+    if [ -x "$python" ] && "$python" -c 'import numpy, pesq' >/dev/null 2>&1; then
+        return 0
+    fi
+    if [ -e "$venv" ] && [ ! -f "$venv/pyvenv.cfg" ]; then
+        echo "setup.sh: $venv exists and is not a Python virtual environment: move it away" >&2
+        exit 1
+    fi
+    echo "setup.sh: creating the PESQ environment in $venv"
+    mkdir -p "$(dirname "$venv")"
+    # Debian's interpreter: the one python3-dev has the headers of.
+    /usr/bin/python3 -m venv --clear "$venv"
+    # pesq 0.0.4 is an sdist whose setup.py needs numpy and Cython (and names pytest-runner)
+    # while it runs: install them first and build pesq against them.
+    "$python" -m pip install --quiet --upgrade pip setuptools wheel
+    "$python" -m pip install --quiet numpy cython pytest-runner
+    "$python" -m pip install --quiet --no-build-isolation "$PESQ_PACKAGE"
+    "$python" -c 'import numpy, pesq' || {
+        echo "setup.sh: the PESQ environment in $venv does not work" >&2
+        exit 1
+    }
+}
+
+if [ "$1" = test ]; then
+    pesq_venv
 fi

@@ -9,3 +9,4 @@ mod interop;
 mod linphone;
 mod media;
 mod peers;
+mod quality;
