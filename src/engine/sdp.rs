@@ -251,6 +251,23 @@ pub fn secure(sdp: &str, cryptos: &[crate::engine::sdes::Crypto]) -> String {
     out
 }
 
+/// Turns our RTP/AVP description into UDP/TLS/RTP/SAVP keyed by DTLS (RFC 5763/5764): our
+/// certificate's fingerprint (`sha-256 AB:…`) and our `a=setup` role.
+pub fn dtls(sdp: &str, fingerprint: &str, setup: &str) -> String {
+    let mut out = sdp.replacen(" RTP/AVP ", " UDP/TLS/RTP/SAVP ", 1);
+    out.push_str(&format!("a=fingerprint:{fingerprint}\r\na=setup:{setup}\r\n"));
+    out
+}
+
+/// Whether the first audio stream is keyed by DTLS (UDP/TLS/RTP/SAVP or …/SAVPF).
+pub fn is_dtls(sdp: &str) -> bool {
+    sdp.lines().find(|l| l.starts_with("m=audio")).is_some_and(|m| {
+        m.split_whitespace()
+            .nth(2)
+            .is_some_and(|p| p.contains("TLS/RTP/SAVP"))
+    })
+}
+
 /// Whether the first audio stream uses an SRTP profile (RTP/SAVP or RTP/SAVPF).
 pub fn is_secure(sdp: &str) -> bool {
     sdp.lines()
@@ -424,6 +441,12 @@ mod tests {
         let s = secure(&o, std::slice::from_ref(&c));
         assert!(is_secure(&s) && s.contains("m=audio 4000 RTP/SAVP 0"));
         assert_eq!(crate::engine::sdes::cryptos(&s), [c]);
+        let d = dtls(&o, "sha-256 AA:BB", "actpass");
+        assert!(is_dtls(&d) && is_secure(&d) && !is_dtls(&s));
+        assert!(
+            d.contains("m=audio 4000 UDP/TLS/RTP/SAVP 0\r\n")
+                && d.contains("a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n")
+        );
     }
 
     #[test]

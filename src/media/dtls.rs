@@ -53,8 +53,8 @@ pub fn fingerprint_of(der: &[u8]) -> String {
 
 impl DtlsIdentity {
     pub fn generate() -> Result<DtlsIdentity, DtlsError> {
-        let provider =
-            rtc_dtls::crypto_provider::default_provider().map_err(|e| DtlsError::Certificate(e.to_string()))?;
+        let provider = rtc_dtls::crypto_provider::default_provider()
+            .map_err(|e| DtlsError::Certificate(e.to_string()))?;
         let cert = Certificate::generate_self_signed(vec!["handset".to_owned()], provider.crypto())
             .map_err(|e| DtlsError::Certificate(e.to_string()))?;
         let fingerprint = cert
@@ -76,12 +76,15 @@ pub fn is_dtls(datagram: &[u8]) -> bool {
     datagram.first().is_some_and(|b| (20..=63).contains(b))
 }
 
+/// SRTP master keys from a handshake: ours (for sending) and the far end's.
+pub type SrtpKeys = (Crypto, Crypto);
+
 /// The handshake with one far end.
 pub struct DtlsSession {
     endpoint: Endpoint,
     remote: SocketAddr,
     client: bool,
-    keys: Option<(Crypto, Crypto)>,
+    keys: Option<SrtpKeys>,
 }
 
 impl std::fmt::Debug for DtlsSession {
@@ -108,14 +111,13 @@ impl DtlsSession {
         let expected = expected.to_ascii_uppercase();
         let provider =
             rtc_dtls::crypto_provider::default_provider().map_err(|e| DtlsError::Handshake(e.to_string()))?;
-        let verify: rtc_dtls::config::VerifyPeerCertificateFn = Arc::new(move |certs, _| {
-            match certs.first() {
+        let verify: rtc_dtls::config::VerifyPeerCertificateFn =
+            Arc::new(move |certs, _| match certs.first() {
                 Some(der) if fingerprint_of(der) == expected => Ok(()),
                 _ => Err(rtc_shared::error::Error::Other(
                     "the far end's certificate does not match the fingerprint in its SDP".into(),
                 )),
-            }
-        });
+            });
         let config = ConfigBuilder::default()
             .with_crypto_provider(provider)
             .with_certificates(vec![identity.cert.clone()])
@@ -154,7 +156,12 @@ impl DtlsSession {
 
     /// A DTLS datagram from the far end; returns the SRTP keys (ours, theirs) once the
     /// handshake completes.
-    pub fn on_datagram(&mut self, now: Instant, from: SocketAddr, data: &[u8]) -> Result<Option<(Crypto, Crypto)>, DtlsError> {
+    pub fn on_datagram(
+        &mut self,
+        now: Instant,
+        from: SocketAddr,
+        data: &[u8],
+    ) -> Result<Option<SrtpKeys>, DtlsError> {
         if from != self.remote {
             // Latching: the far end's media may come from another address than its SDP says.
             self.remote = from;
@@ -172,7 +179,7 @@ impl DtlsSession {
         Ok(None)
     }
 
-    fn export(&self) -> Result<(Crypto, Crypto), DtlsError> {
+    fn export(&self) -> Result<SrtpKeys, DtlsError> {
         let state = self
             .endpoint
             .get_connection_state(self.remote)
@@ -181,7 +188,11 @@ impl DtlsSession {
             SrtpProtectionProfile::Srtp_Aead_Aes_128_Gcm => Suite::AeadAes128Gcm,
             SrtpProtectionProfile::Srtp_Aes128_Cm_Hmac_Sha1_80 => Suite::AesCm128HmacSha1_80,
             SrtpProtectionProfile::Srtp_Aes128_Cm_Hmac_Sha1_32 => Suite::AesCm128HmacSha1_32,
-            other => return Err(DtlsError::Handshake(format!("unsupported SRTP profile {other:?}"))),
+            other => {
+                return Err(DtlsError::Handshake(format!(
+                    "unsupported SRTP profile {other:?}"
+                )));
+            }
         };
         let salt = suite.key_salt_len() - KEY_LEN;
         // RFC 5764 §4.2: client key, server key, client salt, server salt.
@@ -198,7 +209,11 @@ impl DtlsSession {
         let (cs, ss) = (&m[2 * KEY_LEN..2 * KEY_LEN + salt], &m[2 * KEY_LEN + salt..]);
         let client = key_salt(ck, cs);
         let server = key_salt(sk, ss);
-        Ok(if self.client { (client, server) } else { (server, client) })
+        Ok(if self.client {
+            (client, server)
+        } else {
+            (server, client)
+        })
     }
 
     /// Datagrams to send (to the far end).
@@ -219,7 +234,7 @@ impl DtlsSession {
             .map_err(|e| DtlsError::Handshake(e.to_string()))
     }
 
-    pub fn keys(&self) -> Option<&(Crypto, Crypto)> {
+    pub fn keys(&self) -> Option<&SrtpKeys> {
         self.keys.as_ref()
     }
 }
@@ -245,7 +260,12 @@ pub fn remote_dtls(sdp: &str) -> (Option<String>, Option<String>) {
 mod tests {
     use super::*;
 
-    fn pump(a: &mut DtlsSession, b: &mut DtlsSession, a_addr: SocketAddr, b_addr: SocketAddr) -> (Option<(Crypto, Crypto)>, Option<(Crypto, Crypto)>) {
+    fn pump(
+        a: &mut DtlsSession,
+        b: &mut DtlsSession,
+        a_addr: SocketAddr,
+        b_addr: SocketAddr,
+    ) -> (Option<SrtpKeys>, Option<SrtpKeys>) {
         let (mut ka, mut kb) = (None, None);
         for _ in 0..20 {
             let now = Instant::now();
@@ -265,9 +285,15 @@ mod tests {
 
     #[test]
     fn a_handshake_gives_mirrored_keys_and_checks_fingerprints() {
-        let (ia, ib) = (DtlsIdentity::generate().unwrap(), DtlsIdentity::generate().unwrap());
+        let (ia, ib) = (
+            DtlsIdentity::generate().unwrap(),
+            DtlsIdentity::generate().unwrap(),
+        );
         assert!(ia.fingerprint().starts_with("sha-256 ") && ia.fingerprint().len() == 8 + 95);
-        let (aa, ba): (SocketAddr, SocketAddr) = ("127.0.0.1:4000".parse().unwrap(), "127.0.0.1:5000".parse().unwrap());
+        let (aa, ba): (SocketAddr, SocketAddr) = (
+            "127.0.0.1:4000".parse().unwrap(),
+            "127.0.0.1:5000".parse().unwrap(),
+        );
         let now = Instant::now();
         let mut a = DtlsSession::new(&ia, true, aa, ba, &ib.fingerprint, now).unwrap();
         let mut b = DtlsSession::new(&ib, false, ba, aa, &ia.fingerprint, now).unwrap();
@@ -289,8 +315,12 @@ mod tests {
     #[test]
     fn demultiplexing_and_sdp_attributes() {
         assert!(is_dtls(&[22, 254, 253]) && !is_dtls(&[0x80, 0]) && !is_dtls(&[]));
-        let (fp, setup) = remote_dtls("m=audio 1 UDP/TLS/RTP/SAVP 0\r\na=fingerprint:SHA-256 AA:BB\r\na=setup:actpass\r\n");
-        assert_eq!((fp.as_deref(), setup.as_deref()), (Some("AA:BB"), Some("actpass")));
+        let (fp, setup) =
+            remote_dtls("m=audio 1 UDP/TLS/RTP/SAVP 0\r\na=fingerprint:SHA-256 AA:BB\r\na=setup:actpass\r\n");
+        assert_eq!(
+            (fp.as_deref(), setup.as_deref()),
+            (Some("AA:BB"), Some("actpass"))
+        );
         assert_eq!(remote_dtls("a=fingerprint:sha-1 AA\r\n").0, None);
     }
 }

@@ -12,6 +12,7 @@ use crate::engine::sdes::{self, Crypto, Suite};
 use crate::engine::sdp::{self, Format};
 use crate::engine::{CallHandle, Transport};
 use crate::media::audio_file::Pcm;
+use crate::media::dtls::{self, DtlsError, DtlsIdentity, DtlsSession};
 use crate::media::rtp_session::{Stream, StreamConfig};
 
 pub(super) struct CallInfo {
@@ -30,6 +31,8 @@ pub(super) struct CallInfo {
     pub(super) cryptos: Vec<Crypto>,
     /// Whether telephone-event was negotiated (else digits go as SIP INFO).
     pub(super) dtmf_rtp: bool,
+    /// Our DTLS certificate and `a=setup` role when the media is SRTP keyed by DTLS.
+    pub(super) dtls: Option<(DtlsIdentity, &'static str)>,
 }
 
 pub(super) type DigitSender = mpsc::UnboundedSender<(u64, char)>;
@@ -55,6 +58,7 @@ impl CallInfo {
             local_sdp: None,
             cryptos: Vec::new(),
             dtmf_rtp: false,
+            dtls: None,
         }
     }
 
@@ -94,6 +98,22 @@ impl CallInfo {
         let remote_text = String::from_utf8_lossy(remote_sdp);
         let Some(remote) = sdp::remote_media(&remote_text) else {
             return;
+        };
+        let dtls = match &self.dtls {
+            Some((identity, our_setup)) => match dtls_session(
+                identity,
+                our_setup,
+                &remote_text,
+                SocketAddr::new(self.local_ip, 0),
+                remote.addr,
+            ) {
+                Ok(session) => Some(session),
+                Err(e) => {
+                    warn!(%call, error = %e, "DTLS-SRTP cannot start: no media");
+                    return;
+                }
+            },
+            None => None,
         };
         let srtp = if self.cryptos.is_empty() {
             None
@@ -156,8 +176,44 @@ impl CallInfo {
                 dtmf,
                 digits_to: Some((digits.clone(), call.0)),
                 srtp,
+                dtls,
             },
         ));
+    }
+}
+
+/// The DTLS session for a call: our role follows the setup attributes (RFC 5763 §5: the
+/// offerer says actpass; an `active` answerer is the DTLS client).
+fn dtls_session(
+    identity: &DtlsIdentity,
+    our_setup: &str,
+    remote_sdp: &str,
+    local: SocketAddr,
+    remote: SocketAddr,
+) -> Result<DtlsSession, DtlsError> {
+    let (fingerprint, their_setup) = dtls::remote_dtls(remote_sdp);
+    let fingerprint = fingerprint.ok_or(DtlsError::NoFingerprint)?;
+    let client = match our_setup {
+        "active" => true,
+        "passive" => false,
+        // We offered actpass: the answer decides (RFC 4145: an answer without it is active).
+        _ => their_setup.as_deref() == Some("passive"),
+    };
+    DtlsSession::new(
+        identity,
+        client,
+        local,
+        remote,
+        &fingerprint,
+        std::time::Instant::now(),
+    )
+}
+
+/// Our `a=setup` in an answer to `offer` (RFC 5763 §5: active unless the offerer is active).
+pub(super) fn answer_setup(offer: &str) -> &'static str {
+    match dtls::remote_dtls(offer).1.as_deref() {
+        Some("active") => "passive",
+        _ => "active",
     }
 }
 

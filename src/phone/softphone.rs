@@ -13,7 +13,8 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::call_media::{
-    CallInfo, DigitSender, MediaOptions, check_sdes_transport, new_crypto, offer_cryptos, rand_u64,
+    CallInfo, DigitSender, MediaOptions, answer_setup, check_sdes_transport, new_crypto, offer_cryptos,
+    rand_u64,
 };
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
@@ -24,6 +25,7 @@ use crate::engine::sdp::{self, Format};
 use crate::engine::{
     AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
 };
+use crate::media::dtls::DtlsIdentity;
 use crate::media::rtp_session::StreamReport;
 use crate::net::dns::{Candidate, resolve};
 use crate::net::driver::{Driver, DriverEvent};
@@ -388,11 +390,19 @@ impl Phone {
         info.media = media;
         let port = info.bind()?;
         let mut offer = sdp::offer(rand_u64(), ip, port, &formats);
-        if line.account.advanced.media_types.first() == Some(&MediaType::SrtpSdes) {
-            check_sdes_transport(conn.flow.transport)?;
-            let cryptos = offer_cryptos();
-            offer = sdp::secure(&offer, &cryptos);
-            info.cryptos = cryptos;
+        match line.account.advanced.media_types.first() {
+            Some(MediaType::SrtpSdes) => {
+                check_sdes_transport(conn.flow.transport)?;
+                let cryptos = offer_cryptos();
+                offer = sdp::secure(&offer, &cryptos);
+                info.cryptos = cryptos;
+            }
+            Some(MediaType::SrtpDtls) => {
+                let identity = DtlsIdentity::generate().map_err(|e| PhoneError::Network(e.to_string()))?;
+                offer = sdp::dtls(&offer, &identity.fingerprint(), "actpass");
+                info.dtls = Some((identity, "actpass"));
+            }
+            _ => {}
         }
         info.local_sdp = Some(offer.clone());
         self.next_call += 1;
@@ -440,7 +450,15 @@ impl Phone {
             .and_then(|l| l.conn.as_ref())
             .map(|c| c.flow.transport);
         let secure = sdp::is_secure(&offer_text);
-        let acceptable = if secure {
+        let acceptable = if sdp::is_dtls(&offer_text) {
+            match DtlsIdentity::generate() {
+                Ok(identity) if media_types.contains(&MediaType::SrtpDtls) => {
+                    info.dtls = Some((identity, answer_setup(&offer_text)));
+                    true
+                }
+                _ => false,
+            }
+        } else if secure {
             let theirs = sdes::cryptos(&offer_text).into_iter().next();
             match theirs {
                 Some(t)
@@ -462,10 +480,10 @@ impl Phone {
         }
         match sdp::answer(rand_u64(), &offer_text, &info.answer_formats, info.local_ip, port) {
             Ok(answer) => {
-                let answer = if info.cryptos.is_empty() {
-                    answer
-                } else {
-                    sdp::secure(&answer, &info.cryptos)
+                let answer = match &info.dtls {
+                    Some((identity, setup)) => sdp::dtls(&answer, &identity.fingerprint(), setup),
+                    None if info.cryptos.is_empty() => answer,
+                    None => sdp::secure(&answer, &info.cryptos),
                 };
                 let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
                 info.start_media(&offer, chosen, call, &self.digits_tx);

@@ -536,7 +536,13 @@ fn audio_both_ways_secured(
     bob.wait_event("CALL_ESTABLISHED", T);
     let (code, out) = run.finish(T);
     assert_eq!(code, 0, "{codec}: {out}");
-    if mediaenc.is_some() {
+    if mediaenc.is_some_and(|(_, ours)| ours == "srtp-dtls") {
+        let profiles: Vec<&str> = out.lines().filter(|l| l.contains("m=audio")).collect();
+        assert!(
+            profiles.iter().all(|l| l.contains("UDP/TLS/RTP/SAVP")) && out.contains("a=fingerprint:sha-256"),
+            "DTLS-SRTP offer and answer: {profiles:?}"
+        );
+    } else if mediaenc.is_some() {
         // We offer every suite, AES-GCM first; baresip (libre with OpenSSL) takes it.
         let cryptos: Vec<&str> = out.lines().filter(|l| l.contains("a=crypto:")).collect();
         eprintln!("{codec}: {cryptos:?}");
@@ -597,6 +603,20 @@ fn srtp_sdes_audio_both_ways_with_baresip_over_tls() {
         48000,
         2,
         Some(("srtp-mand", "srtp-sdes")),
+    );
+}
+
+#[test]
+fn srtp_dtls_audio_both_ways_with_baresip() {
+    let k = Kamailio::start(KamailioOptions::default());
+    audio_both_ways_secured(&k, "bob-dtls", "PCMU", 8000, 1, Some(("dtls_srtp", "srtp-dtls")));
+    audio_both_ways_secured(
+        &k,
+        "bob-dtls-opus",
+        "opus/48000/2",
+        48000,
+        2,
+        Some(("dtls_srtp", "srtp-dtls")),
     );
 }
 

@@ -18,6 +18,7 @@ use tracing::{debug, info, warn};
 
 use super::audio_file::{Pcm, wav_bytes};
 use super::codec::{AudioCodec, frame_samples};
+use super::dtls::{DtlsSession, is_dtls};
 use crate::engine::rtp::dtmf::DtmfSender;
 use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::rtcp::SenderInfo;
@@ -52,6 +53,8 @@ pub struct StreamConfig {
     pub digits_to: Option<(mpsc::UnboundedSender<(u64, char)>, u64)>,
     /// SRTP keys (ours for sending, theirs for receiving) when the stream is encrypted.
     pub srtp: Option<(Crypto, Crypto)>,
+    /// A DTLS-SRTP handshake that yields the keys (nothing is sent until it completes).
+    pub dtls: Option<DtlsSession>,
 }
 
 /// An SRTP context for one direction and key.
@@ -172,6 +175,33 @@ struct Keys {
     inn: srtp::context::Context,
 }
 
+impl Keys {
+    fn new(ours: &Crypto, theirs: &Crypto) -> Option<Keys> {
+        Some(Keys {
+            out: srtp_context(ours)?,
+            inn: srtp_context(theirs)?,
+        })
+    }
+}
+
+/// Sends what the DTLS handshake has queued.
+async fn flush_dtls(socket: &UdpSocket, dtls: Option<&mut DtlsSession>) {
+    let Some(d) = dtls else { return };
+    while let Some((to, bytes)) = d.poll_transmit() {
+        if let Err(e) = socket.send_to(&bytes, to).await {
+            debug!(error = %e, "DTLS send failed");
+        }
+    }
+}
+
+/// Sleeps until the DTLS handshake's next retransmission (forever without one).
+async fn dtls_timer(deadline: Option<Instant>) {
+    match deadline {
+        Some(t) => tokio::time::sleep_until(t.into()).await,
+        None => std::future::pending().await,
+    }
+}
+
 async fn run(
     socket: Arc<UdpSocket>,
     config: StreamConfig,
@@ -182,15 +212,17 @@ async fn run(
     let mut dtmf_out = DtmfSender::default();
     let mut event_ts = 0u32;
     let mut keys = match &config.srtp {
-        Some((ours, theirs)) => match (srtp_context(ours), srtp_context(theirs)) {
-            (Some(out), Some(inn)) => Some(Keys { out, inn }),
-            _ => {
+        Some((ours, theirs)) => match Keys::new(ours, theirs) {
+            Some(k) => Some(k),
+            None => {
                 warn!("SRTP keys unusable; no media");
                 return StreamReport::default();
             }
         },
         None => None,
     };
+    let mut dtls = config.dtls;
+    flush_dtls(&socket, dtls.as_mut()).await;
     let mut codec = config.codec;
     let rate = codec.sample_rate();
     let frame_len = frame_samples(codec.as_ref());
@@ -223,7 +255,25 @@ async fn run(
         tokio::select! {
             _ = &mut stop => break,
             Some(d) = digits.recv() => if config.dtmf.is_some() { dtmf_out.push(&d) },
+            () = dtls_timer(dtls.as_ref().and_then(DtlsSession::poll_timeout)) => {
+                if let Some(d) = &mut dtls
+                    && let Err(e) = d.handle_timeout(Instant::now())
+                {
+                    warn!(error = %e, "DTLS-SRTP handshake gave up: no media");
+                    dtls = None;
+                }
+                flush_dtls(&socket, dtls.as_mut()).await;
+            }
             _ = tick.tick() => {
+                if keys.is_none() && dtls.is_some() {
+                    // Still keying: nothing may go out in clear, but the clock runs on.
+                    frame.clear();
+                    receiver.next_frame(codec.as_mut(), &mut frame);
+                    if recording {
+                        heard.extend_from_slice(&frame);
+                    }
+                    continue;
+                }
                 // Digits wait for the first 500 ms of media, so the far end is listening.
                 let event = config
                     .dtmf
@@ -282,6 +332,20 @@ async fn run(
             }
             r = socket.recv_from(&mut buf) => {
                 let Ok((n, from)) = r else { continue };
+                if is_dtls(&buf[..n]) {
+                    if let Some(d) = &mut dtls {
+                        match d.on_datagram(Instant::now(), from, &buf[..n]) {
+                            Ok(Some((ours, theirs))) => {
+                                info!(suite = ours.suite.name(), "DTLS-SRTP keyed");
+                                keys = Keys::new(&ours, &theirs);
+                            }
+                            Ok(None) => {}
+                            Err(e) => warn!(error = %e, "DTLS"),
+                        }
+                    }
+                    flush_dtls(&socket, dtls.as_mut()).await;
+                    continue;
+                }
                 if packet::is_rtcp(&buf[..n]) {
                     on_rtcp(&buf[..n], &mut keys, &mut reports, receiver.ssrc());
                     continue;
@@ -501,6 +565,7 @@ mod tests {
                 dtmf: Some((101, 8000)),
                 digits_to: None,
                 srtp: keys.clone(),
+                dtls: None,
             },
         );
         let record = dir.path().join("b.wav");
@@ -518,6 +583,7 @@ mod tests {
                 dtmf: Some((101, 8000)),
                 digits_to: None,
                 srtp: keys.clone().map(|(a, b)| (b, a)),
+                dtls: None,
             },
         );
         sa.send_dtmf("1*#");
