@@ -27,7 +27,7 @@ impl Format {
                 "opus",
                 48000,
                 Some(2),
-                Some("useinbandfec=1; maxplaybackrate=48000"),
+                Some("useinbandfec=1; maxplaybackrate=48000; stereo=0; sprop-stereo=0"),
             ),
             // RFC 3551: G.722's RTP clock is 8000 although it samples at 16 kHz.
             Format::G722 => (9, "G722", 8000, None, None),

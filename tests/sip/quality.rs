@@ -42,8 +42,16 @@ struct Case {
     wideband: bool,
     /// Lowest MOS-LQO accepted in either direction (see the table in [`plain_rtp_cases`]).
     threshold: f64,
-    /// SRTP-SDES over TLS instead of RTP over UDP.
-    srtp: bool,
+    /// How the media is carried.
+    media: Media,
+}
+
+/// RTP over UDP signalling, SRTP-SDES over TLS, or SRTP-DTLS over UDP.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Media {
+    Rtp,
+    Sdes,
+    Dtls,
 }
 
 impl Case {
@@ -56,7 +64,7 @@ impl Case {
     }
 
     fn transport(&self) -> &'static str {
-        if self.srtp { "tls" } else { "udp" }
+        if self.media == Media::Sdes { "tls" } else { "udp" }
     }
 }
 
@@ -237,7 +245,11 @@ fn baresip(k: &Kamailio, case: &Case, user: &str, record_dir: Option<PathBuf>, p
             source: play.then(|| case.reference().to_path_buf()),
             record_dir,
             transport: case.transport(),
-            mediaenc: case.srtp.then(|| "srtp-mand".to_owned()),
+            mediaenc: match case.media {
+                Media::Rtp => None,
+                Media::Sdes => Some("srtp-mand".to_owned()),
+                Media::Dtls => Some("dtls_srtp".to_owned()),
+            },
             ..BaresipOptions::new(user, &password)
         },
     )
@@ -247,8 +259,10 @@ fn baresip(k: &Kamailio, case: &Case, user: &str, record_dir: Option<PathBuf>, p
 fn handset(k: &Kamailio, case: &Case, user: &str) -> Profile {
     let p = Profile::new(k, user, &format!("pw-{user}"), case.transport());
     p.edit(&["--codecs", &format!("{},telephone-event", case.handset_codec)]);
-    if case.srtp {
-        p.edit(&["--media-types", "srtp-sdes"]);
+    match case.media {
+        Media::Rtp => {}
+        Media::Sdes => p.edit(&["--media-types", "srtp-sdes"]),
+        Media::Dtls => p.edit(&["--media-types", "srtp-dtls"]),
     }
     p
 }
@@ -351,7 +365,7 @@ fn plain_rtp_cases() -> Vec<Case> {
         baresip_codec,
         wideband,
         threshold,
-        srtp: false,
+        media: Media::Rtp,
     };
     vec![
         case("PCMU", "pcmu", "PCMU", false, 3.6),
@@ -368,14 +382,15 @@ fn speech_quality_per_codec_both_ways_scored_by_pesq() {
 }
 
 #[test]
-fn speech_quality_over_srtp_sdes_and_tls_scored_by_pesq() {
-    score_cases(&[Case {
-        name: "opus-SRTP",
+fn speech_quality_over_srtp_sdes_and_dtls_scored_by_pesq() {
+    let case = |name, media| Case {
+        name,
         handset_codec: "opus",
         baresip_codec: "opus/48000/2",
         wideband: true,
         // Measured 3.99 / 3.73, as over plain RTP: encryption must not change a sample.
         threshold: 3.3,
-        srtp: true,
-    }]);
+        media,
+    };
+    score_cases(&[case("opus-SDES", Media::Sdes), case("opus-DTLS", Media::Dtls)]);
 }
