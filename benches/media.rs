@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use handset::engine::rtp::jitter::JitterBuffer;
 use handset::engine::rtp::packet::{self, RtpHeader};
+use handset::media::audio_file::Pcm;
 use handset::media::codec::{frame_samples, make};
+use handset::media::rtp_session::{Stream, StreamConfig};
 use rtc_srtp::context::Context;
 use rtc_srtp::protection_profile::ProtectionProfile;
 
@@ -49,12 +51,89 @@ fn signal(rate: u32, n: usize) -> Vec<i16> {
         .collect()
 }
 
+/// Mouth-to-ear latency of the engine on loopback: stream A plays clicks into a call leg to
+/// stream B in the same process; B's playout clock (what a speaker would get) is timed against
+/// when each click would have been spoken into a device feeding A (its 20 ms frame is sent when
+/// complete). Includes packetization, loopback, jitter buffer and decoding; no device buffers.
+fn latency(codec: &str, clicks: usize) -> Option<Vec<f64>> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .ok()?;
+    rt.block_on(async {
+        let probe = make(codec)?;
+        let rate = probe.sample_rate() as usize;
+        let mut samples = vec![0i16; rate * (clicks + 2) / 2];
+        let at: Vec<usize> = (1..=clicks).map(|k| k * rate / 2 + k * rate / 1000).collect();
+        for &c in &at {
+            for i in 0..rate / 1000 {
+                samples[c + i] = if i % 2 == 0 { 20000 } else { -20000 };
+            }
+        }
+        let a = tokio::net::UdpSocket::bind("127.0.0.1:0").await.ok()?;
+        let b = tokio::net::UdpSocket::bind("127.0.0.1:0").await.ok()?;
+        let (aa, ba) = (a.local_addr().ok()?, b.local_addr().ok()?);
+        let dir = tempfile::tempdir().ok()?;
+        let heard = dir.path().join("heard.wav");
+        let pt = if codec == "opus" { 111 } else { 0 };
+        let config = |remote, source, record, ssrc: u32| StreamConfig {
+            remote,
+            payload_type: pt,
+            codec: make(codec).expect("codec"),
+            source,
+            record,
+            ssrc,
+            cname: format!("{ssrc}@bench"),
+            rtcp: None,
+            dtmf: None,
+            digits_to: None,
+            srtp: None,
+            dtls: None,
+        };
+        let t_b = Instant::now();
+        let sb = Stream::start(b, config(aa, None, Some(heard.clone()), 2));
+        let t_a = Instant::now();
+        let source = Pcm {
+            sample_rate: rate as u32,
+            samples,
+        };
+        let sa = Stream::start(a, config(ba, Some(source), None, 1));
+        tokio::time::sleep(Duration::from_millis((clicks as u64 + 2) * 500)).await;
+        sa.stop().await;
+        sb.stop().await;
+        let got: Vec<i16> = hound::WavReader::open(&heard)
+            .ok()?
+            .into_samples()
+            .map_while(Result::ok)
+            .collect();
+        let mut out = Vec::new();
+        let mut from = 0;
+        for &c in &at {
+            let Some(onset) = got[from.min(got.len())..]
+                .iter()
+                .position(|s| s.unsigned_abs() > 5000)
+                .map(|i| i + from)
+            else {
+                break;
+            };
+            from = onset + rate / 4;
+            let spoken = t_a + Duration::from_secs_f64(c as f64 / rate as f64) - FRAME;
+            let ear = t_b + Duration::from_secs_f64(onset as f64 / rate as f64);
+            out.push(ear.saturating_duration_since(spoken).as_secs_f64() * 1000.0);
+        }
+        Some(out)
+    })
+}
+
 fn main() {
+    // `cargo bench` passes --bench; under `cargo test` this only shows that it runs.
+    let full = std::env::args().any(|a| a == "--bench");
     let budget = Duration::from_millis(
         std::env::var("HANDSET_BENCH_MS")
             .ok()
             .and_then(|v| v.parse().ok())
-            .unwrap_or(700),
+            .unwrap_or(if full { 700 } else { 5 }),
     );
     println!(
         "Handset media benchmarks ({} ms per figure, one thread)",
@@ -148,4 +227,21 @@ fn main() {
         now += 960;
     });
     print("jitter buffer insert + pop", c);
+
+    for codec in ["opus", "PCMU"] {
+        match latency(codec, if full { 10 } else { 2 }) {
+            Some(l) if !l.is_empty() => {
+                let mut sorted = l.clone();
+                sorted.sort_by(f64::total_cmp);
+                println!(
+                    "mouth-to-ear on loopback, {codec:<5}          median {:>6.1} ms  (min {:.1}, max {:.1}, {} clicks)",
+                    sorted[sorted.len() / 2],
+                    sorted[0],
+                    sorted[sorted.len() - 1],
+                    sorted.len()
+                );
+            }
+            _ => println!("mouth-to-ear on loopback, {codec}: no click arrived"),
+        }
+    }
 }
