@@ -67,6 +67,8 @@ pub enum Command {
         #[arg(long, value_name = "S")]
         duration: Option<u64>,
     },
+    /// List the sound inputs and outputs for --input-device/--output-device.
+    Devices,
     /// Register and wait for calls, printing each event.
     Listen {
         #[command(flatten)]
@@ -186,6 +188,7 @@ pub fn run(cli: Cli) -> CliResult {
             reject,
             media,
         ),
+        Command::Devices => calls::devices(&out),
         Command::ClipboardHold => Ok(()),
     }
 }

@@ -4,6 +4,7 @@
 //! port with rtcp-mux or on the next port), encrypts with SRTP when keyed, and sends to where
 //! the far end's media comes from (symmetric RTP, RFC 4961).
 
+mod devices;
 mod receive;
 mod reports;
 
@@ -18,11 +19,13 @@ use tracing::{debug, info, warn};
 
 use super::audio_file::{Pcm, wav_bytes};
 use super::codec::{AudioCodec, frame_samples};
+use super::device::DeviceChoice;
 use crate::engine::rtp::dtmf::DtmfSender;
 use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::rtcp::SenderInfo;
 use crate::engine::sdes::{Crypto, KEY_LEN, Suite};
 use crate::fsio::write_atomic;
+use devices::Devices;
 use receive::{Received, Receiver};
 pub use reports::RemoteView;
 use reports::Reports;
@@ -52,6 +55,9 @@ pub struct StreamConfig {
     pub digits_to: Option<(mpsc::UnboundedSender<(u64, char)>, u64)>,
     /// SRTP keys (ours for sending, theirs for receiving) when the stream is encrypted.
     pub srtp: Option<(Crypto, Crypto)>,
+    /// Sound devices: the input is sent when there is no `source`; what the far end sends is
+    /// played on the output (and still recorded when `record` is set).
+    pub devices: Option<DeviceChoice>,
 }
 
 /// An SRTP context for one direction and key.
@@ -195,6 +201,7 @@ async fn run(
     let rate = codec.sample_rate();
     let frame_len = frame_samples(codec.as_ref());
     let ts_step = codec.rtp_clock() / 50;
+    let mut devices = Devices::open(config.devices, rate, config.source.is_none());
     let source = config.source.map(|p| resample(&p, rate)).unwrap_or_default();
     let mut report = StreamReport::default();
     let mut receiver = Receiver::new(config.payload_type, config.dtmf.map(|d| d.0), codec.as_ref());
@@ -237,7 +244,10 @@ async fn run(
                     packet::write(&header, &e.to_bytes(), &mut out);
                 } else {
                     let from = frame_no * frame_len;
-                    let pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                    let mut pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                    if source.is_empty() {
+                        devices.capture(&mut pcm);
+                    }
                     codec.encode(&pcm, &mut enc);
                     let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
                     packet::write(&header, &enc, &mut out);
@@ -265,6 +275,7 @@ async fn run(
                 // Play out what the far end sent.
                 frame.clear();
                 receiver.next_frame(codec.as_mut(), &mut frame);
+                devices.play(&frame);
                 if recording {
                     heard.extend_from_slice(&frame);
                 }
@@ -501,6 +512,7 @@ mod tests {
                 dtmf: Some((101, 8000)),
                 digits_to: None,
                 srtp: keys.clone(),
+                devices: None,
             },
         );
         let record = dir.path().join("b.wav");
@@ -518,6 +530,7 @@ mod tests {
                 dtmf: Some((101, 8000)),
                 digits_to: None,
                 srtp: keys.clone().map(|(a, b)| (b, a)),
+                devices: None,
             },
         );
         sa.send_dtmf("1*#");
