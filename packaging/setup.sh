@@ -54,6 +54,9 @@ TEST_PACKAGES=(
     linphone-cli
     # a DNS server with NAPTR/SRV records for the RFC 3263 tests
     dnsmasq-base
+    # a sound server with a null sink for the audio device tests (parec/paplay/pactl)
+    pulseaudio
+    pulseaudio-utils
 )
 
 usage() {
