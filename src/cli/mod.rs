@@ -157,6 +157,10 @@ pub fn run(cli: Cli) -> CliResult {
     if let Command::ClipboardHold = command {
         return clipboard::hold();
     }
+    // Sound devices need no profile nor keyring.
+    if let Command::Devices = command {
+        return calls::devices(&Output { json: cli.json });
+    }
     let paths =
         ProfilePaths::resolve(cli.profile.as_deref()).map_err(|e| CliError::storage(e.to_string()))?;
     let _log = handset::logging::init(cli.verbose, Some(&paths.log_dir()));
@@ -188,8 +192,7 @@ pub fn run(cli: Cli) -> CliResult {
             reject,
             media,
         ),
-        Command::Devices => calls::devices(&out),
-        Command::ClipboardHold => Ok(()),
+        Command::Devices | Command::ClipboardHold => Ok(()),
     }
 }
 

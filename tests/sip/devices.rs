@@ -8,6 +8,9 @@ use std::time::{Duration, Instant};
 
 use handset::media::device::{AudioDevices, Capture, DeviceError, Playback, SILENT_DBFS};
 
+use crate::handset::Profile;
+use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+
 /// A null sink of this test's own, unloaded on drop.
 struct NullSink {
     name: String,
@@ -137,6 +140,33 @@ fn tone_stats(samples: &[i16], rate: u32) -> (f64, i16) {
         crossings as f64 / 2.0 / seconds,
         i16::try_from(peak).unwrap_or(i16::MAX),
     )
+}
+
+/// `pacat` playing a tone of `seconds` into `sink` (kill it by its handle).
+fn play_tone(sink: &str, freq: f64, seconds: usize, amplitude: f64) -> Child {
+    let mut player = Command::new("pacat")
+        .args([
+            "-p",
+            "-d",
+            sink,
+            "--raw",
+            "--format=s16le",
+            "--rate=48000",
+            "--channels=1",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("pacat runs (pulseaudio-utils)");
+    let bytes: Vec<u8> = tone(freq, 48000, 0, 48000 * seconds, amplitude)
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    if let Some(mut stdin) = player.stdin.take() {
+        std::thread::spawn(move || {
+            let _ = std::io::Write::write_all(&mut stdin, &bytes);
+        });
+    }
+    player
 }
 
 /// Calls `each` every 20 ms for `frames` frames, on time (no drift).
@@ -287,4 +317,105 @@ fn a_lost_output_moves_to_the_default_device_and_keeps_taking_frames() {
     );
     // Frames after the move are played (the meter sees them).
     assert!(playback.level() > -20.0, "level {}", playback.level());
+}
+
+/// (frequency, RMS) of the loud part of a WAV's first channel.
+fn wav_tone(path: &std::path::Path) -> (f64, f64) {
+    let Ok(mut r) = hound::WavReader::open(path) else {
+        return (0.0, 0.0);
+    };
+    let spec = r.spec();
+    let samples: Vec<i16> = r
+        .samples::<i16>()
+        .step_by(usize::from(spec.channels))
+        .map_while(Result::ok)
+        .collect();
+    let loud: Vec<i16> = samples
+        .iter()
+        .copied()
+        .skip_while(|s| s.unsigned_abs() < 500)
+        .collect();
+    if loud.len() < spec.sample_rate as usize / 2 {
+        return (0.0, 0.0);
+    }
+    let rms = (loud.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / loud.len() as f64).sqrt();
+    let crossings = loud.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+    (
+        crossings as f64 / 2.0 * f64::from(spec.sample_rate) / loud.len() as f64,
+        rms,
+    )
+}
+
+/// `handset call` without --play: the tone played into a sink is captured from its monitor and
+/// baresip records it; baresip's tone is played on another sink, whose monitor `parec` records.
+#[test]
+fn a_call_without_play_talks_through_the_devices_to_baresip() {
+    let (mic, speaker) = (NullSink::new(), NullSink::new());
+    let k = Kamailio::start(KamailioOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let tone600 = dir.path().join("tone-600.wav");
+    let mut w = hound::WavWriter::create(
+        &tone600,
+        hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        },
+    )
+    .unwrap();
+    for s in tone(600.0, 8000, 0, 8000 * 10, 12000.0) {
+        w.write_sample(s).unwrap();
+    }
+    w.finalize().unwrap();
+    let record_dir = dir.path().join("baresip-rec");
+    k.add_subscriber("devbob", "pw-devbob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            source: Some(tone600),
+            record_dir: Some(record_dir.clone()),
+            ..BaresipOptions::new("devbob", "pw-devbob")
+        },
+    );
+    let alice = Profile::new(&k, "devalice", "pw-alice", "udp");
+    let mut player = play_tone(&mic.name, 1000.0, 12, 12000.0);
+    let rec = Parec::start(&speaker.monitor());
+    let run = alice.spawn(&[
+        "call",
+        "A",
+        &bob.sip_uri(),
+        "--input-device",
+        &mic.monitor(),
+        "--output-device",
+        &speaker.name,
+        "--duration",
+        "6",
+    ]);
+    bob.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    let (code, out) = run.finish(Duration::from_secs(20));
+    let _ = player.kill();
+    let _ = player.wait();
+    let played = rec.finish();
+    assert_eq!(code, 0, "{out}");
+    bob.wait_event("CALL_CLOSED", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let heard: Vec<_> = std::fs::read_dir(&record_dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+        .map(|p| wav_tone(&p))
+        .collect();
+    assert!(
+        heard
+            .iter()
+            .any(|(f, rms)| (980.0..=1020.0).contains(f) && *rms > 3000.0),
+        "baresip did not hear the 1 kHz tone from the input device: {heard:?}\n{out}"
+    );
+    let (freq, peak) = tone_stats(&played, 48000);
+    assert!(
+        (freq - 600.0).abs() < 10.0 && peak > 6000,
+        "the output device played {freq} Hz at peak {peak}\n{out}"
+    );
 }
