@@ -1,6 +1,6 @@
 //! A media stream on tokio: every 20 ms it sends a frame of any [`AudioCodec`] from a source (a
-//! decoded file or silence) and plays out a frame of what the far end sent through the jitter
-//! buffer (recorded as WAV); it carries RFC 4733 digits, reports with RTCP (SR/RR, on the RTP
+//! decoded file, the input device or silence) and plays out a frame of what the far end sent
+//! through the jitter buffer (on the output device, recorded as WAV); it carries RFC 4733 digits, reports with RTCP (SR/RR, on the RTP
 //! port with rtcp-mux or on the next port), encrypts with SRTP when keyed, and sends to where
 //! the far end's media comes from (symmetric RTP, RFC 4961).
 
