@@ -90,6 +90,7 @@ fn latency(codec: &str, clicks: usize) -> Option<Vec<f64>> {
             digits_to: None,
             srtp: None,
             dtls: None,
+            devices: None,
         };
         let t_b = Instant::now();
         let sb = Stream::start(b, config(aa, None, Some(heard.clone()), 2));

@@ -7,8 +7,9 @@
 #   cargo fmt --all -- --check
 #   cargo clippy --all-targets --locked -- -D warnings
 #   cargo test --locked --all-targets [extra args]
-# inside a private D-Bus session with an unlocked gnome-keyring Secret Service
-# and a private Xvfb display. Everything it starts is stopped by PID on exit.
+# inside a private D-Bus session with an unlocked gnome-keyring Secret Service,
+# a private PulseAudio with a null sink and a private Xvfb display. Everything it
+# starts is stopped by PID on exit.
 set -euo pipefail
 
 script="$(readlink -f "${BASH_SOURCE[0]}")"
@@ -49,6 +50,7 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/handset-test.XXXXXX")"
 chmod 700 "$tmp"
 xvfb_pid=""
 keyring_pid=""
+pulse_pid=""
 
 cleanup() {
     local rc=$?
@@ -58,6 +60,10 @@ cleanup() {
     fi
     if [ -n "$keyring_pid" ]; then
         kill "$keyring_pid" 2>/dev/null || true
+    fi
+    if [ -n "$pulse_pid" ]; then
+        kill "$pulse_pid" 2>/dev/null || true
+        wait "$pulse_pid" 2>/dev/null || true
     fi
     rm -rf "$tmp"
     exit "$rc"
@@ -98,6 +104,30 @@ if ! secret-tool store --label=probe handset-probe probe <<<probe ||
     echo "run-tests.sh: the keyring tests cannot run. Is gnome-keyring installed and working?" >&2
     exit 1
 fi
+
+step "starting a private PulseAudio with a null sink"
+# No sound card here: a null sink (handset_test) whose monitor source records what is played to
+# it. Its socket lives in our runtime dir; PULSE_SERVER points every client (cpal, pactl, parec)
+# at it. Run in the foreground as our own child, without the user's config (-n).
+mkdir -m 700 "$tmp/pulse-home"
+HOME="$tmp/pulse-home" pulseaudio --daemonize=no --exit-idle-time=-1 --use-pid-file=no --disallow-exit \
+    --disable-shm=yes -n \
+    --load="module-native-protocol-unix auth-anonymous=1 socket=$XDG_RUNTIME_DIR/pulse-native" \
+    --load="module-null-sink sink_name=handset_test rate=48000 channels=2" \
+    --load="module-always-sink" >"$tmp/pulse.log" 2>&1 &
+pulse_pid=$!
+export PULSE_SERVER="unix:$XDG_RUNTIME_DIR/pulse-native"
+for _ in $(seq 100); do
+    pactl info >/dev/null 2>&1 && break
+    kill -0 "$pulse_pid" 2>/dev/null || break
+    sleep 0.1
+done
+if ! pactl info >/dev/null 2>&1; then
+    echo "run-tests.sh: PulseAudio did not start; the audio device tests cannot run:" >&2
+    cat "$tmp/pulse.log" >&2
+    exit 1
+fi
+echo "PULSE_SERVER=$PULSE_SERVER (PulseAudio pid $pulse_pid)"
 
 step "starting Xvfb"
 n=99

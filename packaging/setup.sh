@@ -64,6 +64,9 @@ TEST_PACKAGES=(
     # source in a virtual environment
     python3-venv
     python3-dev
+    # a sound server with a null sink for the audio device tests (parec/paplay/pactl)
+    pulseaudio
+    pulseaudio-utils
 )
 
 # The PESQ package (ITU-T P.862 reference code with a Python wrapper); pinned so scores

@@ -7,6 +7,7 @@ use clap::Args;
 use handset::account::AccountManager;
 use handset::engine::{CallHandle, CallState, RegistrationState};
 use handset::media::audio_file::decode;
+use handset::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
 use handset::media::rtp_session::StreamReport;
 use handset::phone::MediaOptions;
 use handset::phone::softphone::{Phone, PhoneEvent, PhoneOptions};
@@ -41,6 +42,13 @@ pub struct MediaArgs {
     /// Record what the far end sends to this WAV file.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
+    /// Send this input device (see `handset devices`; default: the system's default input).
+    /// Without --play the call uses the sound devices.
+    #[arg(long, value_name = "NAME", conflicts_with = "play")]
+    pub input_device: Option<String>,
+    /// Play the far end on this output device (default: the system's default output).
+    #[arg(long, value_name = "NAME", conflicts_with = "play")]
+    pub output_device: Option<String>,
     /// Send these digits (0-9 * # A-D) as RFC 4733 events once the call is up.
     #[arg(long, value_name = "DIGITS")]
     pub dtmf: Option<String>,
@@ -68,9 +76,15 @@ impl MediaArgs {
             Some(path) => Some(decode(path).map_err(|e| CliError::usage(e.to_string()))?),
             None => None,
         };
+        // A file to play replaces the sound devices (scripted and test calls).
+        let devices = play.is_none().then(|| DeviceChoice {
+            input: self.input_device.clone(),
+            output: self.output_device.clone(),
+        });
         Ok(MediaOptions {
             play,
             record: self.record.clone(),
+            devices,
         })
     }
 }
@@ -431,4 +445,32 @@ pub fn listen(
         phone.shutdown(Duration::from_secs(2)).await;
         result
     })
+}
+
+/// `handset devices`: the sound inputs and outputs, the defaults marked.
+pub fn devices(out: &super::Output) -> CliResult {
+    let (inputs, outputs) = AudioDevices::list().map_err(|e| CliError::other(e.to_string()))?;
+    let json = serde_json::json!({ "inputs": inputs.iter().map(device_json).collect::<Vec<_>>(),
+        "outputs": outputs.iter().map(device_json).collect::<Vec<_>>() });
+    out.print(&json, || {
+        let mut text = String::new();
+        for (title, list) in [("Inputs", &inputs), ("Outputs", &outputs)] {
+            text.push_str(title);
+            text.push_str(":\n");
+            if list.is_empty() {
+                text.push_str("  (none)\n");
+            }
+            for d in list {
+                let mark = if d.is_default { "*" } else { " " };
+                text.push_str(&format!("{mark} {}  ({})\n", d.name, d.description));
+            }
+        }
+        text.push_str("* default; pass a name to --input-device/--output-device");
+        text
+    });
+    Ok(())
+}
+
+fn device_json(d: &DeviceInfo) -> serde_json::Value {
+    serde_json::json!({ "name": d.name, "description": d.description, "default": d.is_default })
 }

@@ -67,6 +67,8 @@ pub enum Command {
         #[arg(long, value_name = "S")]
         duration: Option<u64>,
     },
+    /// List the sound inputs and outputs for --input-device/--output-device.
+    Devices,
     /// Register and wait for calls, printing each event.
     Listen {
         #[command(flatten)]
@@ -155,6 +157,10 @@ pub fn run(cli: Cli) -> CliResult {
     if let Command::ClipboardHold = command {
         return clipboard::hold();
     }
+    // Sound devices need no profile nor keyring.
+    if let Command::Devices = command {
+        return calls::devices(&Output { json: cli.json });
+    }
     let paths =
         ProfilePaths::resolve(cli.profile.as_deref()).map_err(|e| CliError::storage(e.to_string()))?;
     let _log = handset::logging::init(cli.verbose, Some(&paths.log_dir()));
@@ -186,7 +192,7 @@ pub fn run(cli: Cli) -> CliResult {
             reject,
             media,
         ),
-        Command::ClipboardHold => Ok(()),
+        Command::Devices | Command::ClipboardHold => Ok(()),
     }
 }
 

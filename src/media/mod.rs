@@ -1,7 +1,8 @@
-//! Media: audio files now; codecs, RTP media and audio devices in later layers.
+//! Media: audio files, codecs, RTP streams and audio devices.
 
 pub mod audio_file;
 pub mod codec;
+pub mod device;
 pub mod dtls;
 pub mod plc;
 pub mod rtp_session;

@@ -12,6 +12,7 @@ use crate::engine::sdes::{self, Crypto, Suite};
 use crate::engine::sdp::{self, Format};
 use crate::engine::{CallHandle, Transport};
 use crate::media::audio_file::Pcm;
+use crate::media::device::DeviceChoice;
 use crate::media::dtls::{self, DtlsError, DtlsIdentity, DtlsSession};
 use crate::media::rtp_session::{Stream, StreamConfig};
 
@@ -37,13 +38,16 @@ pub(super) struct CallInfo {
 
 pub(super) type DigitSender = mpsc::UnboundedSender<(u64, char)>;
 
-/// What a call plays and records (files until the audio devices arrive).
+/// What a call plays and records: files, sound devices, or both.
 #[derive(Clone, Debug, Default)]
 pub struct MediaOptions {
-    /// Audio to send after the answer (silence when `None`).
+    /// Audio to send after the answer (then silence, or the input device when `devices` is set).
     pub play: Option<Pcm>,
     /// Where to write what the far end sends (mono WAV at the codec's rate).
     pub record: Option<PathBuf>,
+    /// Sound devices for the call: the input is sent when there is no `play`, and the far end
+    /// is heard on the output. `None`: no sound devices.
+    pub devices: Option<DeviceChoice>,
 }
 
 impl CallInfo {
@@ -177,6 +181,7 @@ impl CallInfo {
                 digits_to: Some((digits.clone(), call.0)),
                 srtp,
                 dtls,
+                devices: self.media.devices.clone(),
             },
         ));
     }

@@ -1,8 +1,9 @@
 //! SIP interop tests against real peers on loopback: a Kamailio registrar/proxy, baresip and
 //! Linphone phones, each on free ports in its own temp dir (see `peers`, `linphone`), and the
 //! real `handset` binary (its account password in the Secret Service of
-//! `packaging/run-tests.sh`).
+//! `packaging/run-tests.sh`), and the audio devices on its private PulseAudio (`devices`).
 
+mod devices;
 mod handset;
 mod harness;
 mod interop;

@@ -1,9 +1,10 @@
 //! A media stream on tokio: every 20 ms it sends a frame of any [`AudioCodec`] from a source (a
-//! decoded file or silence) and plays out a frame of what the far end sent through the jitter
-//! buffer (recorded as WAV); it carries RFC 4733 digits, reports with RTCP (SR/RR, on the RTP
+//! decoded file, the input device or silence) and plays out a frame of what the far end sent
+//! through the jitter buffer (on the output device, recorded as WAV); it carries RFC 4733 digits, reports with RTCP (SR/RR, on the RTP
 //! port with rtcp-mux or on the next port), encrypts with SRTP when keyed, and sends to where
 //! the far end's media comes from (symmetric RTP, RFC 4961).
 
+mod devices;
 mod receive;
 mod reports;
 
@@ -18,12 +19,14 @@ use tracing::{debug, info, warn};
 
 use super::audio_file::{Pcm, wav_bytes};
 use super::codec::{AudioCodec, frame_samples};
+use super::device::DeviceChoice;
 use super::dtls::{DtlsSession, is_dtls};
 use crate::engine::rtp::dtmf::DtmfSender;
 use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::rtcp::SenderInfo;
 use crate::engine::sdes::{Crypto, KEY_LEN, Suite};
 use crate::fsio::write_atomic;
+use devices::Devices;
 use receive::{Received, Receiver};
 pub use reports::RemoteView;
 use reports::Reports;
@@ -55,6 +58,9 @@ pub struct StreamConfig {
     pub srtp: Option<(Crypto, Crypto)>,
     /// A DTLS-SRTP handshake that yields the keys (nothing is sent until it completes).
     pub dtls: Option<DtlsSession>,
+    /// Sound devices: the input is sent when there is no `source`; what the far end sends is
+    /// played on the output (and still recorded when `record` is set).
+    pub devices: Option<DeviceChoice>,
 }
 
 /// An SRTP context for one direction and key.
@@ -227,6 +233,7 @@ async fn run(
     let rate = codec.sample_rate();
     let frame_len = frame_samples(codec.as_ref());
     let ts_step = codec.rtp_clock() / 50;
+    let mut devices = Devices::open(config.devices, rate, config.source.is_none());
     let source = config.source.map(|p| resample(&p, rate)).unwrap_or_default();
     let mut report = StreamReport::default();
     let mut receiver = Receiver::new(config.payload_type, config.dtmf.map(|d| d.0), codec.as_ref());
@@ -287,7 +294,10 @@ async fn run(
                     packet::write(&header, &e.to_bytes(), &mut out);
                 } else {
                     let from = frame_no * frame_len;
-                    let pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                    let mut pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                    if source.is_empty() {
+                        devices.capture(&mut pcm);
+                    }
                     codec.encode(&pcm, &mut enc);
                     let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
                     packet::write(&header, &enc, &mut out);
@@ -315,6 +325,7 @@ async fn run(
                 // Play out what the far end sent.
                 frame.clear();
                 receiver.next_frame(codec.as_mut(), &mut frame);
+                devices.play(&frame);
                 if recording {
                     heard.extend_from_slice(&frame);
                 }
@@ -566,6 +577,7 @@ mod tests {
                 digits_to: None,
                 srtp: keys.clone(),
                 dtls: None,
+                devices: None,
             },
         );
         let record = dir.path().join("b.wav");
@@ -584,6 +596,7 @@ mod tests {
                 digits_to: None,
                 srtp: keys.clone().map(|(a, b)| (b, a)),
                 dtls: None,
+                devices: None,
             },
         );
         sa.send_dtmf("1*#");

@@ -1,0 +1,200 @@
+//! Playback: one codec frame at a time from the media tick → resampled to the device rate → ring
+//! buffer → the cpal output callback (silence on underrun).
+
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver};
+
+use cpal::traits::{DeviceTrait, StreamTrait};
+use rtrb::{Consumer, Producer, RingBuffer};
+
+use super::meter::{Level, PeakWindow};
+use super::resample::FrameResampler;
+use super::supervisor::{Failures, Heartbeat, Open, Supervisor};
+use super::{DeviceError, Direction, OPEN_TIMEOUT, find, frame_len, name_of, stream_config};
+
+/// The callback waits for this much audio before it starts (and after an underrun).
+const PRIME_MS: u32 = 40;
+/// Audio queued beyond this is dropped rather than played late (bounds latency).
+const MAX_QUEUE_MS: u32 = 150;
+
+/// A new ring buffer and its device rate, after the stream was (re)opened.
+type Feed = (Producer<f32>, u32);
+
+/// Audio to an output device, written one 20 ms codec frame at a time; never blocks.
+pub struct Playback {
+    supervisor: Supervisor,
+    level: Arc<Level>,
+    feeds: Receiver<Feed>,
+    feed: Producer<f32>,
+    device_rate: u32,
+    codec_rate: u32,
+    resampler: FrameResampler,
+    input: Vec<f32>,
+    dropped: u32,
+}
+
+impl std::fmt::Debug for Playback {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Playback")
+            .field("device", &self.device_name())
+            .field("device_rate", &self.device_rate)
+            .field("codec_rate", &self.codec_rate)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The callback side: pops mono samples into every channel, meters what it plays.
+struct OutputSide {
+    ring: Consumer<f32>,
+    channels: usize,
+    prime: usize,
+    playing: bool,
+    meter: PeakWindow,
+    level: Arc<Level>,
+    heartbeat: Heartbeat,
+}
+
+impl OutputSide {
+    fn fill<T>(&mut self, data: &mut [T])
+    where
+        T: cpal::Sample + cpal::FromSample<f32>,
+    {
+        self.heartbeat.beat();
+        if !self.playing && self.ring.slots() >= self.prime {
+            self.playing = true;
+        }
+        for frame in data.chunks_mut(self.channels) {
+            let x = if self.playing {
+                self.ring.pop().ok()
+            } else {
+                Some(0.0)
+            };
+            let x = x.unwrap_or_else(|| {
+                // Underrun: silence until the ring is primed again.
+                self.playing = false;
+                0.0
+            });
+            frame.fill(T::from_sample(x));
+            self.meter.add(x, &self.level);
+        }
+    }
+}
+
+impl Playback {
+    /// Opens the output named `device` (`None`: the default) for frames at `codec_rate`.
+    /// Blocks while the device opens (up to a few seconds with PulseAudio): call it off async
+    /// workers.
+    pub fn open(device: Option<&str>, codec_rate: u32) -> Result<Playback, DeviceError> {
+        let level = Arc::new(Level::new());
+        let (feeds_tx, feeds) = mpsc::channel();
+        let meter_level = level.clone();
+        let open: Open = Box::new(move |name: Option<&str>, failures: Failures| {
+            let device = find(Direction::Output, name)?;
+            let name = name_of(&device);
+            let fail = |reason: String| DeviceError::Open {
+                direction: Direction::Output,
+                name: name.clone(),
+                reason,
+            };
+            let (config, format) = stream_config(&device, Direction::Output).map_err(fail)?;
+            let rate = config.sample_rate;
+            let (producer, ring) = RingBuffer::new((rate * MAX_QUEUE_MS / 1000) as usize);
+            let mut output = OutputSide {
+                ring,
+                channels: usize::from(config.channels.max(1)),
+                prime: (rate * PRIME_MS / 1000) as usize,
+                playing: false,
+                meter: PeakWindow::new(rate),
+                level: meter_level.clone(),
+                heartbeat: failures.heartbeat(),
+            };
+            let errors = failures.callback();
+            let stream = match format {
+                cpal::SampleFormat::F32 => device.build_output_stream(
+                    config,
+                    move |d: &mut [f32], _: &cpal::OutputCallbackInfo| output.fill(d),
+                    errors,
+                    Some(OPEN_TIMEOUT),
+                ),
+                _ => device.build_output_stream(
+                    config,
+                    move |d: &mut [i16], _: &cpal::OutputCallbackInfo| output.fill(d),
+                    errors,
+                    Some(OPEN_TIMEOUT),
+                ),
+            }
+            .map_err(|e| fail(e.to_string()))?;
+            stream.play().map_err(|e| fail(e.to_string()))?;
+            let _ = feeds_tx.send((producer, rate));
+            Ok((stream, name))
+        });
+        let supervisor = Supervisor::start(Direction::Output, device.map(str::to_owned), open)?;
+        let (feed, device_rate) = feeds.try_recv().map_err(|_| DeviceError::Open {
+            direction: Direction::Output,
+            name: supervisor.status.name(),
+            reason: "the stream opened without a buffer".into(),
+        })?;
+        let resampler = FrameResampler::fixed_input(codec_rate, device_rate, frame_len(codec_rate))?;
+        Ok(Playback {
+            supervisor,
+            level,
+            feeds,
+            feed,
+            device_rate,
+            codec_rate,
+            resampler,
+            input: Vec::new(),
+            dropped: 0,
+        })
+    }
+
+    /// Queues one 20 ms frame at the codec rate. When the device is behind by more than
+    /// [`MAX_QUEUE_MS`] the frame is dropped (counted in [`dropped`](Self::dropped)).
+    pub fn write_frame(&mut self, frame: &[i16]) {
+        self.take_new_feed();
+        let len = frame_len(self.codec_rate);
+        self.input.clear();
+        self.input
+            .extend((0..len).map(|i| frame.get(i).map_or(0.0, |s| f32::from(*s) / 32768.0)));
+        let out = self.resampler.process(&self.input);
+        if self.feed.push_entire_slice(out).is_err() {
+            self.dropped += 1;
+        }
+    }
+
+    fn take_new_feed(&mut self) {
+        while let Ok((feed, rate)) = self.feeds.try_recv() {
+            if rate != self.device_rate {
+                match FrameResampler::fixed_input(self.codec_rate, rate, frame_len(self.codec_rate)) {
+                    Ok(r) => self.resampler = r,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the new output device cannot be resampled");
+                        continue;
+                    }
+                }
+                self.device_rate = rate;
+            }
+            self.feed = feed;
+        }
+    }
+
+    /// The peak of what was played in the last ~50 ms, in dBFS.
+    pub fn level(&self) -> f32 {
+        self.level.get()
+    }
+
+    /// Frames dropped because the device fell behind.
+    pub fn dropped(&self) -> u32 {
+        self.dropped
+    }
+
+    /// The device in use (changes when a lost device was replaced by the default one).
+    pub fn device_name(&self) -> String {
+        self.supervisor.status.name()
+    }
+
+    /// How many times a lost device was replaced by the default one.
+    pub fn fallbacks(&self) -> u32 {
+        self.supervisor.status.fallbacks()
+    }
+}

@@ -1,0 +1,421 @@
+//! Audio devices against a real PulseAudio (the one `packaging/run-tests.sh` starts, reached
+//! through `PULSE_SERVER`): each test loads its own null sink, plays or records through its
+//! monitor with `parec`/`paplay`, and checks the tone's pitch and level.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
+
+use handset::media::device::{AudioDevices, Capture, DeviceError, Playback, SILENT_DBFS};
+
+use crate::handset::Profile;
+use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+
+/// A null sink of this test's own, unloaded on drop.
+struct NullSink {
+    name: String,
+    module: String,
+    loaded: std::sync::atomic::AtomicBool,
+}
+
+impl NullSink {
+    fn new() -> NullSink {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "handset_dev_{}_{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let out = Command::new("pactl")
+            .args([
+                "load-module",
+                "module-null-sink",
+                &format!("sink_name={name}"),
+                "rate=48000",
+                "channels=2",
+            ])
+            .output()
+            .expect("pactl runs (pulseaudio-utils)");
+        assert!(
+            out.status.success(),
+            "no PulseAudio to load a null sink into (run under packaging/run-tests.sh, which sets PULSE_SERVER): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        NullSink {
+            name,
+            module: String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+            loaded: true.into(),
+        }
+    }
+
+    fn monitor(&self) -> String {
+        format!("{}.monitor", self.name)
+    }
+
+    fn unload(&self) {
+        if !self.loaded.swap(false, Ordering::Relaxed) {
+            return;
+        }
+        let _ = Command::new("pactl")
+            .args(["unload-module", &self.module])
+            .status();
+    }
+}
+
+impl Drop for NullSink {
+    fn drop(&mut self) {
+        self.unload();
+    }
+}
+
+/// `parec` recording a source as raw mono s16le at 48 kHz into a file; killed (by its own
+/// handle) on drop.
+struct Parec(Child, tempfile::NamedTempFile);
+
+impl Parec {
+    fn start(source: &str) -> Parec {
+        let file = tempfile::NamedTempFile::new().unwrap();
+        let child = Command::new("parec")
+            .args([
+                "-d",
+                source,
+                "--raw",
+                "--format=s16le",
+                "--rate=48000",
+                "--channels=1",
+                "--latency-msec=20",
+            ])
+            .stdout(file.reopen().unwrap())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("parec runs (pulseaudio-utils)");
+        // A PulseAudio stream stalls 1-2 s at start: wait until audio comes in.
+        let until = Instant::now() + Duration::from_secs(10);
+        while std::fs::metadata(file.path()).map_or(0, |m| m.len()) == 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Parec(child, file)
+    }
+
+    fn finish(mut self) -> Vec<i16> {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        let bytes = std::fs::read(self.1.path()).unwrap();
+        bytes
+            .chunks_exact(2)
+            .map(|b| i16::from_le_bytes([b[0], b[1]]))
+            .collect()
+    }
+}
+
+impl Drop for Parec {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn tone(freq: f64, rate: u32, from: usize, n: usize, amplitude: f64) -> Vec<i16> {
+    (from..from + n)
+        .map(|i| ((i as f64 * freq * std::f64::consts::TAU / f64::from(rate)).sin() * amplitude) as i16)
+        .collect()
+}
+
+/// (frequency from zero crossings, peak) of the middle half of the part louder than -40 dBFS.
+fn tone_stats(samples: &[i16], rate: u32) -> (f64, i16) {
+    let loud = |s: &&i16| s.unsigned_abs() > 330;
+    let first = samples.iter().position(|s| loud(&s)).unwrap_or(0);
+    let last = samples.iter().rposition(|s| loud(&s)).unwrap_or(0);
+    assert!(
+        last > first + rate as usize / 2,
+        "less than 0.5 s of sound ({first}..{last} of {})",
+        samples.len()
+    );
+    let quarter = (last - first) / 4;
+    let middle = &samples[first + quarter..last - quarter];
+    let crossings = middle.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+    let seconds = middle.len() as f64 / f64::from(rate);
+    let peak = middle.iter().map(|s| s.unsigned_abs()).max().unwrap_or(0);
+    (
+        crossings as f64 / 2.0 / seconds,
+        i16::try_from(peak).unwrap_or(i16::MAX),
+    )
+}
+
+/// `pacat` playing a tone of `seconds` into `sink` (kill it by its handle).
+fn play_tone(sink: &str, freq: f64, seconds: usize, amplitude: f64) -> Child {
+    let mut player = Command::new("pacat")
+        .args([
+            "-p",
+            "-d",
+            sink,
+            "--raw",
+            "--format=s16le",
+            "--rate=48000",
+            "--channels=1",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("pacat runs (pulseaudio-utils)");
+    let bytes: Vec<u8> = tone(freq, 48000, 0, 48000 * seconds, amplitude)
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    if let Some(mut stdin) = player.stdin.take() {
+        std::thread::spawn(move || {
+            let _ = std::io::Write::write_all(&mut stdin, &bytes);
+        });
+    }
+    player
+}
+
+/// Calls `each` every 20 ms for `frames` frames, on time (no drift).
+fn every_20ms(frames: usize, mut each: impl FnMut(usize)) {
+    let start = Instant::now();
+    for i in 0..frames {
+        each(i);
+        let next = start + Duration::from_millis(20 * (i as u64 + 1));
+        std::thread::sleep(next.saturating_duration_since(Instant::now()));
+    }
+}
+
+#[test]
+fn playback_puts_a_1khz_tone_on_the_device_at_its_level() {
+    let sink = NullSink::new();
+    let mut playback = Playback::open(Some(&sink.name), 8000).unwrap();
+    assert_eq!(playback.device_name(), sink.name);
+    let rec = Parec::start(&sink.monitor());
+    let mut levels = Vec::new();
+    every_20ms(100, |i| {
+        playback.write_frame(&tone(1000.0, 8000, i * 160, 160, 16384.0));
+        if i > 50 && i % 10 == 0 {
+            levels.push(playback.level());
+        }
+    });
+    std::thread::sleep(Duration::from_millis(400));
+    let after = playback.level();
+    let recorded = rec.finish();
+    let (freq, peak) = tone_stats(&recorded, 48000);
+    assert!((freq - 1000.0).abs() < 10.0, "pitch {freq} Hz");
+    assert!((15000..=17800).contains(&peak), "peak {peak} (sent 16384)");
+    // Half scale is -6 dBFS.
+    assert!(
+        levels.iter().all(|l| (l + 6.0).abs() < 1.0),
+        "levels while playing {levels:?}"
+    );
+    assert_eq!(after, SILENT_DBFS, "the meter falls when the frames stop");
+    assert_eq!((playback.fallbacks(), playback.dropped()), (0, 0));
+}
+
+#[test]
+fn capture_reads_a_tone_played_into_a_sink_and_mute_sends_silence() {
+    let sink = NullSink::new();
+    let mut capture = Capture::open(Some(&sink.monitor()), 16000).unwrap();
+    assert_eq!(capture.device_name(), sink.monitor());
+    let (mut heard, mut muted_frames, mut missing) = (Vec::new(), Vec::new(), 0);
+    let mut frame = [0i16; 320];
+    // Before anything plays: frames of silence.
+    every_20ms(25, |_| {
+        if capture.read_frame(&mut frame) {
+            assert!(
+                frame.iter().all(|s| s.unsigned_abs() < 10),
+                "silence before the tone"
+            );
+        }
+    });
+    assert_eq!(capture.level(), SILENT_DBFS);
+    let mut player = Command::new("pacat")
+        .args([
+            "-p",
+            "-d",
+            &sink.name,
+            "--raw",
+            "--format=s16le",
+            "--rate=48000",
+            "--channels=1",
+        ])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("pacat runs (pulseaudio-utils)");
+    let bytes: Vec<u8> = tone(1000.0, 48000, 0, 48000 * 3, 8192.0)
+        .iter()
+        .flat_map(|s| s.to_le_bytes())
+        .collect();
+    if let Some(mut stdin) = player.stdin.take() {
+        std::thread::spawn(move || {
+            let _ = std::io::Write::write_all(&mut stdin, &bytes);
+        });
+    }
+    let mut levels = Vec::new();
+    every_20ms(125, |i| {
+        if i == 100 {
+            capture.set_muted(true);
+        }
+        if !capture.read_frame(&mut frame) {
+            missing += 1;
+            return;
+        }
+        if i < 100 {
+            heard.extend_from_slice(&frame);
+            if i > 50 && i % 10 == 0 {
+                levels.push(capture.level());
+            }
+        } else if i > 103 {
+            muted_frames.extend_from_slice(&frame);
+        }
+    });
+    let muted_level = capture.level();
+    let _ = player.kill();
+    let _ = player.wait();
+    let (freq, peak) = tone_stats(&heard, 16000);
+    assert!((freq - 1000.0).abs() < 10.0, "pitch {freq} Hz");
+    assert!((7400..=9000).contains(&peak), "peak {peak} (played 8192)");
+    assert!(
+        levels.iter().all(|l| (l + 12.0).abs() < 1.0),
+        "quarter scale is -12 dBFS: {levels:?}"
+    );
+    assert!(missing < 10, "{missing} frames were not ready in 2.5 s");
+    assert!(muted_frames.len() >= 320 * 15 && muted_frames.iter().all(|s| *s == 0));
+    assert_eq!(muted_level, SILENT_DBFS);
+}
+
+#[test]
+fn lists_devices_and_refuses_an_unknown_one_naming_the_others() {
+    let sink = NullSink::new();
+    let (inputs, outputs) = AudioDevices::list().unwrap();
+    assert!(outputs.iter().any(|d| d.name == sink.name), "{outputs:?}");
+    assert!(inputs.iter().any(|d| d.name == sink.monitor()), "{inputs:?}");
+    assert_eq!(outputs.iter().filter(|d| d.is_default).count(), 1, "{outputs:?}");
+    let err = Playback::open(Some("no-such-speaker"), 8000).unwrap_err();
+    assert!(matches!(err, DeviceError::UnknownDevice { .. }), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("no-such-speaker") && text.contains(&sink.name),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_lost_output_moves_to_the_default_device_and_keeps_taking_frames() {
+    let sink = NullSink::new();
+    let mut playback = Playback::open(Some(&sink.name), 8000).unwrap();
+    let mut moved_at = None;
+    every_20ms(400, |i| {
+        if i == 25 {
+            sink.unload();
+        }
+        playback.write_frame(&tone(1000.0, 8000, i * 160, 160, 8000.0));
+        if moved_at.is_none() && playback.fallbacks() > 0 {
+            moved_at = Some(i);
+        }
+    });
+    assert_eq!(playback.fallbacks(), 1, "moved once (at frame {moved_at:?})");
+    let default = Command::new("pactl").arg("get-default-sink").output().unwrap();
+    assert_eq!(
+        playback.device_name(),
+        String::from_utf8_lossy(&default.stdout).trim()
+    );
+    // Frames after the move are played (the meter sees them).
+    assert!(playback.level() > -20.0, "level {}", playback.level());
+}
+
+/// (frequency, RMS) of the loud part of a WAV's first channel.
+fn wav_tone(path: &std::path::Path) -> (f64, f64) {
+    let Ok(mut r) = hound::WavReader::open(path) else {
+        return (0.0, 0.0);
+    };
+    let spec = r.spec();
+    let samples: Vec<i16> = r
+        .samples::<i16>()
+        .step_by(usize::from(spec.channels))
+        .map_while(Result::ok)
+        .collect();
+    let loud: Vec<i16> = samples
+        .iter()
+        .copied()
+        .skip_while(|s| s.unsigned_abs() < 500)
+        .collect();
+    if loud.len() < spec.sample_rate as usize / 2 {
+        return (0.0, 0.0);
+    }
+    let rms = (loud.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / loud.len() as f64).sqrt();
+    let crossings = loud.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
+    (
+        crossings as f64 / 2.0 * f64::from(spec.sample_rate) / loud.len() as f64,
+        rms,
+    )
+}
+
+/// `handset call` without --play: the tone played into a sink is captured from its monitor and
+/// baresip records it; baresip's tone is played on another sink, whose monitor `parec` records.
+#[test]
+fn a_call_without_play_talks_through_the_devices_to_baresip() {
+    let (mic, speaker) = (NullSink::new(), NullSink::new());
+    let k = Kamailio::start(KamailioOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let tone600 = dir.path().join("tone-600.wav");
+    let mut w = hound::WavWriter::create(
+        &tone600,
+        hound::WavSpec {
+            channels: 1,
+            sample_rate: 8000,
+            bits_per_sample: 16,
+            sample_format: hound::SampleFormat::Int,
+        },
+    )
+    .unwrap();
+    for s in tone(600.0, 8000, 0, 8000 * 10, 12000.0) {
+        w.write_sample(s).unwrap();
+    }
+    w.finalize().unwrap();
+    let record_dir = dir.path().join("baresip-rec");
+    k.add_subscriber("devbob", "pw-devbob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            source: Some(tone600),
+            record_dir: Some(record_dir.clone()),
+            ..BaresipOptions::new("devbob", "pw-devbob")
+        },
+    );
+    let alice = Profile::new(&k, "devalice", "pw-alice", "udp");
+    let mut player = play_tone(&mic.name, 1000.0, 12, 12000.0);
+    let rec = Parec::start(&speaker.monitor());
+    let run = alice.spawn(&[
+        "call",
+        "A",
+        &bob.sip_uri(),
+        "--input-device",
+        &mic.monitor(),
+        "--output-device",
+        &speaker.name,
+        "--duration",
+        "6",
+    ]);
+    bob.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    let (code, out) = run.finish(Duration::from_secs(20));
+    let _ = player.kill();
+    let _ = player.wait();
+    let played = rec.finish();
+    assert_eq!(code, 0, "{out}");
+    bob.wait_event("CALL_CLOSED", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_millis(500));
+    let heard: Vec<_> = std::fs::read_dir(&record_dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+        .map(|p| wav_tone(&p))
+        .collect();
+    assert!(
+        heard
+            .iter()
+            .any(|(f, rms)| (980.0..=1020.0).contains(f) && *rms > 3000.0),
+        "baresip did not hear the 1 kHz tone from the input device: {heard:?}\n{out}"
+    );
+    let (freq, peak) = tone_stats(&played, 48000);
+    assert!(
+        (freq - 600.0).abs() < 10.0 && peak > 6000,
+        "the output device played {freq} Hz at peak {peak}\n{out}"
+    );
+}
