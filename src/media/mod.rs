@@ -3,5 +3,6 @@
 pub mod audio_file;
 pub mod codec;
 pub mod dtls;
+pub mod ice;
 pub mod plc;
 pub mod rtp_session;
