@@ -5,6 +5,7 @@
 
 mod handset;
 mod harness;
+mod ice;
 mod interop;
 mod linphone;
 mod media;
