@@ -91,6 +91,7 @@ fn latency(codec: &str, clicks: usize) -> Option<Vec<f64>> {
             srtp: None,
             dtls: None,
             devices: None,
+            ice: None,
         };
         let t_b = Instant::now();
         let sb = Stream::start(b, config(aa, None, Some(heard.clone()), 2));

@@ -31,6 +31,9 @@ pub struct PhoneArgs {
     /// Registration lifetime to ask for, in seconds.
     #[arg(long, default_value_t = 600, value_name = "S")]
     pub expires: u32,
+    /// STUN server for a server-reflexive ICE candidate (calls that use ICE).
+    #[arg(long, value_name = "stun:HOST:PORT", env = "HANDSET_STUN_SERVER")]
+    pub stun_server: Option<String>,
 }
 
 /// What a call plays and records.
@@ -139,6 +142,7 @@ async fn start(manager: &AccountManager, args: &PhoneArgs) -> Result<Phone, CliE
         sip_trace: args.sip_trace,
         expires: args.expires,
         keepalive: Duration::from_secs(args.keepalive.max(1)),
+        stun_server: args.stun_server.clone(),
         ..PhoneOptions::default()
     };
     let mut phone = Phone::new(options);

@@ -259,6 +259,73 @@ pub fn dtls(sdp: &str, fingerprint: &str, setup: &str) -> String {
     out
 }
 
+/// Our ICE attributes (RFC 8839): credentials and `a=candidate` values (without the
+/// `candidate:` prefix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LocalIce {
+    pub ufrag: String,
+    pub pwd: String,
+    pub candidates: Vec<String>,
+}
+
+/// Adds our ICE attributes to our description (its audio stream is the last section). Offers
+/// already carry `a=rtcp-mux`; answers have it when the offer did (one ICE component).
+pub fn with_ice(sdp: &str, ice: &LocalIce) -> String {
+    let mut out = sdp.to_owned();
+    let _ = write!(out, "a=ice-ufrag:{}\r\na=ice-pwd:{}\r\n", ice.ufrag, ice.pwd);
+    for c in &ice.candidates {
+        let _ = write!(out, "a=candidate:{c}\r\n");
+    }
+    out.push_str("a=end-of-candidates\r\n");
+    out
+}
+
+/// The far end's ICE attributes from its session level and first audio stream.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RemoteIce {
+    pub ufrag: String,
+    pub pwd: String,
+    /// `a=candidate` values without the `candidate:` prefix.
+    pub candidates: Vec<String>,
+    /// `a=ice-lite`: the far end only answers checks (RFC 8445 §2.5).
+    pub lite: bool,
+    pub end_of_candidates: bool,
+}
+
+/// The far end's ICE attributes, when its description has credentials and candidates.
+pub fn remote_ice(sdp: &str) -> Option<RemoteIce> {
+    let mut ice = RemoteIce::default();
+    // Session level, then the first audio stream; streams before it are skipped.
+    let mut in_audio = false;
+    let mut skipping = false;
+    for line in sdp.lines().map(str::trim) {
+        if let Some(m) = line.strip_prefix("m=") {
+            if in_audio {
+                break;
+            }
+            in_audio = m.starts_with("audio ");
+            skipping = !in_audio;
+            continue;
+        }
+        if skipping {
+            continue;
+        }
+        let Some(attr) = line.strip_prefix("a=") else {
+            continue;
+        };
+        let (name, value) = attr.split_once(':').unwrap_or((attr, ""));
+        match name {
+            "ice-ufrag" => ice.ufrag = value.trim().to_owned(),
+            "ice-pwd" => ice.pwd = value.trim().to_owned(),
+            "ice-lite" => ice.lite = true,
+            "end-of-candidates" => ice.end_of_candidates = true,
+            "candidate" => ice.candidates.push(value.trim().to_owned()),
+            _ => {}
+        }
+    }
+    (!ice.ufrag.is_empty() && !ice.pwd.is_empty() && !ice.candidates.is_empty()).then_some(ice)
+}
+
 /// Whether the first audio stream is keyed by DTLS (UDP/TLS/RTP/SAVP or …/SAVPF).
 pub fn is_dtls(sdp: &str) -> bool {
     sdp.lines().find(|l| l.starts_with("m=audio")).is_some_and(|m| {
@@ -446,6 +513,47 @@ mod tests {
         assert!(
             d.contains("m=audio 4000 UDP/TLS/RTP/SAVP 0\r\n")
                 && d.contains("a=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n")
+        );
+    }
+
+    #[test]
+    fn ice_attributes_both_ways() {
+        let o = offer(1, "127.0.0.1".parse().unwrap(), 4000, &[Format::Pcmu]);
+        assert_eq!(remote_ice(&o), None, "no ICE unless added");
+        let ours = LocalIce {
+            ufrag: "abcd".into(),
+            pwd: "0123456789abcdefghijkl".into(),
+            candidates: vec!["1 1 udp 2130706431 127.0.0.1 4000 typ host".into()],
+        };
+        let with = with_ice(&dtls(&o, "sha-256 AA", "actpass"), &ours);
+        assert!(
+            with.ends_with(
+                "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdefghijkl\r\n\
+                 a=candidate:1 1 udp 2130706431 127.0.0.1 4000 typ host\r\na=end-of-candidates\r\n"
+            ) && rtcp_mux(&with),
+            "{with}"
+        );
+        let theirs = remote_ice(&with).unwrap();
+        assert_eq!(
+            (
+                theirs.ufrag.as_str(),
+                theirs.pwd.as_str(),
+                theirs.candidates.clone()
+            ),
+            ("abcd", ours.pwd.as_str(), ours.candidates.clone())
+        );
+        assert!(!theirs.lite && theirs.end_of_candidates);
+        // Session-level credentials and ice-lite; a video stream first; a later stream ignored.
+        let lite = "v=0\r\na=ice-lite\r\na=ice-ufrag:u1u1\r\na=ice-pwd:pppppppppppppppppppppp\r\n\
+                    m=video 5002 RTP/AVP 96\r\na=candidate:9 1 udp 1 10.0.0.9 5002 typ host\r\n\
+                    m=audio 5000 RTP/AVP 0\r\na=candidate:1 1 udp 1 10.0.0.1 5000 typ host\r\n\
+                    m=audio 5004 RTP/AVP 0\r\na=candidate:2 1 udp 1 10.0.0.2 5004 typ host\r\n";
+        let r = remote_ice(lite).unwrap();
+        assert!(r.lite && r.ufrag == "u1u1" && !r.end_of_candidates);
+        assert_eq!(r.candidates, ["1 1 udp 1 10.0.0.1 5000 typ host"]);
+        assert_eq!(
+            remote_ice("v=0\r\na=ice-ufrag:x\r\nm=audio 1 RTP/AVP 0\r\n"),
+            None
         );
     }
 

@@ -85,6 +85,9 @@ pub struct DtlsSession {
     remote: SocketAddr,
     client: bool,
     keys: Option<SrtpKeys>,
+    /// What [`DtlsSession::redirect`] needs to start over: our identity, our address and the
+    /// far end's fingerprint.
+    restart: (DtlsIdentity, SocketAddr, String),
 }
 
 impl std::fmt::Debug for DtlsSession {
@@ -109,6 +112,7 @@ impl DtlsSession {
         now: Instant,
     ) -> Result<DtlsSession, DtlsError> {
         let expected = expected.to_ascii_uppercase();
+        let restart = (identity.clone(), local, expected.clone());
         let provider =
             rtc_dtls::crypto_provider::default_provider().map_err(|e| DtlsError::Handshake(e.to_string()))?;
         let verify: rtc_dtls::config::VerifyPeerCertificateFn =
@@ -151,7 +155,19 @@ impl DtlsSession {
             remote,
             client,
             keys: None,
+            restart,
         })
+    }
+
+    /// Points the handshake at another address of the far end (the one ICE selected): a client
+    /// that has not finished starts over towards it; a server answers whoever starts.
+    pub fn redirect(&mut self, remote: SocketAddr, now: Instant) -> Result<(), DtlsError> {
+        if remote == self.remote || self.keys.is_some() || !self.client {
+            return Ok(());
+        }
+        let (identity, local, expected) = self.restart.clone();
+        *self = DtlsSession::new(&identity, true, local, remote, &expected, now)?;
+        Ok(())
     }
 
     /// A DTLS datagram from the far end; returns the SRTP keys (ours, theirs) once the

@@ -4,5 +4,6 @@ pub mod audio_file;
 pub mod codec;
 pub mod device;
 pub mod dtls;
+pub mod ice;
 pub mod plc;
 pub mod rtp_session;

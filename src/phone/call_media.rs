@@ -8,12 +8,14 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::softphone::PhoneError;
+use crate::account::model::{Advanced, MediaType, Transport as AccountTransport};
 use crate::engine::sdes::{self, Crypto, Suite};
 use crate::engine::sdp::{self, Format};
 use crate::engine::{CallHandle, Transport};
 use crate::media::audio_file::Pcm;
 use crate::media::device::DeviceChoice;
 use crate::media::dtls::{self, DtlsError, DtlsIdentity, DtlsSession};
+use crate::media::ice::{self, IceAgent};
 use crate::media::rtp_session::{Stream, StreamConfig};
 
 pub(super) struct CallInfo {
@@ -34,6 +36,8 @@ pub(super) struct CallInfo {
     pub(super) dtmf_rtp: bool,
     /// Our DTLS certificate and `a=setup` role when the media is SRTP keyed by DTLS.
     pub(super) dtls: Option<(DtlsIdentity, &'static str)>,
+    /// Our ICE agent when the call uses ICE, and whether we offered (RFC 8445).
+    pub(super) ice: Option<(IceAgent, bool)>,
 }
 
 pub(super) type DigitSender = mpsc::UnboundedSender<(u64, char)>;
@@ -63,7 +67,37 @@ impl CallInfo {
             cryptos: Vec::new(),
             dtmf_rtp: false,
             dtls: None,
+            ice: None,
         }
+    }
+
+    /// Starts ICE on the bound RTP socket (host candidate, plus a server-reflexive one from
+    /// `stun`, a `stun:host:port` URL) and returns our SDP attributes.
+    pub(super) fn start_ice(
+        &mut self,
+        offerer: bool,
+        stun: Option<&str>,
+    ) -> Result<sdp::LocalIce, PhoneError> {
+        let fail = |e: String| PhoneError::Network(format!("cannot start ICE: {e}"));
+        let (rtp, _) = self.socket.as_ref().ok_or_else(|| fail("no RTP port".into()))?;
+        let local = rtp.local_addr().map_err(|e| fail(e.to_string()))?;
+        let reflexive = stun.and_then(|server| {
+            match ice::server_reflexive(rtp, server, std::time::Duration::from_millis(1500)) {
+                Ok(mapped) => {
+                    info!(%mapped, "server-reflexive address");
+                    Some(mapped)
+                }
+                Err(e) => {
+                    warn!(error = %e, "no server-reflexive candidate");
+                    None
+                }
+            }
+        });
+        let agent =
+            IceAgent::new(local, reflexive, std::time::Instant::now()).map_err(|e| fail(e.to_string()))?;
+        let description = agent.local_description();
+        self.ice = Some((agent, offerer));
+        Ok(description)
     }
 
     /// Binds an even RTP port and the odd one above it for RTCP (RFC 3550 §11), and returns
@@ -152,6 +186,22 @@ impl CallInfo {
             return;
         };
         let Some(socket) = to_tokio(rtp) else { return };
+        let ice = match (self.ice.take(), sdp::remote_ice(&remote_text)) {
+            (Some((mut agent, offerer)), Some(theirs)) => {
+                match agent.start(&theirs, offerer, std::time::Instant::now()) {
+                    Ok(()) => Some(agent),
+                    Err(e) => {
+                        warn!(%call, error = %e, "ICE cannot start: no media");
+                        return;
+                    }
+                }
+            }
+            (Some(_), None) => {
+                info!(%call, "the far end does not do ICE: symmetric RTP");
+                None
+            }
+            _ => None,
+        };
         // Both descriptions carry a=rtcp-mux when it was offered and accepted.
         let rtcp = if sdp::rtcp_mux(&remote_text) {
             None
@@ -182,6 +232,7 @@ impl CallInfo {
                 srtp,
                 dtls,
                 devices: self.media.devices.clone(),
+                ice,
             },
         ));
     }
@@ -225,6 +276,13 @@ pub(super) fn answer_setup(offer: &str) -> &'static str {
 fn to_tokio(socket: std::net::UdpSocket) -> Option<tokio::net::UdpSocket> {
     socket.set_nonblocking(true).ok()?;
     tokio::net::UdpSocket::from_std(socket).ok()
+}
+
+/// Whether our offers use ICE: for accounts set up like a WebRTC-style PBX expects (WSS
+/// first and SRTP-DTLS first); otherwise plain symmetric RTP (RFC 4961).
+pub(super) fn offers_ice(advanced: &Advanced) -> bool {
+    advanced.transports.first() == Some(&AccountTransport::Wss)
+        && advanced.media_types.first() == Some(&MediaType::SrtpDtls)
 }
 
 /// SDES keys travel in the SDP: only over encrypted signalling.

@@ -14,7 +14,7 @@ use tracing::{info, warn};
 
 use super::call_media::{
     CallInfo, DigitSender, MediaOptions, answer_setup, check_sdes_transport, new_crypto, offer_cryptos,
-    rand_u64,
+    offers_ice, rand_u64,
 };
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
@@ -42,6 +42,8 @@ pub struct PhoneOptions {
     /// Keep-alive interval (CRLF on streams, OPTIONS on UDP).
     pub keepalive: Duration,
     pub user_agent: String,
+    /// STUN server (`stun:host:port`) for a server-reflexive ICE candidate.
+    pub stun_server: Option<String>,
 }
 
 impl Default for PhoneOptions {
@@ -51,6 +53,7 @@ impl Default for PhoneOptions {
             expires: 600,
             keepalive: Duration::from_secs(25),
             user_agent: format!("Handset/{}", env!("CARGO_PKG_VERSION")),
+            stun_server: None,
         }
     }
 }
@@ -404,6 +407,12 @@ impl Phone {
             }
             _ => {}
         }
+        if offers_ice(&line.account.advanced) {
+            offer = sdp::with_ice(
+                &offer,
+                &info.start_ice(true, self.options.stun_server.as_deref())?,
+            );
+        }
         info.local_sdp = Some(offer.clone());
         self.next_call += 1;
         let handle = CallHandle(self.next_call);
@@ -484,6 +493,17 @@ impl Phone {
                     Some((identity, setup)) => sdp::dtls(&answer, &identity.fingerprint(), setup),
                     None if info.cryptos.is_empty() => answer,
                     None => sdp::secure(&answer, &info.cryptos),
+                };
+                // A far end that offers ICE gets it (e.g. a WebRTC-style PBX).
+                let answer = match sdp::remote_ice(&offer_text)
+                    .map(|_| info.start_ice(false, self.options.stun_server.as_deref()))
+                {
+                    Some(Ok(ours)) => sdp::with_ice(&answer, &ours),
+                    Some(Err(e)) => {
+                        warn!(%call, error = %e, "answering without ICE");
+                        answer
+                    }
+                    None => answer,
                 };
                 let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
                 info.start_media(&offer, chosen, call, &self.digits_tx);

@@ -6,6 +6,7 @@
 mod devices;
 mod handset;
 mod harness;
+mod ice;
 mod interop;
 mod linphone;
 mod media;

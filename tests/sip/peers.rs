@@ -742,6 +742,8 @@ pub struct BaresipOptions {
     pub ipv6: bool,
     /// Offer and accept RTP and RTCP on one port (RFC 5761).
     pub rtcp_mux: bool,
+    /// `medianat` of the account: "ice" loads `ice.so`, with Kamailio's STUN as `stunserver`.
+    pub medianat: Option<String>,
 }
 
 impl BaresipOptions {
@@ -757,6 +759,7 @@ impl BaresipOptions {
             mediaenc: None,
             ipv6: false,
             rtcp_mux: false,
+            medianat: None,
         }
     }
 }
@@ -879,6 +882,9 @@ impl Baresip {
         ] {
             config += &format!("module\t\t\t{module}.so\n");
         }
+        if let Some(nat) = &opts.medianat {
+            config += &format!("module\t\t\t{nat}.so\n");
+        }
         if let Some(record) = &opts.record_dir {
             fs::create_dir_all(record).expect("record dir");
             config += &format!("module\t\t\tsndfile.so\nsnd_path\t\t{}\n", record.display());
@@ -906,6 +912,9 @@ impl Baresip {
         );
         if let Some(menc) = &opts.mediaenc {
             account += &format!(";mediaenc={menc}");
+        }
+        if let Some(nat) = &opts.medianat {
+            account += &format!(";medianat={nat};stunserver=stun:{host}:{}", kamailio.udp_port());
         }
         if let Some(codecs) = &opts.codecs {
             let codecs: Vec<&str> = codecs

@@ -21,6 +21,7 @@ use super::audio_file::{Pcm, wav_bytes};
 use super::codec::{AudioCodec, frame_samples};
 use super::device::DeviceChoice;
 use super::dtls::{DtlsSession, is_dtls};
+use super::ice::{IceAgent, is_stun};
 use crate::engine::rtp::dtmf::DtmfSender;
 use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::rtcp::SenderInfo;
@@ -61,6 +62,9 @@ pub struct StreamConfig {
     /// Sound devices: the input is sent when there is no `source`; what the far end sends is
     /// played on the output (and still recorded when `record` is set).
     pub devices: Option<DeviceChoice>,
+    /// ICE (RFC 8445) with the far end, checks started: nothing is sent (media, RTCP, DTLS)
+    /// until it selects a pair, then everything goes to that pair's address.
+    pub ice: Option<IceAgent>,
 }
 
 /// An SRTP context for one direction and key.
@@ -200,7 +204,7 @@ async fn flush_dtls(socket: &UdpSocket, dtls: Option<&mut DtlsSession>) {
     }
 }
 
-/// Sleeps until the DTLS handshake's next retransmission (forever without one).
+/// Sleeps until a handshake's next timer: DTLS retransmission, ICE check (forever without one).
 async fn dtls_timer(deadline: Option<Instant>) {
     match deadline {
         Some(t) => tokio::time::sleep_until(t.into()).await,
@@ -228,7 +232,10 @@ async fn run(
         None => None,
     };
     let mut dtls = config.dtls;
-    flush_dtls(&socket, dtls.as_mut()).await;
+    let mut ice = config.ice;
+    if ice.is_none() {
+        flush_dtls(&socket, dtls.as_mut()).await;
+    }
     let mut codec = config.codec;
     let rate = codec.sample_rate();
     let frame_len = frame_samples(codec.as_ref());
@@ -244,7 +251,8 @@ async fn run(
         None => (None, config.remote),
     };
     let mut remote = config.remote;
-    let mut latched = false;
+    // ICE decides where media goes; without it, the far end's media does (latching).
+    let mut latched = ice.is_some();
     let mut heard: Vec<i16> = Vec::new();
     let recording = config.record.is_some();
     let mut tick = tokio::time::interval(Duration::from_millis(20));
@@ -262,7 +270,15 @@ async fn run(
         tokio::select! {
             _ = &mut stop => break,
             Some(d) = digits.recv() => if config.dtmf.is_some() { dtmf_out.push(&d) },
-            () = dtls_timer(dtls.as_ref().and_then(DtlsSession::poll_timeout)) => {
+            () = dtls_timer(ice.as_mut().and_then(IceAgent::poll_timeout)) => {
+                if let Some(i) = &mut ice {
+                    i.handle_timeout(Instant::now());
+                    let mux = rtcp_socket.is_none().then_some(&mut remote_rtcp);
+                    follow_ice(&socket, i, dtls.as_mut(), &mut remote, mux).await;
+                }
+            }
+            // The handshake waits for ICE's pair.
+            () = dtls_timer(dtls.as_ref().filter(|_| ice_ready(ice.as_ref())).and_then(DtlsSession::poll_timeout)) => {
                 if let Some(d) = &mut dtls
                     && let Err(e) = d.handle_timeout(Instant::now())
                 {
@@ -272,8 +288,8 @@ async fn run(
                 flush_dtls(&socket, dtls.as_mut()).await;
             }
             _ = tick.tick() => {
-                if keys.is_none() && dtls.is_some() {
-                    // Still keying: nothing may go out in clear, but the clock runs on.
+                if (keys.is_none() && dtls.is_some()) || !ice_ready(ice.as_ref()) {
+                    // Still keying or no ICE pair yet: nothing may go out, but the clock runs on.
                     frame.clear();
                     receiver.next_frame(codec.as_mut(), &mut frame);
                     if recording {
@@ -343,6 +359,14 @@ async fn run(
             }
             r = socket.recv_from(&mut buf) => {
                 let Ok((n, from)) = r else { continue };
+                if is_stun(&buf[..n]) {
+                    if let Some(i) = &mut ice {
+                        i.on_stun(Instant::now(), from, &buf[..n]);
+                        let mux = rtcp_socket.is_none().then_some(&mut remote_rtcp);
+                        follow_ice(&socket, i, dtls.as_mut(), &mut remote, mux).await;
+                    }
+                    continue;
+                }
                 if is_dtls(&buf[..n]) {
                     if let Some(d) = &mut dtls {
                         match d.on_datagram(Instant::now(), from, &buf[..n]) {
@@ -354,7 +378,9 @@ async fn run(
                             Err(e) => warn!(error = %e, "DTLS"),
                         }
                     }
-                    flush_dtls(&socket, dtls.as_mut()).await;
+                    if ice_ready(ice.as_ref()) {
+                        flush_dtls(&socket, dtls.as_mut()).await;
+                    }
                     continue;
                 }
                 if packet::is_rtcp(&buf[..n]) {
@@ -412,7 +438,9 @@ async fn run(
         octets,
     });
     reports.build(Instant::now(), sent, &mut receiver, true, &mut out);
-    send_rtcp(&socket, rtcp_socket.as_ref(), remote_rtcp, &mut keys, &out).await;
+    if ice_ready(ice.as_ref()) {
+        send_rtcp(&socket, rtcp_socket.as_ref(), remote_rtcp, &mut keys, &out).await;
+    }
     fill(&mut report, &receiver, &reports);
     if let Some(path) = &config.record {
         let pcm = Pcm {
@@ -425,6 +453,41 @@ async fn run(
         }
     }
     report
+}
+
+/// Whether media may flow: no ICE, or ICE has selected a pair.
+fn ice_ready(ice: Option<&IceAgent>) -> bool {
+    ice.is_none_or(|i| i.selected().is_some())
+}
+
+/// Sends ICE's checks and follows its selected pair: media (and RTCP when multiplexed) go
+/// there, and the DTLS handshake, held back until now, starts towards it.
+async fn follow_ice(
+    socket: &UdpSocket,
+    ice: &mut IceAgent,
+    mut dtls: Option<&mut DtlsSession>,
+    remote: &mut SocketAddr,
+    remote_rtcp: Option<&mut SocketAddr>,
+) {
+    while let Some((to, bytes)) = ice.poll_transmit() {
+        if let Err(e) = socket.send_to(&bytes, to).await {
+            debug!(error = %e, "STUN send failed");
+        }
+    }
+    let Some(selected) = ice.selected() else { return };
+    if selected != *remote {
+        info!(from = %remote, to = %selected, "media follows the ICE pair");
+        *remote = selected;
+        if let Some(r) = remote_rtcp {
+            *r = selected;
+        }
+        if let Some(d) = dtls.as_deref_mut()
+            && let Err(e) = d.redirect(selected, Instant::now())
+        {
+            warn!(error = %e, "DTLS");
+        }
+    }
+    flush_dtls(socket, dtls).await;
 }
 
 fn fill(report: &mut StreamReport, receiver: &Receiver, reports: &Reports) {
@@ -578,6 +641,7 @@ mod tests {
                 srtp: keys.clone(),
                 dtls: None,
                 devices: None,
+                ice: None,
             },
         );
         let record = dir.path().join("b.wav");
@@ -597,6 +661,7 @@ mod tests {
                 srtp: keys.clone().map(|(a, b)| (b, a)),
                 dtls: None,
                 devices: None,
+                ice: None,
             },
         );
         sa.send_dtmf("1*#");

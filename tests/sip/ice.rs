@@ -1,0 +1,232 @@
+//! ICE (RFC 8445) with a real baresip (`medianat=ice`, its STUN server Kamailio's): Handset
+//! answers an ICE offer with ICE, and offers ICE itself for a WebRTC-style account (WSS first,
+//! SRTP-DTLS first). Audio must flow both ways over the pair the connectivity checks selected.
+
+use std::path::Path;
+use std::time::Duration;
+
+use crate::handset::Profile;
+use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+
+const T: Duration = Duration::from_secs(10);
+
+/// A `freq` Hz tone, 16-bit, written as WAV at `rate` with `channels`.
+fn tone_wav(path: &Path, freq: f64, seconds: f64, rate: u32, channels: u16) {
+    let spec = hound::WavSpec {
+        channels,
+        sample_rate: rate,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(path, spec).unwrap();
+    for i in 0..(f64::from(rate) * seconds) as usize {
+        let s = (i as f64 * freq * std::f64::consts::TAU / f64::from(rate)).sin() * 12000.0;
+        for _ in 0..channels {
+            w.write_sample(s as i16).unwrap();
+        }
+    }
+    w.finalize().unwrap();
+}
+
+/// (dominant frequency from zero crossings, RMS) of a WAV's first channel, over its loud part.
+fn analyse(path: &Path) -> (f64, f64) {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples: Vec<f64> = r
+        .samples::<i16>()
+        .step_by(usize::from(spec.channels))
+        .map(|s| f64::from(s.unwrap()))
+        .collect();
+    let first = samples.iter().position(|s| s.abs() > 500.0);
+    let last = samples.iter().rposition(|s| s.abs() > 500.0);
+    let (Some(first), Some(last)) = (first, last) else {
+        return (0.0, 0.0);
+    };
+    if last - first < spec.sample_rate as usize / 2 {
+        return (0.0, 0.0);
+    }
+    let loud = &samples[first..=last];
+    let rms = (loud.iter().map(|s| s * s).sum::<f64>() / loud.len() as f64).sqrt();
+    let crossings = loud.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
+    let secs = loud.len() as f64 / f64::from(spec.sample_rate);
+    (crossings as f64 / 2.0 / secs, rms)
+}
+
+/// Whether baresip recorded the 600 Hz tone Handset played.
+fn baresip_heard_600(record_dir: &Path) -> Vec<((f64, f64), std::path::PathBuf)> {
+    std::fs::read_dir(record_dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+        .map(|p| (analyse(&p), p))
+        .collect()
+}
+
+fn heard_tone(files: &[((f64, f64), std::path::PathBuf)], lo: f64, hi: f64) -> bool {
+    files
+        .iter()
+        .any(|((f, rms), _)| (lo..=hi).contains(f) && *rms > 3000.0)
+}
+
+/// The SDP lines of a `--sip-trace` that carry ICE, and the checks Handset logged (`-v`).
+fn assert_ice_in_both_descriptions(out: &str) {
+    let ice: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("a=candidate:") || l.contains("ICE") || l.contains("a=ice-lite"))
+        .collect();
+    eprintln!("{}", ice.join("\n"));
+    let ufrags = out.lines().filter(|l| l.contains("a=ice-ufrag:")).count();
+    let candidates = out.lines().filter(|l| l.contains("a=candidate:")).count();
+    assert!(
+        ufrags >= 2 && candidates >= 2,
+        "offer and answer both carry ICE ({ufrags} ufrags, {candidates} candidates):\n{out}"
+    );
+    assert!(
+        out.contains("ICE checks started") && out.contains("ICE selected a pair"),
+        "the connectivity checks selected a pair:\n{out}"
+    );
+}
+
+/// baresip (`medianat=ice`, `mediaenc` when given) calls Handset, whose account is plain UDP
+/// with `media_type`; Handset answers with ICE, and each hears the other's tone.
+fn baresip_calls_handset(k: &Kamailio, user: &str, mediaenc: Option<&str>, media_type: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone-1000.wav");
+    tone_wav(&tone, 1000.0, 4.0, 8000, 1);
+    let tone600 = dir.path().join("tone-600.wav");
+    tone_wav(&tone600, 600.0, 4.0, 8000, 1);
+    let record_dir = dir.path().join("baresip-rec");
+    let password = format!("pw-{user}");
+    k.add_subscriber(user, &password);
+    let bob = Baresip::start(
+        k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            source: Some(tone),
+            record_dir: Some(record_dir.clone()),
+            rtcp_mux: true,
+            medianat: Some("ice".into()),
+            mediaenc: mediaenc.map(str::to_owned),
+            ..BaresipOptions::new(user, &password)
+        },
+    );
+    let alice = Profile::new(k, &format!("alice-{user}"), "pw-alice", "udp");
+    alice.edit(&["--codecs", "pcmu,telephone-event", "--media-types", media_type]);
+    let heard = dir.path().join("heard.wav");
+    let stun = format!("stun:127.0.0.1:{}", k.udp_port());
+    let mut run = alice.spawn(&[
+        "-v",
+        "listen",
+        "A",
+        "--auto-answer",
+        "--max-calls",
+        "1",
+        "--sip-trace",
+        "--stun-server",
+        &stun,
+        "--play",
+        tone600.to_str().unwrap(),
+        "--record",
+        heard.to_str().unwrap(),
+    ]);
+    run.wait_line("registered", T);
+    bob.dial(&alice.uri());
+    bob.wait_event("CALL_ESTABLISHED", T);
+    std::thread::sleep(Duration::from_secs(3));
+    bob.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert_ice_in_both_descriptions(&out);
+    // Handset asked Kamailio's STUN server where it is (on loopback: its host address).
+    assert!(out.contains("server-reflexive address"), "{out}");
+    let (freq, rms) = analyse(&heard);
+    assert!(
+        (950.0..=1050.0).contains(&freq) && rms > 3000.0,
+        "Handset heard {freq:.0} Hz at RMS {rms:.0}:\n{out}"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let files = baresip_heard_600(&record_dir);
+    assert!(
+        heard_tone(&files, 570.0, 630.0),
+        "baresip did not hear the 600 Hz tone: {files:?}\n{out}\n{}",
+        bob.log()
+    );
+}
+
+#[test]
+fn handset_answers_an_ice_offer_from_baresip_with_ice() {
+    let k = Kamailio::start(KamailioOptions::default());
+    baresip_calls_handset(&k, "bob-ice", None, "rtp");
+}
+
+#[test]
+fn handset_answers_ice_with_srtp_dtls_from_baresip() {
+    let k = Kamailio::start(KamailioOptions::default());
+    baresip_calls_handset(&k, "bob-ice-dtls", Some("dtls_srtp"), "srtp-dtls");
+}
+
+/// A WebRTC-style account (WSS first, SRTP-DTLS first) offers ICE; baresip answers with ICE
+/// and DTLS-SRTP; media starts only on the selected pair, keyed by DTLS.
+#[test]
+fn handset_offers_ice_over_wss_with_srtp_dtls_to_baresip() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone-1000.wav");
+    tone_wav(&tone, 1000.0, 6.0, 8000, 1);
+    let tone600 = dir.path().join("tone-600.wav");
+    tone_wav(&tone600, 600.0, 4.0, 8000, 1);
+    let record_dir = dir.path().join("baresip-rec");
+    k.add_subscriber("bob-wss-ice", "pw-bob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            source: Some(tone),
+            record_dir: Some(record_dir.clone()),
+            rtcp_mux: true,
+            medianat: Some("ice".into()),
+            mediaenc: Some("dtls_srtp".into()),
+            ..BaresipOptions::new("bob-wss-ice", "pw-bob")
+        },
+    );
+    let alice = Profile::new(&k, "alice-wss-ice", "pw-alice", "wss");
+    alice.edit(&["--codecs", "pcmu,telephone-event", "--media-types", "srtp-dtls"]);
+    let heard = dir.path().join("heard.wav");
+    let run = alice.spawn(&[
+        "-v",
+        "call",
+        "A",
+        &bob.sip_uri(),
+        "--play",
+        tone600.to_str().unwrap(),
+        "--record",
+        heard.to_str().unwrap(),
+        "--duration",
+        "3",
+        "--sip-trace",
+    ]);
+    bob.wait_event("CALL_ESTABLISHED", T);
+    let (code, out) = run.finish(T + T);
+    assert_eq!(code, 0, "{out}");
+    assert_ice_in_both_descriptions(&out);
+    assert!(
+        out.lines()
+            .filter(|l| l.contains("m=audio"))
+            .all(|l| l.contains("UDP/TLS/RTP/SAVP"))
+            && out.contains("DTLS-SRTP keyed"),
+        "DTLS-SRTP over the ICE pair:\n{out}"
+    );
+    let (freq, rms) = analyse(&heard);
+    assert!(
+        (950.0..=1050.0).contains(&freq) && rms > 3000.0,
+        "Handset heard {freq:.0} Hz at RMS {rms:.0}:\n{out}"
+    );
+    bob.wait_event("CALL_CLOSED", T);
+    std::thread::sleep(Duration::from_millis(500));
+    let files = baresip_heard_600(&record_dir);
+    assert!(
+        heard_tone(&files, 570.0, 630.0),
+        "baresip did not hear the 600 Hz tone: {files:?}\n{out}\n{}",
+        bob.log()
+    );
+}
