@@ -23,6 +23,8 @@ RUN_PACKAGES=(
     libopus-dev
     libgsm1-dev
     libbcg729-dev
+    # echo cancellation and noise suppression (src/media/voice.rs)
+    libspeexdsp-dev
     cmake
     libxkbcommon-dev
     libwayland-dev

@@ -9,6 +9,7 @@ use handset::engine::{CallHandle, CallState, RegistrationState};
 use handset::media::audio_file::decode;
 use handset::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
 use handset::media::rtp_session::StreamReport;
+use handset::media::voice::VoiceOptions;
 use handset::phone::MediaOptions;
 use handset::phone::softphone::{Phone, PhoneEvent, PhoneOptions};
 
@@ -52,6 +53,12 @@ pub struct MediaArgs {
     /// Play the far end on this output device (default: the system's default output).
     #[arg(long, value_name = "NAME", conflicts_with = "play")]
     pub output_device: Option<String>,
+    /// Turn off acoustic echo cancellation of the input (on by default; off suits a headset).
+    #[arg(long, conflicts_with = "play")]
+    pub no_echo_cancellation: bool,
+    /// Turn off noise suppression of the input (on by default).
+    #[arg(long, conflicts_with = "play")]
+    pub no_noise_suppression: bool,
     /// Send these digits (0-9 * # A-D) as RFC 4733 events once the call is up.
     #[arg(long, value_name = "DIGITS")]
     pub dtmf: Option<String>,
@@ -83,6 +90,10 @@ impl MediaArgs {
         let devices = play.is_none().then(|| DeviceChoice {
             input: self.input_device.clone(),
             output: self.output_device.clone(),
+            voice: VoiceOptions {
+                echo_cancellation: !self.no_echo_cancellation,
+                noise_suppression: !self.no_noise_suppression,
+            },
         });
         Ok(MediaOptions {
             play,

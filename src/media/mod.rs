@@ -7,3 +7,4 @@ pub mod dtls;
 pub mod ice;
 pub mod plc;
 pub mod rtp_session;
+pub mod voice;

@@ -3,24 +3,82 @@
 //! PulseAudio stream stalls 1.5-2 s at start) while the stream already runs; a device that
 //! cannot open is logged and the call goes on without it.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+
 use tokio::sync::oneshot;
 use tracing::{info, warn};
 
-use crate::media::device::{Capture, DeviceChoice, Playback};
+use crate::media::device::{Capture, DeviceChoice, Playback, SILENT_DBFS};
+use crate::media::voice::VoiceProcessor;
+
+/// What the UI changes and reads while a call runs: mute and the two level meters.
+#[derive(Debug)]
+pub struct Controls {
+    muted: AtomicBool,
+    input: AtomicU32,
+    output: AtomicU32,
+}
+
+impl Default for Controls {
+    fn default() -> Controls {
+        Controls {
+            muted: AtomicBool::new(false),
+            input: AtomicU32::new(SILENT_DBFS.to_bits()),
+            output: AtomicU32::new(SILENT_DBFS.to_bits()),
+        }
+    }
+}
+
+impl Controls {
+    /// Muted: silence is sent instead of the microphone (the call and its timing go on).
+    pub fn set_muted(&self, muted: bool) {
+        self.muted.store(muted, Ordering::Relaxed);
+    }
+
+    pub fn is_muted(&self) -> bool {
+        self.muted.load(Ordering::Relaxed)
+    }
+
+    /// Peak level of the microphone (as sent) over the last ~50 ms, dBFS.
+    pub fn input_dbfs(&self) -> f32 {
+        f32::from_bits(self.input.load(Ordering::Relaxed))
+    }
+
+    /// Peak level of what the speaker plays over the last ~50 ms, dBFS.
+    pub fn output_dbfs(&self) -> f32 {
+        f32::from_bits(self.output.load(Ordering::Relaxed))
+    }
+}
 
 #[derive(Debug, Default)]
 pub(super) struct Devices {
     opening: Option<oneshot::Receiver<(Option<Capture>, Option<Playback>)>>,
     capture: Option<Capture>,
     playback: Option<Playback>,
+    voice: Option<VoiceProcessor>,
+    /// The last frame played: the echo canceller's reference.
+    played: Vec<i16>,
+    controls: Arc<Controls>,
 }
 
 impl Devices {
     /// Starts opening the chosen devices for frames at `rate`; the input only when `capture`.
-    pub(super) fn open(choice: Option<DeviceChoice>, rate: u32, capture: bool) -> Devices {
+    pub(super) fn open(
+        choice: Option<DeviceChoice>,
+        rate: u32,
+        capture: bool,
+        controls: Arc<Controls>,
+    ) -> Devices {
         let Some(choice) = choice else {
-            return Devices::default();
+            let mut none = Devices::default();
+            none.controls = controls;
+            return none;
         };
+        let frame = rate as usize / 50;
+        let voice = capture
+            .then(|| VoiceProcessor::new(rate, frame, choice.voice))
+            .flatten();
         let (tx, rx) = oneshot::channel();
         tokio::task::spawn_blocking(move || {
             let input = capture.then(|| Capture::open(choice.input.as_deref(), rate));
@@ -44,6 +102,9 @@ impl Devices {
             opening: Some(rx),
             capture: None,
             playback: None,
+            voice,
+            played: vec![0; frame],
+            controls,
         }
     }
 
@@ -64,7 +125,19 @@ impl Devices {
     pub(super) fn capture(&mut self, frame: &mut [i16]) {
         self.poll_opened();
         if let Some(c) = &mut self.capture {
-            c.read_frame(frame);
+            if c.read_frame(frame)
+                && let Some(v) = &mut self.voice
+            {
+                v.process(frame, &self.played);
+            }
+            if self.controls.is_muted() {
+                frame.fill(0);
+                self.controls
+                    .input
+                    .store(SILENT_DBFS.to_bits(), Ordering::Relaxed);
+            } else {
+                self.controls.input.store(c.level().to_bits(), Ordering::Relaxed);
+            }
         }
     }
 
@@ -73,6 +146,10 @@ impl Devices {
         self.poll_opened();
         if let Some(p) = &mut self.playback {
             p.write_frame(frame);
+            self.controls.output.store(p.level().to_bits(), Ordering::Relaxed);
+        }
+        if self.played.len() == frame.len() {
+            self.played.copy_from_slice(frame);
         }
     }
 }

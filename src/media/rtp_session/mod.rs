@@ -27,6 +27,7 @@ use crate::engine::rtp::packet::{self, RtpHeader};
 use crate::engine::rtp::rtcp::SenderInfo;
 use crate::engine::sdes::{Crypto, KEY_LEN, Suite};
 use crate::fsio::write_atomic;
+pub use devices::Controls;
 use devices::Devices;
 use receive::{Received, Receiver};
 pub use reports::RemoteView;
@@ -128,6 +129,7 @@ pub struct Stream {
     done: Option<oneshot::Receiver<StreamReport>>,
     digits: mpsc::UnboundedSender<String>,
     live: watch::Receiver<StreamReport>,
+    controls: Arc<Controls>,
 }
 
 impl Stream {
@@ -137,8 +139,10 @@ impl Stream {
         let (done_tx, done_rx) = oneshot::channel();
         let (digits_tx, digits_rx) = mpsc::unbounded_channel();
         let (live_tx, live_rx) = watch::channel(StreamReport::default());
+        let controls = Arc::new(Controls::default());
+        let shared = controls.clone();
         tokio::spawn(async move {
-            let report = run(Arc::new(socket), config, stop_rx, digits_rx, live_tx).await;
+            let report = run(Arc::new(socket), config, stop_rx, digits_rx, live_tx, shared).await;
             let _ = done_tx.send(report);
         });
         Stream {
@@ -146,7 +150,13 @@ impl Stream {
             done: Some(done_rx),
             digits: digits_tx,
             live: live_rx,
+            controls,
         }
+    }
+
+    /// Mute and the level meters of the call's sound devices.
+    pub fn controls(&self) -> &Controls {
+        &self.controls
     }
 
     /// Sends digits as RFC 4733 events (ignored when telephone-event was not negotiated).
@@ -218,6 +228,7 @@ async fn run(
     mut stop: oneshot::Receiver<()>,
     mut digits: mpsc::UnboundedReceiver<String>,
     live: watch::Sender<StreamReport>,
+    controls: Arc<Controls>,
 ) -> StreamReport {
     let mut dtmf_out = DtmfSender::default();
     let mut event_ts = 0u32;
@@ -240,7 +251,7 @@ async fn run(
     let rate = codec.sample_rate();
     let frame_len = frame_samples(codec.as_ref());
     let ts_step = codec.rtp_clock() / 50;
-    let mut devices = Devices::open(config.devices, rate, config.source.is_none());
+    let mut devices = Devices::open(config.devices, rate, config.source.is_none(), controls);
     let source = config.source.map(|p| resample(&p, rate)).unwrap_or_default();
     let mut report = StreamReport::default();
     let mut receiver = Receiver::new(config.payload_type, config.dtmf.map(|d| d.0), codec.as_ref());
