@@ -140,7 +140,7 @@ fn main() {
             let (h, b) = (mean(&handset), mean(&baresip));
             for (who, x) in [("Handset", &h), ("baresip", &b)] {
                 eprintln!(
-                    "{} / {label} / {who}: MOS {:.2}, lost {:.1} % ({} of {}), relay dropped {} of {}",
+                    "{} / {label} / {who}: MOS {:.2}, lost {:.1} % ({:.1} of {:.0}), relay dropped {} of {}",
                     codec.name,
                     x.mos,
                     x.loss_percent(),
