@@ -963,4 +963,51 @@ mod tests {
             c.baresip
         );
     }
+
+    #[test]
+    fn re_invites_for_hold_and_resume_update_the_same_relay_session() {
+        let relay = RtpRelay::start(RelayOptions::default());
+        let k = kamailio(&relay);
+        k.add_subscriber("bob-hold", "pw-bob");
+        let bob = Baresip::start(
+            &k,
+            BaresipOptions {
+                codecs: Some("PCMU".into()),
+                ..BaresipOptions::new("bob-hold", "pw-bob")
+            },
+        );
+        let alice = Profile::new(&k, "alice-hold", "pw-alice", "udp");
+        alice.edit(&["--codecs", "pcmu,telephone-event"]);
+        let run = alice.spawn(&[
+            "call",
+            "A",
+            &bob.sip_uri(),
+            "--hold-at",
+            "2",
+            "--resume-at",
+            "4",
+            "--duration",
+            "6",
+        ]);
+        let (code, out) = run.finish(Duration::from_secs(30));
+        assert_eq!(code, 0, "{out}");
+        wait_deleted(&relay);
+        let stats = relay.stats();
+        eprintln!("relay: {stats:?}\n{out}");
+        // The initial INVITE and the two re-INVITEs were offers to the same session, their
+        // 200s its answers.
+        assert_eq!(relay.sessions_created(), 1);
+        assert!(relay.commands('U') >= 3 && relay.commands('L') >= 3, "{stats:?}");
+        // Media flowed through the relay again after the resume: baresip, silent while held
+        // (recvonly), sent 2 s before the hold and 2 s after the resume (100 packets each);
+        // Handset sent all 6 s; nothing was lost on the way to Handset.
+        assert!(stats.to_caller.rtp_forwarded >= 180, "{stats:?}");
+        assert!(stats.to_callee.rtp_forwarded >= 280, "{stats:?}");
+        assert_eq!(stats.to_caller.undeliverable + stats.to_callee.undeliverable, 0);
+        let line = out
+            .lines()
+            .find(|l| l.contains(": media: "))
+            .unwrap_or_else(|| panic!("no media line:\n{out}"));
+        assert_eq!(figure(line, "lost"), Some(0.0), "{line}");
+    }
 }
