@@ -15,20 +15,15 @@ set -euo pipefail
 script="$(readlink -f "${BASH_SOURCE[0]}")"
 repo="$(cd "$(dirname "$script")/.." && pwd)"
 cd "$repo"
-
-if [ -d "$HOME/.cargo/bin" ]; then
-    case ":$PATH:" in
-        *":$HOME/.cargo/bin:"*) ;;
-        *) export PATH="$HOME/.cargo/bin:$PATH" ;;
-    esac
-fi
+# shellcheck source=packaging/common.sh
+. "$repo/packaging/common.sh"
+cargo_on_path
 
 step() {
     printf '\n==> %s\n' "$*"
 }
 
-# The Python that scores call quality (PESQ) in tests/sip/quality.rs: setup.sh test makes it.
-export HANDSET_PESQ_PYTHON="${HANDSET_PESQ_PYTHON:-${HANDSET_PESQ_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/handset/pesq-venv}/bin/python}"
+export_pesq_python
 
 if [ "${HANDSET_TEST_INNER:-}" != 1 ]; then
     step "packaging/setup.sh test"
@@ -72,36 +67,10 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Private runtime dir (keyring control socket and anything else per-session),
-# so nothing here touches the user's real session.
-export XDG_RUNTIME_DIR="$tmp/runtime"
-mkdir -m 700 "$XDG_RUNTIME_DIR"
-unset GNOME_KEYRING_CONTROL GNOME_KEYRING_PID SSH_AUTH_SOCK
-
 step "unlocking a private gnome-keyring (Secret Service)"
-# The keyring files live in a throw-away data dir: the user's own login keyring
-# is neither unlocked nor written to.
-mkdir -m 700 "$tmp/keyring-data"
-# Run in the foreground as our own child: its PID is the one we stop, and it never hands over to
-# (or gets replaced by) another daemon.
-printf '%s' test-keyring |
-    XDG_DATA_HOME="$tmp/keyring-data" gnome-keyring-daemon --foreground --unlock --components=secrets \
-        >"$tmp/keyring.env" 2>"$tmp/keyring.log" &
-keyring_pid=$!
-# Wait until it owns the Secret Service name (asking the bus, which activates nothing).
-for _ in $(seq 100); do
-    if dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
-        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q 'boolean true'; then
-        break
-    fi
-    kill -0 "$keyring_pid" 2>/dev/null || { cat "$tmp/keyring.log" >&2; break; }
-    sleep 0.1
-done
-
-if ! secret-tool store --label=probe handset-probe probe <<<probe ||
-    ! secret-tool clear handset-probe probe; then
-    echo "run-tests.sh: the Secret Service (gnome-keyring) does not answer on the private D-Bus session;" >&2
-    echo "run-tests.sh: the keyring tests cannot run. Is gnome-keyring installed and working?" >&2
+# Private runtime dir and keyring files in $tmp: nothing here touches the user's real session.
+if ! start_private_keyring "$tmp"; then
+    echo "run-tests.sh: the keyring tests cannot run." >&2
     exit 1
 fi
 

@@ -131,7 +131,10 @@ fn kamailio_restarts_on_the_same_ports_with_its_subscribers() {
 #[test]
 fn tls_and_ipv6_phones_call_each_other_through_kamailio() {
     let started = Instant::now();
-    let kamailio = Kamailio::start(KamailioOptions { ipv6: true });
+    let kamailio = Kamailio::start(KamailioOptions {
+        ipv6: true,
+        ..KamailioOptions::default()
+    });
     let dave = phone(&kamailio, "dave", "tls", false);
     let erin = phone(&kamailio, "erin", "udp", false);
     call(&dave, &erin);

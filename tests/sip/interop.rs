@@ -276,7 +276,10 @@ fn re_registers_after_a_kamailio_outage_over_udp() {
 
 #[test]
 fn registers_over_ipv6() {
-    let k = Kamailio::start(KamailioOptions { ipv6: true });
+    let k = Kamailio::start(KamailioOptions {
+        ipv6: true,
+        ..KamailioOptions::default()
+    });
     for t in ["udp", "tcp", "tls"] {
         let port = k.port(t).to_string();
         let p = Profile::with_server(&k, &format!("v6-{t}"), "pw-v6", t, "::1", &port);

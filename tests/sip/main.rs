@@ -11,4 +11,6 @@ mod interop;
 mod linphone;
 mod media;
 mod peers;
+mod pesq;
 mod quality;
+mod rtp_relay;

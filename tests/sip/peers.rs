@@ -277,6 +277,9 @@ pub(crate) fn tail(text: &str, lines: usize) -> String {
 pub struct KamailioOptions {
     /// Also listen on [::1] (UDP, TCP, TLS; same port numbers as on 127.0.0.1).
     pub ipv6: bool,
+    /// Put every call's media through an rtpproxy-protocol relay listening here (UDP), e.g.
+    /// [`crate::rtp_relay::RtpRelay`]: Kamailio rewrites the SDP of offers and answers.
+    pub rtpproxy: Option<SocketAddr>,
 }
 
 /// A Kamailio registrar/proxy on 127.0.0.1 (and [::1]): UDP and TCP on one port, TLS, WS and WSS
@@ -288,6 +291,7 @@ pub struct Kamailio {
     proc: Option<Proc>,
     base: u16,
     ipv6: bool,
+    rtpproxy: Option<SocketAddr>,
     starts: u32,
 }
 
@@ -318,6 +322,7 @@ impl Kamailio {
             proc: None,
             base: 0,
             ipv6: opts.ipv6,
+            rtpproxy: opts.rtpproxy,
             starts: 0,
         };
         kamailio.make_certs();
@@ -579,6 +584,9 @@ impl Kamailio {
             .args(define("RPC_FIFO", quoted(dir.join("kamailio_rpc.fifo"))));
         if self.ipv6 {
             cmd.args(["-A", "WITH_IPV6"]);
+        }
+        if let Some(relay) = self.rtpproxy {
+            cmd.args(define("RTPPROXY_SOCK", format!("\"udp:{relay}\"")));
         }
         // -DD: no daemon, the pid we spawn is the main process; -E: log to stderr
         cmd.arg("-Y").arg(dir).args(["-m", "64", "-M", "8", "-E", "-DD"]);

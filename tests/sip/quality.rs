@@ -9,23 +9,13 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+use crate::pesq;
 
 const T: Duration = Duration::from_secs(10);
-/// The references: 8.4 s of speech, 0.5 s of silence at each end (`packaging/make-assets.sh`).
-const REF_8K: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/audio/pesq-ref-8k.wav"
-);
-const REF_16K: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/fixtures/audio/pesq-ref-16k.wav"
-);
-const SCORER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/pesq_score.py");
 /// Handset hangs up this long after the answer: the reference plus room for the path's delay.
 const CALL_SECONDS: &str = "10";
 
@@ -56,11 +46,11 @@ enum Media {
 
 impl Case {
     fn reference(&self) -> &'static Path {
-        Path::new(if self.wideband { REF_16K } else { REF_8K })
-    }
-
-    fn mode(&self) -> &'static str {
-        if self.wideband { "wb" } else { "nb" }
+        Path::new(if self.wideband {
+            pesq::REF_16K
+        } else {
+            pesq::REF_8K
+        })
     }
 
     fn transport(&self) -> &'static str {
@@ -76,64 +66,11 @@ struct Score {
     mos: Result<f64, String>,
 }
 
-/// Where the scorer's Python is: `HANDSET_PESQ_PYTHON`, else the environment of
-/// `packaging/setup.sh test`. Panics, saying how to install it, when it cannot import pesq.
-fn pesq_python() -> PathBuf {
-    let python = std::env::var_os("HANDSET_PESQ_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let venv = std::env::var_os("HANDSET_PESQ_VENV")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    std::env::var_os("XDG_CACHE_HOME")
-                        .map(PathBuf::from)
-                        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
-                        .unwrap_or_else(|| PathBuf::from(".cache"))
-                        .join("handset/pesq-venv")
-                });
-            venv.join("bin/python")
-        });
-    let probe = Command::new(&python).args(["-c", "import numpy, pesq"]).output();
-    let problem = match probe {
-        Ok(out) if out.status.success() => return python,
-        Ok(out) => String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .last()
-            .unwrap_or_default()
-            .to_owned(),
-        Err(e) => e.to_string(),
-    };
-    panic!(
-        "the PESQ scorer's Python {} cannot import numpy and pesq ({problem}): run \
-         packaging/setup.sh test, which creates that environment, or set HANDSET_PESQ_PYTHON \
-         to a Python that has both",
-        python.display()
-    );
-}
-
 /// MOS-LQO of `recording` against the case's reference, or the scorer's complaint.
 fn score(python: &Path, case: &Case, recording: &Path) -> Result<f64, String> {
-    let out = Command::new(python)
-        .arg(SCORER)
-        .arg(case.reference())
-        .arg(recording)
-        .args(["--mode", case.mode()])
-        .output()
-        .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    if !out.status.success() {
-        return Err(format!(
-            "pesq_score.py failed ({}): {}",
-            out.status,
-            stderr.trim()
-        ));
-    }
-    eprintln!("{}: {}", case.name, stderr.trim());
-    stdout
-        .trim()
-        .parse()
-        .map_err(|e| format!("pesq_score.py printed {stdout:?} ({e}); {}", stderr.trim()))
+    let (mos, notes) = pesq::score(python, case.reference(), recording, case.wideband)?;
+    eprintln!("{}: {notes}", case.name);
+    Ok(mos)
 }
 
 /// The phones of one case, all registered at (or known to) Kamailio before the first call:
@@ -278,7 +215,7 @@ fn decoded_recording(dir: &Path) -> Option<PathBuf> {
 /// Sets up every case's phones, then runs the cases in parallel threads (each call is real
 /// time, ~10 s) on one Kamailio; prints a table line per score, then checks them all.
 fn score_cases(cases: &[Case]) {
-    let python = pesq_python();
+    let python = pesq::python();
     let k = Kamailio::start(KamailioOptions::default());
     let phones: Vec<Phones> = cases.iter().map(|case| Phones::new(&k, *case)).collect();
     let started = Instant::now();
