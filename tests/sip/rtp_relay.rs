@@ -951,12 +951,13 @@ mod tests {
             "{line}"
         );
         // baresip's receiver statistics (PL=rx,tx) agree about the other direction. They are
-        // its last RTCP interval's (PR is below what it received), so compare the rate.
+        // its last RTCP interval's (PR is below what it received), so compare the rate; over
+        // ~110 packets a 5 % loss gives 1-12 % (binomial spread).
         let baresip_lost = figure(&c.baresip, "PL=").unwrap();
         let baresip_received = figure(&c.baresip, "PR=").unwrap();
         let rate = baresip_lost / (baresip_lost + baresip_received);
         assert!(
-            baresip_lost <= stats.to_caller.rtp_dropped as f64 && (0.025..=0.08).contains(&rate),
+            baresip_lost <= stats.to_caller.rtp_dropped as f64 && (0.01..=0.12).contains(&rate),
             "baresip lost {baresip_lost} ({:.1} %), the relay dropped {:?}: {}",
             rate * 100.0,
             stats.to_caller,
