@@ -11,6 +11,11 @@
 //! private one). `HANDSET_BENCH_RUNS=N` repeats every impaired call with seeds 1..=N and
 //! averages (default 1). Run without `--bench` (as `cargo test --all-targets` does) it only
 //! checks the relay's control protocol and exits.
+//!
+//! It then measures the CPU time of one active Opus call over 30 s: a baresip phone calls (a)
+//! Handset (`listen --auto-answer`, sending a speech-like file) and (b) a baresip phone (sending
+//! the same file), one after the other, and prints the user+system CPU seconds each callee
+//! process used during the same 30 s of the established call, and the ratio.
 
 #![allow(dead_code)]
 
@@ -169,7 +174,113 @@ fn main() {
     for l in lines {
         println!("{l}");
     }
+    cpu_per_call(&k);
     println!("\n({:.0?})", started.elapsed());
+}
+
+/// User + system CPU time of a process so far (`/proc/PID/stat`, fields 14 and 15).
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // The command name may hold spaces: count fields after its closing parenthesis.
+    let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<i64> = after.split_whitespace().filter_map(|f| f.parse().ok()).collect();
+    // After the name: state (not a number, skipped), then ppid …; utime and stime are the 11th
+    // and 12th numbers, in clock ticks (100 per second on Linux).
+    let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+    Duration::from_millis(ticks.max(0) as u64 * 10)
+}
+
+/// CPU seconds of one 30 s Opus call: Handset's callee process vs baresip's.
+fn cpu_per_call(k: &Kamailio) {
+    const SECONDS: u64 = 30;
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 40 s of a speech-like signal at 48 kHz: tones under a syllable-rate envelope.
+    let source = dir.path().join("talk.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 48000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&source, spec).expect("wav");
+    for i in 0..48000 * 40 {
+        let t = f64::from(i) / 48000.0;
+        let env = (t * 4.0 * std::f64::consts::PI).sin().abs();
+        let v = ((t * 210.0 * std::f64::consts::TAU).sin() * 6000.0
+            + (t * 1400.0 * std::f64::consts::TAU).sin() * 2000.0)
+            * env;
+        w.write_sample(v as i16).expect("wav");
+    }
+    w.finalize().expect("wav");
+    let phone = |user: &str, source: Option<&Path>| {
+        k.add_subscriber(user, "pw-cpu");
+        Baresip::start(
+            k,
+            BaresipOptions {
+                codecs: Some("opus/48000/2".into()),
+                source: source.map(Path::to_path_buf),
+                ..BaresipOptions::new(user, "pw-cpu")
+            },
+        )
+    };
+    let measure = |pid: u32| {
+        std::thread::sleep(Duration::from_secs(1));
+        let before = cpu_time(pid);
+        std::thread::sleep(Duration::from_secs(SECONDS));
+        cpu_time(pid).saturating_sub(before)
+    };
+
+    // (a) Handset answers.
+    let caller = phone("cpu-caller-a", Some(&source));
+    let alice = Profile::new(k, "cpu-handset", "pw-cpu", "udp");
+    alice.edit(&["--codecs", "opus"]);
+    let hangup = (SECONDS + 5).to_string();
+    let play = source.to_string_lossy().into_owned();
+    let mut run = alice.spawn(&[
+        "listen",
+        "A",
+        "--auto-answer",
+        "--max-calls",
+        "1",
+        "--hangup-after",
+        &hangup,
+        "--play",
+        &play,
+    ]);
+    run.wait_line("registered", Duration::from_secs(10));
+    caller.dial(&alice.uri());
+    caller.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    let handset_cpu = measure(run.pid());
+    caller.hangup();
+    let (_, out) = run.finish(Duration::from_secs(20));
+    let media = out
+        .lines()
+        .find(|l| l.contains(": media: "))
+        .unwrap_or("no media line")
+        .to_owned();
+
+    // (b) baresip answers.
+    let caller = phone("cpu-caller-b", Some(&source));
+    let callee = phone("cpu-baresip", Some(&source));
+    callee.clear_events();
+    caller.dial(&callee.sip_uri());
+    callee.wait_event("CALL_ESTABLISHED", Duration::from_secs(10));
+    let baresip_cpu = callee.pid().map(measure).unwrap_or_default();
+    caller.hangup();
+
+    println!("\nCPU time of the callee process during {SECONDS} s of an established Opus call (loopback):");
+    println!("| Callee | CPU seconds | share of one core |\n|---|---|---|");
+    for (who, cpu) in [("Handset", handset_cpu), ("baresip", baresip_cpu)] {
+        println!(
+            "| {who} | {:.2} | {:.2} % |",
+            cpu.as_secs_f64(),
+            cpu.as_secs_f64() / SECONDS as f64 * 100.0
+        );
+    }
+    println!(
+        "Handset / baresip: {:.2}  (Handset: {media})",
+        handset_cpu.as_secs_f64() / baresip_cpu.as_secs_f64().max(0.001)
+    );
 }
 
 fn mean(xs: &[Heard]) -> Heard {

@@ -160,6 +160,12 @@ pub struct Running {
 }
 
 impl Running {
+    /// The process id of the running command (the CPU benchmark in benches/calls.rs reads it).
+    #[allow(dead_code)]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Waits for an output line containing `needle`; panics with everything seen on timeout.
     pub fn wait_line(&mut self, needle: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
