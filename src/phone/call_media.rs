@@ -8,10 +8,9 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::softphone::PhoneError;
-use crate::account::model::{Advanced, MediaType, Transport as AccountTransport};
-use crate::engine::sdes::{self, Crypto, Suite};
+use crate::engine::CallHandle;
+use crate::engine::sdes::{self, Crypto};
 use crate::engine::sdp::{self, Format};
-use crate::engine::{CallHandle, Transport};
 use crate::media::audio_file::Pcm;
 use crate::media::device::DeviceChoice;
 use crate::media::dtls::{self, DtlsError, DtlsIdentity, DtlsSession};
@@ -265,52 +264,9 @@ fn dtls_session(
     )
 }
 
-/// Our `a=setup` in an answer to `offer` (RFC 5763 §5: active unless the offerer is active).
-pub(super) fn answer_setup(offer: &str) -> &'static str {
-    match dtls::remote_dtls(offer).1.as_deref() {
-        Some("active") => "passive",
-        _ => "active",
-    }
-}
-
 fn to_tokio(socket: std::net::UdpSocket) -> Option<tokio::net::UdpSocket> {
     socket.set_nonblocking(true).ok()?;
     tokio::net::UdpSocket::from_std(socket).ok()
-}
-
-/// Whether our offers use ICE: for accounts set up like a WebRTC-style PBX expects (WSS
-/// first and SRTP-DTLS first); otherwise plain symmetric RTP (RFC 4961).
-pub(super) fn offers_ice(advanced: &Advanced) -> bool {
-    advanced.transports.first() == Some(&AccountTransport::Wss)
-        && advanced.media_types.first() == Some(&MediaType::SrtpDtls)
-}
-
-/// SDES keys travel in the SDP: only over encrypted signalling.
-pub(super) fn check_sdes_transport(t: Transport) -> Result<(), PhoneError> {
-    if matches!(t, Transport::Tls | Transport::Wss) {
-        Ok(())
-    } else {
-        Err(PhoneError::Refused(format!(
-            "SRTP-SDES would send the media keys in clear text over {t}: use TLS or WSS for this account (put it first \
-             in Transport Protocols), or choose another media type"
-        )))
-    }
-}
-
-/// Fresh SDES keys for every suite, tagged 1, 2, 3 in order of preference.
-pub(super) fn offer_cryptos() -> Vec<Crypto> {
-    Suite::ALL
-        .iter()
-        .zip(1..)
-        .map(|(suite, tag)| new_crypto(tag, *suite))
-        .collect()
-}
-
-/// A fresh SDES key from the OS generator.
-pub(super) fn new_crypto(tag: u32, suite: Suite) -> Crypto {
-    let mut key_salt = vec![0u8; suite.key_salt_len()];
-    crate::account::store::fill_random(&mut key_salt);
-    Crypto { tag, suite, key_salt }
 }
 
 pub(super) fn rand_u64() -> u64 {

@@ -3,6 +3,7 @@
 
 mod call_media;
 pub mod catalogue;
+mod negotiation;
 pub mod softphone;
 
 pub use call_media::MediaOptions;

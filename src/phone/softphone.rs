@@ -12,20 +12,15 @@ use rustls::ClientConfig;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-use super::call_media::{
-    CallInfo, DigitSender, MediaOptions, answer_setup, check_sdes_transport, new_crypto, offer_cryptos,
-    offers_ice, rand_u64,
-};
+use super::call_media::{CallInfo, DigitSender, MediaOptions};
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
-use crate::account::model::{Codec, MediaType, SipAccount, Transport as AccountTransport};
+use crate::account::model::{Codec, SipAccount, Transport as AccountTransport};
 use crate::account::validate::split_host_port;
-use crate::engine::sdes;
 use crate::engine::sdp::{self, Format};
 use crate::engine::{
     AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
 };
-use crate::media::dtls::DtlsIdentity;
 use crate::media::rtp_session::StreamReport;
 use crate::net::dns::{Candidate, resolve};
 use crate::net::driver::{Driver, DriverEvent};
@@ -388,31 +383,15 @@ impl Phone {
             out.external_caller_id.clone()
         };
         let formats = formats(&line.account.advanced.codecs);
-        let ip = conn.local.ip();
-        let mut info = CallInfo::new(name.to_owned(), formats.clone(), ip);
+        let mut info = CallInfo::new(name.to_owned(), formats, conn.local.ip());
         info.media = media;
         let port = info.bind()?;
-        let mut offer = sdp::offer(rand_u64(), ip, port, &formats);
-        match line.account.advanced.media_types.first() {
-            Some(MediaType::SrtpSdes) => {
-                check_sdes_transport(conn.flow.transport)?;
-                let cryptos = offer_cryptos();
-                offer = sdp::secure(&offer, &cryptos);
-                info.cryptos = cryptos;
-            }
-            Some(MediaType::SrtpDtls) => {
-                let identity = DtlsIdentity::generate().map_err(|e| PhoneError::Network(e.to_string()))?;
-                offer = sdp::dtls(&offer, &identity.fingerprint(), "actpass");
-                info.dtls = Some((identity, "actpass"));
-            }
-            _ => {}
-        }
-        if offers_ice(&line.account.advanced) {
-            offer = sdp::with_ice(
-                &offer,
-                &info.start_ice(true, self.options.stun_server.as_deref())?,
-            );
-        }
+        let offer = info.make_offer(
+            &line.account.advanced,
+            conn.flow.transport,
+            port,
+            self.options.stun_server.as_deref(),
+        )?;
         info.local_sdp = Some(offer.clone());
         self.next_call += 1;
         let handle = CallHandle(self.next_call);
@@ -458,53 +437,13 @@ impl Phone {
             .get(&info.account)
             .and_then(|l| l.conn.as_ref())
             .map(|c| c.flow.transport);
-        let secure = sdp::is_secure(&offer_text);
-        let acceptable = if sdp::is_dtls(&offer_text) {
-            match DtlsIdentity::generate() {
-                Ok(identity) if media_types.contains(&MediaType::SrtpDtls) => {
-                    info.dtls = Some((identity, answer_setup(&offer_text)));
-                    true
-                }
-                _ => false,
-            }
-        } else if secure {
-            let theirs = sdes::cryptos(&offer_text).into_iter().next();
-            match theirs {
-                Some(t)
-                    if media_types.contains(&MediaType::SrtpSdes)
-                        && transport.is_some_and(|t| check_sdes_transport(t).is_ok()) =>
-                {
-                    info.cryptos = vec![new_crypto(t.tag, t.suite)];
-                    true
-                }
-                _ => false,
-            }
-        } else {
-            media_types.contains(&MediaType::Rtp)
-        };
-        if !acceptable {
-            warn!(%call, secure, "the offered media type is not allowed for this account");
+        if !info.accept_offer(&offer_text, &media_types, transport) {
+            warn!(%call, "the offered media type is not allowed for this account");
             self.driver.command(Command::Reject { call, code: 488 });
             return;
         }
-        match sdp::answer(rand_u64(), &offer_text, &info.answer_formats, info.local_ip, port) {
+        match info.make_answer(&offer_text, port, self.options.stun_server.as_deref()) {
             Ok(answer) => {
-                let answer = match &info.dtls {
-                    Some((identity, setup)) => sdp::dtls(&answer, &identity.fingerprint(), setup),
-                    None if info.cryptos.is_empty() => answer,
-                    None => sdp::secure(&answer, &info.cryptos),
-                };
-                // A far end that offers ICE gets it (e.g. a WebRTC-style PBX).
-                let answer = match sdp::remote_ice(&offer_text)
-                    .map(|_| info.start_ice(false, self.options.stun_server.as_deref()))
-                {
-                    Some(Ok(ours)) => sdp::with_ice(&answer, &ours),
-                    Some(Err(e)) => {
-                        warn!(%call, error = %e, "answering without ICE");
-                        answer
-                    }
-                    None => answer,
-                };
                 let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
                 info.start_media(&offer, chosen, call, &self.digits_tx);
                 info.local_sdp = Some(answer.clone());
@@ -520,7 +459,6 @@ impl Phone {
         }
     }
 
-    /// Sends digits on the call as RFC 4733 events (when telephone-event was negotiated).
     /// Sends digits as RFC 4733 events, or as SIP INFO when the call has no telephone-event.
     pub fn send_dtmf(&mut self, call: CallHandle, digits: &str) {
         let Some(info) = self.calls.get(&call) else { return };
