@@ -19,6 +19,8 @@
 
 #![allow(dead_code)]
 
+#[path = "../tests/sip/audio.rs"]
+mod audio;
 #[path = "../tests/sip/handset.rs"]
 mod handset;
 #[path = "../tests/sip/peers.rs"]

@@ -5,52 +5,11 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::audio::{analyse, tone_wav};
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 
 const T: Duration = Duration::from_secs(10);
-
-/// A `freq` Hz tone, 16-bit, written as WAV at `rate` with `channels`.
-fn tone_wav(path: &Path, freq: f64, seconds: f64, rate: u32, channels: u16) {
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..(f64::from(rate) * seconds) as usize {
-        let s = (i as f64 * freq * std::f64::consts::TAU / f64::from(rate)).sin() * 12000.0;
-        for _ in 0..channels {
-            w.write_sample(s as i16).unwrap();
-        }
-    }
-    w.finalize().unwrap();
-}
-
-/// (dominant frequency from zero crossings, RMS) of a WAV's first channel, over its loud part.
-fn analyse(path: &Path) -> (f64, f64) {
-    let mut r = hound::WavReader::open(path).unwrap();
-    let spec = r.spec();
-    let samples: Vec<f64> = r
-        .samples::<i16>()
-        .step_by(usize::from(spec.channels))
-        .map(|s| f64::from(s.unwrap()))
-        .collect();
-    let first = samples.iter().position(|s| s.abs() > 500.0);
-    let last = samples.iter().rposition(|s| s.abs() > 500.0);
-    let (Some(first), Some(last)) = (first, last) else {
-        return (0.0, 0.0);
-    };
-    if last - first < spec.sample_rate as usize / 2 {
-        return (0.0, 0.0);
-    }
-    let loud = &samples[first..=last];
-    let rms = (loud.iter().map(|s| s * s).sum::<f64>() / loud.len() as f64).sqrt();
-    let crossings = loud.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
-    let secs = loud.len() as f64 / f64::from(spec.sample_rate);
-    (crossings as f64 / 2.0 / secs, rms)
-}
 
 /// Whether baresip recorded the 600 Hz tone Handset played.
 fn baresip_heard_600(record_dir: &Path) -> Vec<((f64, f64), std::path::PathBuf)> {

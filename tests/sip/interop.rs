@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use crate::audio::{analyse, tone_wav};
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions, free_port_block};
 
@@ -406,48 +407,6 @@ fn finds_the_server_through_naptr_and_srv_fails_over_and_keeps_to_allowed_transp
         "{trace}"
     );
     assert!(!trace.contains("pw-dns"));
-}
-
-/// A `freq` Hz tone, 16-bit, written as WAV at `rate` with `channels`.
-fn tone_wav(path: &std::path::Path, freq: f64, seconds: f64, rate: u32, channels: u16) {
-    let spec = hound::WavSpec {
-        channels,
-        sample_rate: rate,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..(f64::from(rate) * seconds) as usize {
-        let s = (i as f64 * freq * std::f64::consts::TAU / f64::from(rate)).sin() * 12000.0;
-        for _ in 0..channels {
-            w.write_sample(s as i16).unwrap();
-        }
-    }
-    w.finalize().unwrap();
-}
-
-/// (dominant frequency from zero crossings, RMS) of a WAV's first channel, over its loud part.
-fn analyse(path: &std::path::Path) -> (f64, f64) {
-    let mut r = hound::WavReader::open(path).unwrap();
-    let spec = r.spec();
-    let samples: Vec<f64> = r
-        .samples::<i16>()
-        .step_by(usize::from(spec.channels))
-        .map(|s| f64::from(s.unwrap()))
-        .collect();
-    let first = samples.iter().position(|s| s.abs() > 500.0);
-    let last = samples.iter().rposition(|s| s.abs() > 500.0);
-    let (Some(first), Some(last)) = (first, last) else {
-        return (0.0, 0.0);
-    };
-    if last - first < spec.sample_rate as usize / 2 {
-        return (0.0, 0.0);
-    }
-    let loud = &samples[first..=last];
-    let rms = (loud.iter().map(|s| s * s).sum::<f64>() / loud.len() as f64).sqrt();
-    let crossings = loud.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
-    let secs = loud.len() as f64 / f64::from(spec.sample_rate);
-    (crossings as f64 / 2.0 / secs, rms)
 }
 
 /// One codec both ways: baresip plays a 1 kHz tone that Handset records, Handset plays a

@@ -14,6 +14,7 @@ use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::audio::tone_wav;
 use crate::handset::Profile;
 use crate::peers::{
     Kamailio, KamailioOptions, LOG_TAIL_LINES, Proc, START_TIMEOUT, free_port_block, lock, read_lossy,
@@ -303,22 +304,6 @@ impl Drop for Linphone {
 // ---------------------------------------------------------------------------------------------
 // Audio files
 
-/// A `freq` Hz sine at 12000 peak, 8 kHz mono 16-bit WAV.
-fn tone_wav(path: &Path, freq: f64, seconds: f64) {
-    let spec = hound::WavSpec {
-        channels: 1,
-        sample_rate: 8000,
-        bits_per_sample: 16,
-        sample_format: hound::SampleFormat::Int,
-    };
-    let mut w = hound::WavWriter::create(path, spec).unwrap();
-    for i in 0..(8000.0 * seconds) as usize {
-        let s = (i as f64 * freq * std::f64::consts::TAU / 8000.0).sin() * 12000.0;
-        w.write_sample(s as i16).unwrap();
-    }
-    w.finalize().unwrap();
-}
-
 /// (frequency from zero crossings, RMS) of each 100 ms of a WAV's first channel. Reads up to
 /// the end of the data (mediastreamer's recorder may leave a header longer than the data).
 fn windows(path: &Path) -> Vec<(f64, f64)> {
@@ -377,8 +362,8 @@ fn g729_audio_both_ways_with_linphone() {
     let k = Kamailio::start(KamailioOptions::default());
     let dir = tempfile::tempdir().unwrap();
     let (tone1000, tone600) = (dir.path().join("tone-1000.wav"), dir.path().join("tone-600.wav"));
-    tone_wav(&tone1000, 1000.0, 4.0);
-    tone_wav(&tone600, 600.0, 4.0);
+    tone_wav(&tone1000, 1000.0, 4.0, 8000, 1);
+    tone_wav(&tone600, 600.0, 4.0, 8000, 1);
     k.add_subscriber("bob", "pw-bob");
     let bob_heard1 = dir.path().join("bob-heard-1.wav");
     let bob = Linphone::start(

@@ -1,39 +1,13 @@
 //! Media-plane interop with baresip beyond audio itself: RTCP reports both ways (with and
 //! without rtcp-mux) and the quality figures Handset prints.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use crate::audio::figure;
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 
 const T: Duration = Duration::from_secs(10);
-
-/// The number after `key` in `text` (e.g. "round trip 3 ms" → 3).
-fn figure(text: &str, key: &str) -> Option<f64> {
-    let rest = &text[text.find(key)? + key.len()..];
-    let num: String = rest
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
-        .collect();
-    num.parse().ok()
-}
-
-/// baresip's `rtcpsummary` line for the call (printed when it closes).
-fn baresip_summary(bob: &Baresip) -> String {
-    let until = Instant::now() + T;
-    loop {
-        if let Some(line) = bob.log().lines().find(|l| l.contains("EX=BareSip;")) {
-            return line.to_owned();
-        }
-        assert!(
-            Instant::now() < until,
-            "no RTCP summary from baresip:\n{}",
-            bob.log()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
 
 /// One 12 s call (two RTCP intervals); `incoming`: baresip calls Handset.
 fn rtcp_call(k: &Kamailio, user: &str, rtcp_mux: bool, incoming: bool) {
@@ -83,7 +57,7 @@ fn rtcp_call(k: &Kamailio, user: &str, rtcp_mux: bool, incoming: bool) {
     assert_eq!(figure(media, "lost"), Some(0.0), "{media}");
 
     // And baresip understood our reports: its round trip comes from our RR's LSR/DLSR.
-    let summary = baresip_summary(&bob);
+    let summary = bob.rtcp_summary(T);
     eprintln!("{user}: baresip: {summary}");
     let dl = figure(&summary, "DL=").unwrap_or_else(|| panic!("{summary}"));
     assert!(

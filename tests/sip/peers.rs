@@ -1087,6 +1087,23 @@ impl Baresip {
         self.proc.as_ref().map(Proc::pid)
     }
 
+    /// The `rtcpsummary` module's line for the last call (printed when it closes), waiting up
+    /// to `timeout` for it.
+    pub fn rtcp_summary(&self, timeout: Duration) -> String {
+        let until = Instant::now() + timeout;
+        loop {
+            if let Some(line) = self.log().lines().find(|l| l.contains("EX=BareSip;")) {
+                return line.to_owned();
+            }
+            assert!(
+                Instant::now() < until,
+                "no RTCP summary from baresip:\n{}",
+                self.log()
+            );
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     fn sip_uri_host(&self) -> &'static str {
         if self.ipv6 { "[::1]" } else { "127.0.0.1" }
     }

@@ -693,77 +693,14 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::{Impairment, RelayOptions, RtpRelay};
+    use crate::audio::{analyse, figure, tone_wav};
     use crate::handset::Profile;
     use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 
     const T: Duration = Duration::from_secs(10);
 
-    // (This file is also part of benches/calls.rs, which has only `handset` and `peers`: the
-    // few helpers below are not borrowed from the other test modules.)
-
-    /// A `freq` Hz tone, 16-bit mono WAV at `rate`.
-    fn tone_wav(path: &std::path::Path, freq: f64, seconds: f64, rate: u32) {
-        let spec = hound::WavSpec {
-            channels: 1,
-            sample_rate: rate,
-            bits_per_sample: 16,
-            sample_format: hound::SampleFormat::Int,
-        };
-        let mut w = hound::WavWriter::create(path, spec).unwrap();
-        for i in 0..(f64::from(rate) * seconds) as usize {
-            let s = (i as f64 * freq * std::f64::consts::TAU / f64::from(rate)).sin() * 12000.0;
-            w.write_sample(s as i16).unwrap();
-        }
-        w.finalize().unwrap();
-    }
-
-    /// (frequency from zero crossings, RMS) of a WAV's first channel over its loud part.
-    fn analyse(path: &std::path::Path) -> (f64, f64) {
-        let mut r = hound::WavReader::open(path).unwrap();
-        let spec = r.spec();
-        let samples: Vec<f64> = r
-            .samples::<i16>()
-            .step_by(usize::from(spec.channels))
-            .map(|s| f64::from(s.unwrap()))
-            .collect();
-        let first = samples.iter().position(|s| s.abs() > 500.0);
-        let last = samples.iter().rposition(|s| s.abs() > 500.0);
-        let (Some(first), Some(last)) = (first, last) else {
-            return (0.0, 0.0);
-        };
-        let loud = &samples[first..=last];
-        let rms = (loud.iter().map(|s| s * s).sum::<f64>() / loud.len() as f64).sqrt();
-        let crossings = loud.windows(2).filter(|w| (w[0] < 0.0) != (w[1] < 0.0)).count();
-        let secs = loud.len() as f64 / f64::from(spec.sample_rate);
-        (crossings as f64 / 2.0 / secs, rms)
-    }
-
-    /// The number after `key` in `text` ("lost 12," → 12).
-    fn figure(text: &str, key: &str) -> Option<f64> {
-        let rest = &text[text.find(key)? + key.len()..];
-        let num: String = rest
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_digit() || *c == '.')
-            .collect();
-        num.parse().ok()
-    }
-
-    /// baresip's `rtcpsummary` line (printed when the call closes).
-    fn baresip_summary(bob: &Baresip) -> String {
-        let until = Instant::now() + T;
-        loop {
-            if let Some(line) = bob.log().lines().find(|l| l.contains("EX=BareSip;")) {
-                return line.to_owned();
-            }
-            assert!(
-                Instant::now() < until,
-                "no RTCP summary from baresip:\n{}",
-                bob.log()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
+    // (This file is also part of benches/calls.rs, which includes `handset`, `peers` and
+    // `audio` as well.)
 
     /// A Kamailio whose calls go through `relay`.
     fn kamailio(relay: &RtpRelay) -> Kamailio {
@@ -787,8 +724,8 @@ mod tests {
     fn call(k: &Kamailio, user: &str, seconds: u64) -> Call {
         let dir = tempfile::tempdir().unwrap();
         let (to_handset, to_baresip) = (dir.path().join("1000.wav"), dir.path().join("600.wav"));
-        tone_wav(&to_handset, 1000.0, seconds as f64 + 2.0, 8000);
-        tone_wav(&to_baresip, 600.0, seconds as f64 + 2.0, 8000);
+        tone_wav(&to_handset, 1000.0, seconds as f64 + 2.0, 8000, 1);
+        tone_wav(&to_baresip, 600.0, seconds as f64 + 2.0, 8000, 1);
         let password = format!("pw-{user}");
         k.add_subscriber(user, &password);
         let bob = Baresip::start(
@@ -824,7 +761,7 @@ mod tests {
         assert_eq!(code, 0, "{handset}");
         Call {
             handset,
-            baresip: baresip_summary(&bob),
+            baresip: bob.rtcp_summary(T),
             dir,
         }
     }
