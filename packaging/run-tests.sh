@@ -54,6 +54,11 @@ cleanup() {
         wait "$xvfb_pid" 2>/dev/null || true
     fi
     if [ -n "$keyring_pid" ]; then
+        if ! kill -0 "$keyring_pid" 2>/dev/null; then
+            # The Secret Service went away during the run: keyring errors above come from that.
+            echo "run-tests.sh: gnome-keyring-daemon (pid $keyring_pid) exited during the tests; its log:" >&2
+            tail -n 40 "$tmp/keyring.log" >&2 2>/dev/null || true
+        fi
         kill "$keyring_pid" 2>/dev/null || true
     fi
     if [ -n "$pulse_pid" ]; then
