@@ -319,7 +319,7 @@ pub fn call(
                     println!("{}", describe_registration(&state));
                     match state {
                         RegistrationState::Registered { .. } if call.is_none() => {
-                            match phone.dial_with(&args.account, target, media.take().unwrap_or_default()) {
+                            match phone.dial_with(&args.account, target, media.take().unwrap_or_default()).await {
                                 Ok(c) => {
                                     println!("{c}: calling {target}");
                                     call = Some(c);
@@ -427,7 +427,7 @@ pub fn listen(
                         None => {
                             phone.ring(call);
                             if auto_answer {
-                                phone.answer_with(call, media.clone());
+                                phone.answer_with(call, media.clone()).await;
                             }
                         }
                     }
