@@ -89,6 +89,17 @@ pub enum PhoneEvent {
     },
 }
 
+/// A call's figures while it runs (the quality read-out and the level meters).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallFigures {
+    /// Packets, loss, jitter, RTT (RTCP) and the codec so far.
+    pub report: StreamReport,
+    /// Microphone and speaker levels (dBFS; silent without devices).
+    pub input_dbfs: f32,
+    pub output_dbfs: f32,
+    pub muted: bool,
+}
+
 /// A refusal or failure, said so the user knows what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
@@ -495,6 +506,25 @@ impl Phone {
             call,
             sdp: sdp.into_bytes(),
         });
+    }
+
+    /// Mutes or unmutes the call's microphone (nothing to mute without sound devices).
+    pub fn set_muted(&self, call: CallHandle, muted: bool) {
+        if let Some(stream) = self.calls.get(&call).and_then(|i| i.stream.as_ref()) {
+            stream.controls().set_muted(muted);
+        }
+    }
+
+    /// The call's live figures for the UI; `None` before its media starts.
+    pub fn figures(&self, call: CallHandle) -> Option<CallFigures> {
+        let stream = self.calls.get(&call)?.stream.as_ref()?;
+        let controls = stream.controls();
+        Some(CallFigures {
+            report: stream.stats(),
+            input_dbfs: controls.input_dbfs(),
+            output_dbfs: controls.output_dbfs(),
+            muted: controls.is_muted(),
+        })
     }
 
     pub fn ring(&mut self, call: CallHandle) {
