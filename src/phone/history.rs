@@ -305,8 +305,7 @@ mod tests {
 
     #[test]
     fn the_history_is_bounded_and_a_damaged_file_is_refused_not_replaced() {
-        let dir = tempfile::tempdir().unwrap();
-        let mut h = CallHistory::load(dir.path()).unwrap();
+        let mut h = CallHistory::in_memory();
         for i in 0..(MAX_RECORDS as u64 + 5) {
             h.dialled(CallHandle(i), "a", &i.to_string());
             h.on_state(CallHandle(i), &ended(486)).unwrap();
@@ -314,6 +313,7 @@ mod tests {
         assert_eq!(h.records().len(), MAX_RECORDS);
         assert_eq!(h.records()[0].remote, (MAX_RECORDS + 4).to_string());
 
+        let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.json");
         std::fs::write(&path, b"{ not json").unwrap();
         let err = CallHistory::load(dir.path()).unwrap_err();
@@ -324,11 +324,13 @@ mod tests {
     #[test]
     fn an_unwritable_place_is_reported() {
         let dir = tempfile::tempdir().unwrap();
-        let blocker = dir.path().join("file");
-        std::fs::write(&blocker, b"x").unwrap();
-        let mut h = CallHistory::load(&blocker.join("sub")).unwrap();
+        let sub = dir.path().join("sub");
+        let mut h = CallHistory::load(&sub).unwrap();
+        // The folder cannot be made: a file is in its place.
+        std::fs::write(&sub, b"x").unwrap();
         h.dialled(CallHandle(1), "a", "1");
         let err = h.on_state(CallHandle(1), &ended(486)).unwrap_err();
         assert!(err.contains("cannot save the call history"), "{err}");
+        assert_eq!(h.records().len(), 1, "the record is kept in memory");
     }
 }
