@@ -60,6 +60,8 @@ TEST_PACKAGES=(
     baresip-core
     # a Linphone phone (linphonec) for the G.729 tests: baresip has no G.729
     linphone-cli
+    # a WebRTC media gateway (ICE-lite, DTLS-SRTP) for the ICE tests, userspace only
+    rtpengine-daemon
     # a DNS server with NAPTR/SRV records for the RFC 3263 tests
     dnsmasq-base
     # the PESQ scorer of the call-quality tests (tests/tools/pesq_score.py) is built from

@@ -1,13 +1,14 @@
 //! ICE (RFC 8445) with a real baresip (`medianat=ice`, its STUN server Kamailio's): Handset
 //! answers an ICE offer with ICE, and offers ICE itself for a WebRTC-style account (WSS first,
-//! SRTP-DTLS first). Audio must flow both ways over the pair the connectivity checks selected.
+//! SRTP-DTLS first), to baresip and to rtpengine acting as an ICE-lite WebRTC gateway. Audio
+//! must flow both ways over the pair the connectivity checks selected.
 
 use std::path::Path;
 use std::time::Duration;
 
 use crate::audio::{analyse, tone_wav};
 use crate::handset::Profile;
-use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions, Rtpengine};
 
 const T: Duration = Duration::from_secs(10);
 
@@ -187,5 +188,76 @@ fn handset_offers_ice_over_wss_with_srtp_dtls_to_baresip() {
         heard_tone(&files, 570.0, 630.0),
         "baresip did not hear the 600 Hz tone: {files:?}\n{out}\n{}",
         bob.log()
+    );
+}
+
+/// A WebRTC-style PBX: Handset (WSS, SRTP-DTLS, so it offers ICE) calls a plain-RTP baresip
+/// through Kamailio with rtpengine as the media gateway, which answers Handset as an ICE-lite
+/// agent with DTLS-SRTP and talks plain RTP to baresip. Handset, the full agent, must take the
+/// controlling role, run the checks against rtpengine, key DTLS-SRTP over the pair, and both
+/// ends must hear each other.
+#[test]
+fn handset_calls_through_an_ice_lite_webrtc_gateway() {
+    let engine = Rtpengine::start();
+    let k = Kamailio::start(KamailioOptions {
+        rtpengine: Some(engine.ng()),
+        ..KamailioOptions::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone-1000.wav");
+    tone_wav(&tone, 1000.0, 6.0, 8000, 1);
+    let tone600 = dir.path().join("tone-600.wav");
+    tone_wav(&tone600, 600.0, 4.0, 8000, 1);
+    let record_dir = dir.path().join("baresip-rec");
+    k.add_subscriber("bob-behind-gw", "pw-bob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            source: Some(tone),
+            record_dir: Some(record_dir.clone()),
+            ..BaresipOptions::new("bob-behind-gw", "pw-bob")
+        },
+    );
+    let alice = Profile::new(&k, "alice-webrtc", "pw-alice", "wss");
+    alice.edit(&["--codecs", "pcmu,telephone-event", "--media-types", "srtp-dtls"]);
+    let heard = dir.path().join("heard.wav");
+    let run = alice.spawn(&[
+        "-v",
+        "call",
+        "A",
+        &bob.sip_uri(),
+        "--play",
+        tone600.to_str().unwrap(),
+        "--record",
+        heard.to_str().unwrap(),
+        "--duration",
+        "3",
+        "--sip-trace",
+    ]);
+    bob.wait_event("CALL_ESTABLISHED", T);
+    let (code, out) = run.finish(T + T);
+    let gw = engine.log();
+    assert_eq!(code, 0, "{out}\n{gw}");
+    assert!(
+        out.contains("a=ice-lite"),
+        "rtpengine answered as ICE-lite:\n{out}"
+    );
+    assert_ice_in_both_descriptions(&out);
+    assert!(
+        out.contains("DTLS-SRTP keyed"),
+        "DTLS-SRTP with the gateway:\n{out}\n{gw}"
+    );
+    let (freq, rms) = analyse(&heard);
+    assert!(
+        (950.0..=1050.0).contains(&freq) && rms > 3000.0,
+        "Handset heard {freq:.0} Hz at RMS {rms:.0}:\n{out}\n{gw}"
+    );
+    bob.wait_event("CALL_CLOSED", T);
+    std::thread::sleep(Duration::from_millis(500));
+    let files = baresip_heard_600(&record_dir);
+    assert!(
+        heard_tone(&files, 570.0, 630.0),
+        "baresip did not hear the 600 Hz tone through the gateway: {files:?}\n{out}\n{gw}"
     );
 }

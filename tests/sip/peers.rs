@@ -270,6 +270,74 @@ pub(crate) fn tail(text: &str, lines: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
+// rtpengine
+
+/// A userspace rtpengine (Debian `rtpengine-daemon`, no kernel module) on 127.0.0.1: NG control
+/// on the first port of a free block, media on the rest; stopped by PID on drop.
+#[derive(Debug)]
+pub struct Rtpengine {
+    dir: tempfile::TempDir,
+    proc: Option<Proc>,
+    ng: SocketAddr,
+}
+
+impl Rtpengine {
+    pub fn start() -> Rtpengine {
+        require_file("/usr/bin/rtpengine", "rtpengine-daemon");
+        let dir = tempfile::Builder::new()
+            .prefix("handset-rtpengine-")
+            .tempdir()
+            .expect("temp dir for rtpengine");
+        let base = free_port_block(40);
+        let ng = SocketAddr::from(([127, 0, 0, 1], base));
+        let mut cmd = Command::new("rtpengine");
+        cmd.args([
+            "--foreground",
+            "--log-stderr",
+            "--no-log-timestamps",
+            "--table=-1",
+        ])
+        .args(["--interface=127.0.0.1", "--log-level=6"])
+        .arg(format!("--listen-ng={ng}"))
+        .arg(format!("--port-min={}", base + 2))
+        .arg(format!("--port-max={}", base + 39));
+        let log = dir.path().join("rtpengine.log");
+        let proc = Proc::spawn(cmd, &log, dir.path())
+            .unwrap_or_else(|e| panic!("cannot run rtpengine ({e}): install rtpengine-daemon"));
+        let engine = Rtpengine {
+            dir,
+            proc: Some(proc),
+            ng,
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        while !engine.log().contains("Startup complete") {
+            if Instant::now() > deadline || engine.proc.as_ref().is_none_or(Proc::exited) {
+                panic!("rtpengine did not start:\n{}", engine.log());
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        engine
+    }
+
+    /// The NG control address, for [`KamailioOptions::rtpengine`].
+    pub fn ng(&self) -> SocketAddr {
+        self.ng
+    }
+
+    pub fn log(&self) -> String {
+        read_lossy(&self.dir.path().join("rtpengine.log"))
+    }
+}
+
+impl Drop for Rtpengine {
+    fn drop(&mut self) {
+        if let Some(p) = self.proc.take() {
+            p.terminate(Duration::from_secs(3));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Kamailio
 
 /// How to start [`Kamailio`].
@@ -280,6 +348,10 @@ pub struct KamailioOptions {
     /// Put every call's media through an rtpproxy-protocol relay listening here (UDP), e.g.
     /// [`crate::rtp_relay::RtpRelay`]: Kamailio rewrites the SDP of offers and answers.
     pub rtpproxy: Option<SocketAddr>,
+    /// Put every call's media through an rtpengine ([`Rtpengine`]) whose NG control port this
+    /// is, as a WebRTC gateway: ICE-lite and DTLS-SRTP towards the caller, plain RTP to the
+    /// callee.
+    pub rtpengine: Option<SocketAddr>,
 }
 
 /// A Kamailio registrar/proxy on 127.0.0.1 (and [::1]): UDP and TCP on one port, TLS, WS and WSS
@@ -292,6 +364,7 @@ pub struct Kamailio {
     base: u16,
     ipv6: bool,
     rtpproxy: Option<SocketAddr>,
+    rtpengine: Option<SocketAddr>,
     starts: u32,
 }
 
@@ -323,6 +396,7 @@ impl Kamailio {
             base: 0,
             ipv6: opts.ipv6,
             rtpproxy: opts.rtpproxy,
+            rtpengine: opts.rtpengine,
             starts: 0,
         };
         kamailio.make_certs();
@@ -587,6 +661,9 @@ impl Kamailio {
         }
         if let Some(relay) = self.rtpproxy {
             cmd.args(define("RTPPROXY_SOCK", format!("\"udp:{relay}\"")));
+        }
+        if let Some(engine) = self.rtpengine {
+            cmd.args(define("RTPENGINE_SOCK", format!("\"udp:{engine}\"")));
         }
         // -DD: no daemon, the pid we spawn is the main process; -E: log to stderr
         cmd.arg("-Y").arg(dir).args(["-m", "64", "-M", "8", "-E", "-DD"]);

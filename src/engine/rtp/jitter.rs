@@ -9,8 +9,8 @@
 //! - The play point follows the local clock: it stays `target` behind the fastest packets of
 //!   the window (a packet is played `target` after the fastest path would have delivered it).
 //! - A missing packet is reported with the packet after it (Opus in-band FEC can rebuild the
-//!   lost frame from it). Only while the play point is closer than the target does playout
-//!   wait a frame for it instead, which grows the delay by one frame (a delay spike, or a
+//!   lost frame from it). Only while the play point is closer than the target (or nothing at
+//!   all is buffered) does playout wait a frame for it instead, which grows the delay by one frame (a delay spike, or a
 //!   slower sender clock); otherwise the packet counts as lost and is concealed.
 //! - When the play point stays more than a frame beyond the target for a while, one frame is
 //!   dropped (a faster sender clock, or a spike that has passed).
@@ -210,9 +210,10 @@ impl JitterBuffer {
             };
         }
         self.stats.missing += 1;
-        if lag < self.target {
-            // Closer than the target: the packet may still come; wait a frame for it rather
-            // than skip ahead, which raises the delay.
+        if lag < self.target || self.packets.is_empty() {
+            // Closer than the target, or nothing at all buffered (a stall, an outage): the
+            // packet may still come; wait a frame for it rather than skip ahead, which raises
+            // the delay.
             self.play = Some(play);
             self.stats.underruns += 1;
             return Playout::Missing { next: None };

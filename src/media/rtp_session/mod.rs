@@ -284,7 +284,10 @@ async fn run(
     );
     let (mut buf, mut rtcp_buf) = (vec![0u8; 2048], vec![0u8; 2048]);
     loop {
+        // In this order: what has arrived is taken in before the clock plays the next frame
+        // (after a scheduling stall the socket holds packets that belong to ticks now due).
         tokio::select! {
+            biased;
             _ = &mut stop => break,
             Some(d) = digits.recv() => if config.dtmf.is_some() { dtmf_out.push(&d) },
             () = dtls_timer(ice.as_mut().and_then(IceAgent::poll_timeout)) => {
@@ -303,76 +306,6 @@ async fn run(
                     dtls = None;
                 }
                 flush_dtls(&socket, dtls.as_mut()).await;
-            }
-            _ = tick.tick() => {
-                if (keys.is_none() && dtls.is_some()) || !ice_ready(ice.as_ref()) {
-                    // Still keying or no ICE pair yet: nothing may go out, but the clock runs on.
-                    frame.clear();
-                    receiver.next_frame(codec.as_mut(), media_clock(start, ts_step), &mut frame);
-                    if recording {
-                        heard.extend_from_slice(&frame);
-                    }
-                    continue;
-                }
-                // Digits wait for the first 500 ms of media, so the far end is listening.
-                let event = config
-                    .dtmf
-                    .filter(|_| frame_no >= 25)
-                    .and_then(|(pt, _)| dtmf_out.next_frame(event_frame).map(|e| (pt, e)));
-                if let Some((pt, (e, starts))) = event {
-                    if starts {
-                        event_ts = ts;
-                    }
-                    let header = RtpHeader { marker: starts, payload_type: pt, sequence: seq, timestamp: event_ts, ssrc: config.ssrc };
-                    packet::write(&header, &e.to_bytes(), &mut out);
-                } else {
-                    let from = frame_no * frame_len;
-                    let mut pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
-                    if source.is_empty() {
-                        devices.capture(&mut pcm);
-                    }
-                    codec.encode(&pcm, &mut enc);
-                    let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
-                    packet::write(&header, &enc, &mut out);
-                }
-                let payload_len = out.len().saturating_sub(12) as u32;
-                if let Some(k) = &mut keys {
-                    match k.out.encrypt_rtp(&out) {
-                        Ok(protected) => out = protected.to_vec(),
-                        Err(e) => {
-                            debug!(error = %e, "SRTP protect failed");
-                            continue;
-                        }
-                    }
-                }
-                if let Err(e) = socket.send_to(&out, remote).await {
-                    debug!(error = %e, "RTP send failed");
-                } else {
-                    report.sent += 1;
-                    octets = octets.wrapping_add(payload_len);
-                }
-                seq = seq.wrapping_add(1);
-                ts = ts.wrapping_add(ts_step);
-                frame_no += 1;
-
-                // Play out what the far end sent.
-                frame.clear();
-                receiver.next_frame(codec.as_mut(), media_clock(start, ts_step), &mut frame);
-                devices.play(&frame);
-                if recording {
-                    heard.extend_from_slice(&frame);
-                }
-
-                let now = Instant::now();
-                if reports.due(now) {
-                    let sent = (report.sent > 0).then_some(SenderInfo { ntp: 0, rtp_timestamp: ts, packets: report.sent, octets });
-                    reports.build(now, sent, &mut receiver, false, &mut out);
-                    send_rtcp(&socket, rtcp_socket.as_ref(), remote_rtcp, &mut keys, &out).await;
-                }
-                if frame_no % 50 == 0 {
-                    fill(&mut report, &receiver, &reports);
-                    live.send_replace(report.clone());
-                }
             }
             r = socket.recv_from(&mut buf) => {
                 let Ok((n, from)) = r else { continue };
@@ -443,6 +376,76 @@ async fn run(
             r = recv_opt(rtcp_socket.as_ref(), &mut rtcp_buf) => {
                 if let Ok((n, _)) = r {
                     on_rtcp(&rtcp_buf[..n], &mut keys, &mut reports, receiver.ssrc());
+                }
+            }
+            _ = tick.tick() => {
+                if (keys.is_none() && dtls.is_some()) || !ice_ready(ice.as_ref()) {
+                    // Still keying or no ICE pair yet: nothing may go out, but the clock runs on.
+                    frame.clear();
+                    receiver.next_frame(codec.as_mut(), media_clock(start, ts_step), &mut frame);
+                    if recording {
+                        heard.extend_from_slice(&frame);
+                    }
+                    continue;
+                }
+                // Digits wait for the first 500 ms of media, so the far end is listening.
+                let event = config
+                    .dtmf
+                    .filter(|_| frame_no >= 25)
+                    .and_then(|(pt, _)| dtmf_out.next_frame(event_frame).map(|e| (pt, e)));
+                if let Some((pt, (e, starts))) = event {
+                    if starts {
+                        event_ts = ts;
+                    }
+                    let header = RtpHeader { marker: starts, payload_type: pt, sequence: seq, timestamp: event_ts, ssrc: config.ssrc };
+                    packet::write(&header, &e.to_bytes(), &mut out);
+                } else {
+                    let from = frame_no * frame_len;
+                    let mut pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
+                    if source.is_empty() {
+                        devices.capture(&mut pcm);
+                    }
+                    codec.encode(&pcm, &mut enc);
+                    let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
+                    packet::write(&header, &enc, &mut out);
+                }
+                let payload_len = out.len().saturating_sub(12) as u32;
+                if let Some(k) = &mut keys {
+                    match k.out.encrypt_rtp(&out) {
+                        Ok(protected) => out = protected.to_vec(),
+                        Err(e) => {
+                            debug!(error = %e, "SRTP protect failed");
+                            continue;
+                        }
+                    }
+                }
+                if let Err(e) = socket.send_to(&out, remote).await {
+                    debug!(error = %e, "RTP send failed");
+                } else {
+                    report.sent += 1;
+                    octets = octets.wrapping_add(payload_len);
+                }
+                seq = seq.wrapping_add(1);
+                ts = ts.wrapping_add(ts_step);
+                frame_no += 1;
+
+                // Play out what the far end sent.
+                frame.clear();
+                receiver.next_frame(codec.as_mut(), media_clock(start, ts_step), &mut frame);
+                devices.play(&frame);
+                if recording {
+                    heard.extend_from_slice(&frame);
+                }
+
+                let now = Instant::now();
+                if reports.due(now) {
+                    let sent = (report.sent > 0).then_some(SenderInfo { ntp: 0, rtp_timestamp: ts, packets: report.sent, octets });
+                    reports.build(now, sent, &mut receiver, false, &mut out);
+                    send_rtcp(&socket, rtcp_socket.as_ref(), remote_rtcp, &mut keys, &out).await;
+                }
+                if frame_no % 50 == 0 {
+                    fill(&mut report, &receiver, &reports);
+                    live.send_replace(report.clone());
                 }
             }
         }
