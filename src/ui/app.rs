@@ -1,0 +1,283 @@
+//! The application: its screens, top-level messages, and the jobs it hands to the account core.
+
+use std::fmt;
+
+use iced::widget::{button, column, container, pick_list, row, text};
+use iced::{Alignment, Element, Length, Task, Theme};
+
+use super::i18n::{self, fl};
+use super::jobs::{Done, Job, Outcome};
+use super::screen::accounts::{self, Accounts};
+use super::screen::editor::{self, Editor};
+use super::theme::ThemeChoice;
+use crate::account::{AccountManager, Document, ProfilePaths};
+
+/// What the window shows.
+#[derive(Debug)]
+pub enum Screen {
+    /// The profile is being opened (or could not be: the reason is in the notice).
+    Loading,
+    Accounts(Accounts),
+    Editor(Box<Editor>),
+}
+
+/// A language of the language picker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Language(pub &'static str, pub &'static str);
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.1)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Opened(Result<Box<(AccountManager, Document)>, String>),
+    Accounts(accounts::Message),
+    Editor(editor::Message),
+    Done(Box<Outcome>),
+    Theme(ThemeChoice),
+    Language(Language),
+    DismissNotice,
+}
+
+#[derive(Debug)]
+pub struct App {
+    manager: Option<AccountManager>,
+    pub doc: Document,
+    pub screen: Screen,
+    pub theme: ThemeChoice,
+    /// The last result worth telling: `Ok` for done, `Err` for failed.
+    pub notice: Option<Result<String, String>>,
+}
+
+impl App {
+    /// Starts opening the profile off the UI thread.
+    pub fn boot(paths: ProfilePaths) -> (App, Task<Message>) {
+        let open = Task::perform(
+            async move {
+                tokio::task::spawn_blocking(move || {
+                    let manager = AccountManager::open(paths).map_err(|e| e.to_string())?;
+                    let doc = manager.load().map_err(|e| e.to_string())?;
+                    Ok(Box::new((manager, doc)))
+                })
+                .await
+                .map_err(|e| e.to_string())?
+            },
+            Message::Opened,
+        );
+        let app = App {
+            manager: None,
+            doc: Document::default(),
+            screen: Screen::Loading,
+            theme: ThemeChoice::default(),
+            notice: None,
+        };
+        (app, open)
+    }
+
+    /// An app on an opened profile, showing the accounts.
+    pub fn with_manager(manager: AccountManager, doc: Document) -> App {
+        let (mut app, _) = App::boot(manager.paths().clone());
+        let _ = app.step(Message::Opened(Ok(Box::new((manager, doc)))));
+        app
+    }
+
+    pub fn manager(&self) -> Option<&AccountManager> {
+        self.manager.as_ref()
+    }
+
+    pub fn title(&self) -> String {
+        match &self.screen {
+            Screen::Editor(e) if !e.is_new() => format!("{} — {}", e.draft.name, fl!("app-name")),
+            _ => fl!("app-name"),
+        }
+    }
+
+    pub fn theme(&self) -> Option<Theme> {
+        self.theme.theme()
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        match (self.step(message), &self.manager) {
+            (Some(job), Some(manager)) => job.spawn(manager.clone()).map(|o| Message::Done(Box::new(o))),
+            _ => Task::none(),
+        }
+    }
+
+    /// Applies a message; returns the job to run for it, if any.
+    pub fn step(&mut self, message: Message) -> Option<Job> {
+        match message {
+            Message::Opened(Ok(opened)) => {
+                let (manager, doc) = *opened;
+                self.manager = Some(manager);
+                self.doc = doc;
+                self.screen = Screen::Accounts(Accounts::default());
+                None
+            }
+            Message::Opened(Err(reason)) => {
+                self.notice = Some(Err(fl!("open-failed", reason = reason)));
+                None
+            }
+            Message::Accounts(m) => {
+                let Screen::Accounts(screen) = &mut self.screen else {
+                    return None;
+                };
+                match screen.update(m) {
+                    accounts::Action::None => None,
+                    accounts::Action::Create => {
+                        self.notice = None;
+                        self.screen = Screen::Editor(Box::new(Editor::create(&self.doc)));
+                        None
+                    }
+                    accounts::Action::Edit(name) => {
+                        let account = self.doc.accounts.iter().find(|a| a.name == name)?.clone();
+                        let (editor, job) = Editor::edit(account, &self.doc);
+                        self.notice = None;
+                        self.screen = Screen::Editor(Box::new(editor));
+                        Some(job)
+                    }
+                    accounts::Action::Run(job) => Some(job),
+                }
+            }
+            Message::Editor(m) => {
+                let Screen::Editor(editor) = &mut self.screen else {
+                    return None;
+                };
+                match editor.update(m, &self.doc) {
+                    editor::Action::None => None,
+                    editor::Action::Run(job) => Some(job),
+                    editor::Action::Close => {
+                        self.screen = Screen::Accounts(Accounts::default());
+                        None
+                    }
+                }
+            }
+            Message::Done(outcome) => {
+                self.finished(*outcome);
+                None
+            }
+            Message::Theme(choice) => {
+                self.theme = choice;
+                None
+            }
+            Message::Language(Language(code, _)) => {
+                i18n::set_language(code);
+                None
+            }
+            Message::DismissNotice => {
+                self.notice = None;
+                None
+            }
+        }
+    }
+
+    fn finished(&mut self, outcome: Outcome) {
+        match outcome.doc {
+            Some(Ok(doc)) => self.doc = doc,
+            Some(Err(e)) => self.notice = Some(Err(e.to_string())),
+            None => {}
+        }
+        match outcome.done {
+            Done::Loaded => {}
+            Done::Saved(result) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.saved(&result);
+                }
+                if let Ok(account) = result {
+                    self.notice = Some(Ok(fl!("notice-saved", name = account.name)));
+                    self.screen = Screen::Accounts(Accounts::default());
+                }
+            }
+            Done::Deleted(result) => {
+                self.notice = Some(match result {
+                    Ok(name) => Ok(fl!("notice-deleted", name = name)),
+                    Err(e) => Err(e.to_string()),
+                });
+            }
+            Done::Credentials(result) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.credentials_loaded(result);
+                }
+            }
+            Done::Copied(result) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.copied(result);
+                }
+            }
+            Done::Exported(result) => {
+                self.notice = Some(match result {
+                    Ok((path, count)) => Ok(fl!(
+                        "notice-exported",
+                        count = count,
+                        path = path.display().to_string()
+                    )),
+                    Err(reason) => Err(fl!("export-failed", reason = reason)),
+                });
+            }
+            Done::Imported(result) => {
+                if let Screen::Accounts(screen) = &mut self.screen {
+                    screen.imported(&result);
+                }
+                self.notice = match result {
+                    Ok(r) => Some(Ok(fl!(
+                        "notice-imported",
+                        created = r.created.len(),
+                        updated = r.updated.len()
+                    ))),
+                    Err(crate::account::Error::Csv(_)) => None,
+                    Err(e) => Some(Err(e.to_string())),
+                };
+            }
+            Done::Failed(reason) => self.notice = Some(Err(reason)),
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let languages: Vec<Language> = i18n::LANGUAGES.iter().map(|&(c, n)| Language(c, n)).collect();
+        let current = i18n::current();
+        let language = languages.iter().find(|l| l.0 == current).cloned();
+        let header = row![
+            text(fl!("app-name")).size(22).width(Length::Fill),
+            text(fl!("theme")).size(14),
+            pick_list(ThemeChoice::ALL, Some(self.theme), Message::Theme),
+            text(fl!("language")).size(14),
+            pick_list(languages, language, Message::Language),
+        ]
+        .spacing(10)
+        .padding(10)
+        .align_y(Alignment::Center);
+        let mut page = column![header].spacing(0);
+        if let Some(notice) = &self.notice {
+            let (message, style): (&str, fn(&Theme) -> container::Style) = match notice {
+                Ok(m) => (m, container::success),
+                Err(m) => (m, container::danger),
+            };
+            page = page.push(
+                container(
+                    row![
+                        text(message).width(Length::Fill),
+                        button(text(fl!("dismiss")).size(14))
+                            .on_press(Message::DismissNotice)
+                            .style(button::text),
+                    ]
+                    .align_y(Alignment::Center),
+                )
+                .padding(10)
+                .width(Length::Fill)
+                .style(style),
+            );
+        }
+        let body: Element<'_, Message> = match &self.screen {
+            Screen::Loading => container(text(fl!("loading"))).padding(20).into(),
+            Screen::Accounts(screen) => screen.view(&self.doc).map(Message::Accounts),
+            Screen::Editor(editor) => editor.view(&self.doc).map(Message::Editor),
+        };
+        page.push(body).into()
+    }
+}
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

@@ -1,0 +1,475 @@
+//! App tests: `update()` with keyring-core's mock store, and `iced_test` simulator flows on a
+//! real Secret Service (as `packaging/run-tests.sh` provides) driving the window by its widgets.
+
+use iced::{Event, Point, mouse};
+use iced_test::core::Settings;
+use iced_test::selector::{self, Candidate, Target};
+use iced_test::{Simulator, simulator};
+
+use super::*;
+use crate::account::model::{Codec, Direction, MediaType, Transport, Unavailable};
+use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
+use crate::account::{Secret, SecretStore, SipAccount};
+
+fn workspace(m: &AccountManager) {
+    m.add_user("Ann Smith", None).unwrap();
+    m.add_phone_number("+14155550100", "Main").unwrap();
+    m.add_extension("101", "Ann").unwrap();
+    m.add_delivery_method(
+        DeliveryMethod {
+            name: "Mail".into(),
+            target: DeliveryTarget::Email {
+                address: "rec@example.com".into(),
+            },
+        },
+        None,
+    )
+    .unwrap();
+}
+
+/// An app on a fresh profile whose secrets go to keyring-core's mock store.
+fn mock_app() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = keyring_core::mock::Store::new().unwrap();
+    let m = AccountManager::open_with(ProfilePaths::portable(dir.path()), |id| {
+        Ok(SecretStore::with_store(mock, id))
+    })
+    .unwrap();
+    workspace(&m);
+    let doc = m.load().unwrap();
+    (dir, App::with_manager(m, doc))
+}
+
+/// An app on a fresh profile with the platform keyring (the Secret Service under
+/// `packaging/run-tests.sh`); the profile's own keyring namespace keeps real entries apart.
+fn real_app() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let m = AccountManager::open(ProfilePaths::portable(dir.path()))
+        .unwrap_or_else(|e| panic!("these tests need a Secret Service (run packaging/run-tests.sh): {e}"));
+    workspace(&m);
+    let doc = m.load().unwrap();
+    (dir, App::with_manager(m, doc))
+}
+
+/// Applies a message and runs the jobs it starts here and now, as `update` would on a thread.
+fn drive(app: &mut App, message: Message) {
+    let mut next = app.step(message);
+    while let Some(job) = next {
+        let outcome = job.run(app.manager().unwrap());
+        next = app.step(Message::Done(Box::new(outcome)));
+    }
+}
+
+fn draft(name: &str) -> SipAccount {
+    let mut a = SipAccount {
+        name: name.into(),
+        ..SipAccount::default()
+    };
+    a.general.user = Some("Ann Smith".into());
+    a.credentials.domain = "sip.example.com".into();
+    a
+}
+
+fn editor(app: &App) -> &Editor {
+    match &app.screen {
+        Screen::Editor(e) => e,
+        other => panic!("not in the editor: {other:?}"),
+    }
+}
+
+#[test]
+fn create_opens_the_editor_and_save_returns_to_the_list() {
+    let (_d, mut app) = mock_app();
+    assert!(matches!(app.screen, Screen::Accounts(_)));
+    drive(&mut app, Message::Accounts(accounts::Message::Create));
+    let mut account = draft("Desk");
+    account.outbound.enabled = true;
+    for m in [
+        editor::Message::Typed(editor::Input::Name, "Desk".into()),
+        editor::Message::Typed(editor::Input::Domain, "sip.example.com".into()),
+        editor::Message::Picked(
+            editor::Dropdown::User,
+            editor::Pick {
+                key: Some("Ann Smith".into()),
+                label: String::new(),
+            },
+        ),
+        editor::Message::Save,
+    ] {
+        drive(&mut app, Message::Editor(m));
+    }
+    assert!(matches!(app.screen, Screen::Accounts(_)), "{:?}", app.notice);
+    assert_eq!(app.notice, Some(Ok("SIP account “Desk” saved.".into())));
+    assert_eq!(app.doc.accounts.len(), 1);
+    assert_eq!(app.doc.accounts[0].credentials.username, "ann.smith");
+}
+
+#[test]
+fn edit_loads_credentials_and_delete_asks_first() {
+    let (_d, mut app) = mock_app();
+    let m = app.manager().unwrap().clone();
+    m.create(draft("Desk"), Some(Secret::new("pw-1"))).unwrap();
+    drive(&mut app, Message::Done(Box::new(Job::Reload.run(&m))));
+    drive(
+        &mut app,
+        Message::Accounts(accounts::Message::Edit("Desk".into())),
+    );
+    let view = editor(&app).credentials.view.clone().unwrap().unwrap();
+    assert_eq!(view.password.unwrap().expose(), "pw-1");
+    drive(&mut app, Message::Editor(editor::Message::Cancel));
+    drive(
+        &mut app,
+        Message::Accounts(accounts::Message::Delete("Desk".into())),
+    );
+    assert_eq!(
+        app.doc.accounts.len(),
+        1,
+        "nothing deleted before the confirmation"
+    );
+    drive(&mut app, Message::Accounts(accounts::Message::ConfirmDelete));
+    assert!(app.doc.accounts.is_empty());
+    assert_eq!(app.notice, Some(Ok("SIP account “Desk” deleted.".into())));
+}
+
+#[test]
+fn import_lists_every_bad_row_and_imports_nothing() {
+    let (dir, mut app) = mock_app();
+    let path = dir.path().join("in.csv");
+    std::fs::write(
+        &path,
+        "name,user,sip_domain,codecs\nA,Ann Smith,sip.example.com,OPUS\nB,Nobody,sip.example.com,G711\n",
+    )
+    .unwrap();
+    drive(
+        &mut app,
+        Message::Accounts(accounts::Message::ImportPath(path.display().to_string())),
+    );
+    drive(&mut app, Message::Accounts(accounts::Message::Import));
+    let Screen::Accounts(screen) = &app.screen else {
+        panic!()
+    };
+    let lines: Vec<u64> = screen.import_problems.iter().map(|p| p.line).collect();
+    assert!(
+        !lines.is_empty() && lines.iter().all(|&l| l == 3),
+        "{:?}",
+        screen.import_problems
+    );
+    assert!(app.doc.accounts.is_empty());
+}
+
+#[test]
+fn a_profile_that_cannot_open_is_explained() {
+    let (mut app, _) = App::boot(ProfilePaths::portable(std::path::Path::new("/nonexistent")));
+    drive(&mut app, Message::Opened(Err("no keyring".into())));
+    assert!(matches!(app.screen, Screen::Loading));
+    assert_eq!(
+        app.notice,
+        Some(Err("The profile could not be opened: no keyring".into()))
+    );
+}
+
+// ---- simulator flows ----
+
+/// The window is tall enough that every control of the editor is on screen.
+const SIZE: (f32, f32) = (1200.0, 7000.0);
+
+/// Height of one option of a pick list's menu (default text size and padding).
+const OPTION_HEIGHT: f32 = 16.0 * 1.3 + 10.0;
+
+struct Window {
+    app: App,
+    _dir: tempfile::TempDir,
+}
+
+impl Window {
+    fn new((dir, app): (tempfile::TempDir, App)) -> Window {
+        Window { app, _dir: dir }
+    }
+
+    fn ui(&self) -> Simulator<'_, Message> {
+        Simulator::with_size(Settings::default(), SIZE, self.app.view())
+    }
+
+    fn feed(&mut self, messages: Vec<Message>) {
+        for m in messages {
+            drive(&mut self.app, m);
+        }
+    }
+
+    fn sees(&self, text: &str) -> bool {
+        self.ui().find(text).is_ok()
+    }
+
+    fn click_text(&mut self, text: &str) {
+        let mut ui = self.ui();
+        ui.click(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let m = ui.into_messages().collect();
+        self.feed(m);
+    }
+
+    /// Clicks the `nth` (1-based) text equal to `text`.
+    fn click_nth_text(&mut self, text: &str, nth: usize) {
+        let mut seen = 0;
+        let mut ui = self.ui();
+        ui.click(move |c: Candidate<'_>| match c {
+            Candidate::Text { content, .. } if content == text => {
+                seen += 1;
+                (seen == nth).then(|| Target::from(c))
+            }
+            _ => None,
+        })
+        .unwrap_or_else(|e| panic!("{text} #{nth}: {e}"));
+        let m = ui.into_messages().collect();
+        self.feed(m);
+    }
+
+    fn click_id(&mut self, id: &str) {
+        let mut ui = self.ui();
+        ui.click(selector::id(id.to_owned()))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        let m = ui.into_messages().collect();
+        self.feed(m);
+    }
+
+    fn type_into(&mut self, id: &str, text: &str) {
+        let mut ui = self.ui();
+        ui.click(selector::id(id.to_owned()))
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
+        ui.typewrite(text);
+        let m = ui.into_messages().collect();
+        self.feed(m);
+    }
+
+    /// Opens the pick list in the container `id` and chooses its `index`th option.
+    fn choose(&mut self, id: &str, index: usize) {
+        let mut ui = self.ui();
+        let b = ui
+            .click(selector::id(id.to_owned()))
+            .unwrap_or_else(|e| panic!("{id}: {e}"))
+            .bounds();
+        let at = Point::new(
+            b.center_x(),
+            b.y + b.height + OPTION_HEIGHT * (index as f32 + 0.5),
+        );
+        ui.point_at(at);
+        ui.simulate(
+            std::iter::once(Event::Mouse(mouse::Event::CursorMoved { position: at }))
+                .chain(simulator::click()),
+        );
+        let m = ui.into_messages().collect();
+        self.feed(m);
+    }
+
+    fn editor(&self) -> &Editor {
+        editor(&self.app)
+    }
+}
+
+#[test]
+fn simulator_create_every_section_then_edit_and_delete() {
+    let mut w = Window::new(real_app());
+    w.click_text("Create SIP Account");
+    assert!(w.sees("New SIP Account"));
+
+    // Save is disabled and the core's errors stand next to their fields.
+    w.click_id("save");
+    assert!(matches!(w.app.screen, Screen::Editor(_)), "Save did nothing");
+    let name_error = w.editor().errors(crate::account::Field::Name)[0].clone();
+    assert!(w.sees(&name_error), "{name_error}");
+
+    // 1. General
+    w.type_into("name", "Front desk");
+    w.choose("pick-user", 0);
+    assert_eq!(w.editor().draft.general.user.as_deref(), Some("Ann Smith"));
+    // 2. Inbound
+    w.click_text("+14155550100 — Main");
+    w.click_nth_text("101 — Ann", 1);
+    w.click_id("unavailable-voicemail");
+    let greeting_error = w.editor().errors(crate::account::Field::VoicemailGreeting)[0].clone();
+    assert!(w.sees(&greeting_error));
+    w.choose("pick-greeting", 0);
+    // 3. Outbound
+    w.click_id("outbound-enabled");
+    assert!(w.sees(&w.editor().errors(crate::account::Field::ExternalCallerId)[0]));
+    w.choose("pick-external-caller-id", 1);
+    w.click_nth_text("101 — Ann", 2);
+    w.choose("pick-internal-announcement", 1);
+    w.choose("pick-external-announcement", 2);
+    // 4. Call Recording
+    w.click_text("Enable Call Recording");
+    w.click_text("Outbound External");
+    w.click_text("Record on Demand");
+    assert!(!w.editor().errors(crate::account::Field::FeatureCode).is_empty());
+    w.type_into("feature-code", "*7");
+    w.choose("pick-delivery-method", 1);
+    // 5. Advanced
+    w.click_id("allowed-ips-enabled");
+    w.type_into("allowed-ips", "10.0.0.0/8 300.1.1.1 2001:db8::/32 ");
+    assert_eq!(w.editor().ips, ["10.0.0.0/8", "300.1.1.1", "2001:db8::/32"]);
+    let bad = w.editor().errors(crate::account::Field::AllowedIps);
+    assert_eq!(bad.len(), 1, "{bad:?}");
+    assert!(w.sees(&bad[0]), "flagged inline");
+    w.click_id("remove-ip-300.1.1.1");
+    w.click_id("codec-G722-up");
+    w.click_id("codec-PCMA-remove");
+    w.click_id("add-codec-G729");
+    w.click_text("SRTP-SDES (Secure Real-time Transport Protocol – Session Description Protocol Security Descriptions)");
+    assert!(w.sees("Encrypted media types and transport protocols are disabled for this workspace. Turn on encryption in the workspace settings to select them."));
+    w.click_text("TCP (Transmission Control Protocol)");
+    // Credentials
+    w.type_into("domain", "sip.example.com");
+    w.type_into("password", "given-pass-1");
+    w.type_into("port", "5080");
+    assert!(w.editor().can_save(), "{:?}", w.editor().problems);
+    w.click_id("save");
+
+    assert!(matches!(w.app.screen, Screen::Accounts(_)), "{:?}", w.app.notice);
+    assert!(w.sees("SIP account “Front desk” saved."));
+    assert!(w.sees("Front desk"));
+    assert!(w.sees("sip:ann.smith@sip.example.com:5080"));
+    let m = w.app.manager().unwrap().clone();
+    let a = m.account("Front desk").unwrap();
+    assert_eq!(a.general.user.as_deref(), Some("Ann Smith"));
+    assert_eq!(a.inbound.did_numbers, ["+14155550100"]);
+    assert_eq!(a.inbound.internal_numbers, ["101"]);
+    assert_eq!(
+        a.inbound.when_unavailable,
+        Unavailable::RouteToVoicemail {
+            greeting: Some("Standard Greeting".into())
+        }
+    );
+    assert!(a.outbound.enabled);
+    assert_eq!(a.outbound.external_caller_id.as_deref(), Some("+14155550100"));
+    assert_eq!(a.outbound.internal_caller_ids, ["101"]);
+    assert_eq!(a.outbound.internal_announcement.as_deref(), Some("Welcome"));
+    assert_eq!(a.outbound.external_announcement.as_deref(), Some("Call Recorded"));
+    assert!(a.recording.enabled && a.recording.on_demand);
+    assert_eq!(a.recording.directions, [Direction::OutboundExternal]);
+    assert_eq!(a.recording.feature_code.as_deref(), Some("*7"));
+    assert_eq!(a.recording.delivery_method.as_deref(), Some("Mail"));
+    assert!(a.advanced.allowed_ips_enabled);
+    let ips: Vec<String> = a.advanced.allowed_ips.iter().map(ToString::to_string).collect();
+    assert_eq!(ips, ["10.0.0.0/8", "2001:db8::/32"]);
+    assert_eq!(
+        a.advanced.codecs,
+        [
+            Codec::G722,
+            Codec::Opus,
+            Codec::Pcmu,
+            Codec::TelephoneEvent,
+            Codec::G729
+        ]
+    );
+    assert_eq!(
+        a.advanced.media_types,
+        [MediaType::Rtp],
+        "encrypted choices stay off"
+    );
+    assert_eq!(a.advanced.transports, [Transport::Udp]);
+    assert_eq!(
+        m.credentials("Front desk").unwrap().password.unwrap().expose(),
+        "given-pass-1"
+    );
+
+    // Edit: rename.
+    w.click_id("edit-Front desk");
+    assert!(w.sees("Edit SIP Account “Front desk”"));
+    assert!(w.sees("ann.smith"), "the stored credentials are shown");
+    w.type_into("name", " 2");
+    w.click_id("save");
+    assert!(w.sees("Front desk 2"));
+    let renamed = m.account("Front desk 2").unwrap();
+    assert_eq!(renamed.id, a.id);
+    assert_eq!(
+        m.credentials("Front desk 2").unwrap().password.unwrap().expose(),
+        "given-pass-1",
+        "kept"
+    );
+
+    // Delete, with the confirmation.
+    w.click_id("delete-Front desk 2");
+    assert!(w.sees("Delete the SIP account “Front desk 2”? Its password is removed from the keyring; this cannot be undone."));
+    assert_eq!(m.load().unwrap().accounts.len(), 1);
+    w.click_id("confirm-delete");
+    assert!(m.load().unwrap().accounts.is_empty());
+    assert!(w.sees("SIP account “Front desk 2” deleted."));
+    assert!(w.sees("There are no SIP accounts yet: create one, or import a CSV file below."));
+}
+
+#[test]
+fn simulator_copy_credentials() {
+    let mut w = Window::new(real_app());
+    let m = w.app.manager().unwrap().clone();
+    m.create(draft("Desk"), Some(Secret::new("copy-me-9"))).unwrap();
+    drive(&mut w.app, Message::Done(Box::new(Job::Reload.run(&m))));
+    w.click_id("edit-Desk");
+    assert!(!w.sees("copy-me-9"), "hidden until revealed");
+    w.click_text("Show");
+    assert!(w.sees("copy-me-9"));
+
+    let has_display = ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+    w.click_id("copy-password");
+    if has_display {
+        assert!(
+            w.sees("Password copied to the clipboard"),
+            "{:?}",
+            w.editor().credentials.notice
+        );
+        let mut clipboard = arboard::Clipboard::new().unwrap();
+        assert_eq!(clipboard.get_text().unwrap(), "copy-me-9");
+        w.click_id("copy-all");
+        let all = clipboard.get_text().unwrap();
+        assert!(
+            all.starts_with("SIP URI: sip:ann.smith@sip.example.com\n"),
+            "{all}"
+        );
+        assert!(all.contains("Password: copy-me-9\n"), "{all}");
+        w.click_id("copy-username");
+        assert_eq!(clipboard.get_text().unwrap(), "ann.smith");
+    } else {
+        assert!(w.sees("There is no clipboard here (there is no display): nothing was copied."));
+    }
+}
+
+#[test]
+fn simulator_export_and_import_csv() {
+    let mut w = Window::new(real_app());
+    let m = w.app.manager().unwrap().clone();
+    m.create(draft("Desk"), None).unwrap();
+    drive(&mut w.app, Message::Done(Box::new(Job::Reload.run(&m))));
+    let out = w._dir.path().join("accounts.csv");
+    w.type_into("export-path", &out.display().to_string());
+    w.click_text("Download CSV");
+    let text = std::fs::read_to_string(&out).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("name,user,"), "{text}");
+    assert!(lines.next().unwrap().starts_with("Desk,Ann Smith,"), "{text}");
+    let password = m.credentials("Desk").unwrap().password.unwrap();
+    assert!(!text.contains(password.expose()), "no passwords unless asked for");
+    assert!(w.sees(&format!("1 account written to {}.", out.display())));
+
+    // The file back in, with one changed and one bad row: every problem is listed, nothing imported.
+    let bad = w._dir.path().join("bad.csv");
+    std::fs::write(&bad, "name,user,sip_domain,codecs\nNew,Ann Smith,sip.example.com,OPUS\nWorse,Ann Smith,sip.example.com,G711\n").unwrap();
+    w.type_into("import-path", &bad.display().to_string());
+    w.click_text("Import CSV");
+    let Screen::Accounts(screen) = &w.app.screen else {
+        panic!()
+    };
+    let problems = screen.import_problems.clone();
+    assert!(
+        !problems.is_empty() && problems.iter().all(|p| p.line == 3),
+        "{problems:?}"
+    );
+    assert!(w.sees(&fl!("csv-import-failed", count = problems.len())));
+    let first = &problems[0];
+    let cell = fl!(
+        "csv-problem-cell",
+        line = first.line,
+        column = first.column.clone().unwrap_or_default()
+    );
+    assert!(w.sees(&format!("{cell}: {}", first.message)), "shown per row");
+    assert_eq!(m.load().unwrap().accounts.len(), 1);
+}

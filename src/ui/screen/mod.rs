@@ -1,0 +1,4 @@
+//! One module per screen; each owns its messages and returns an action to the app.
+
+pub mod accounts;
+pub mod editor;
