@@ -136,3 +136,38 @@ problems-to-fix = { $count ->
     [one] Vor dem Speichern ist 1 Problem zu beheben.
    *[other] Vor dem Speichern sind { $count } Probleme zu beheben.
 }
+
+## Navigation
+nav-accounts = Konten
+nav-workspace = Arbeitsbereich
+add = Hinzufügen
+remove = Entfernen
+
+## Workspace catalogues (Settings)
+workspace-title = Arbeitsbereich
+workspace-users = Benutzer
+workspace-user-name = Name
+workspace-user-email = E-Mail (optional)
+workspace-phone-numbers = Rufnummern
+workspace-internal-numbers = Interne Nummern
+workspace-label = Bezeichnung
+workspace-announcements = Ansagen
+workspace-greetings = Voicemail-Ansagen
+workspace-delivery-methods = Zustellmethoden
+workspace-built-in = eingebaut
+workspace-empty = Noch keine.
+workspace-upload-cli = Aufnahmen (WAV, MP3, OGG, FLAC, M4A) laden Sie mit `handset workspace announcements add` oder `handset workspace greetings add` auf der Kommandozeile hoch.
+workspace-delivery-cli = Zustellmethoden fügen Sie mit `handset workspace delivery add` auf der Kommandozeile hinzu.
+workspace-encryption = Verschlüsselung
+workspace-encryption-switch = Verschlüsselte Medientypen und Transportprotokolle erlauben
+workspace-encryption-hint = SRTP-SDES, SRTP-DTLS, TLS und WSS können nur gewählt werden, solange dies eingeschaltet ist.
+
+## First run
+welcome-title = Willkommen bei Handset
+welcome-step-user = 1. Wer nutzt das Konto?
+welcome-user-hint = Jedes SIP-Konto gehört zu einem Benutzer des Arbeitsbereichs. Legen Sie den ersten an:
+welcome-users = Benutzer: { $names }
+welcome-step-account = 2. Das erste SIP-Konto anlegen
+welcome-add-account = Erstes SIP-Konto anlegen
+welcome-or-import = Oder SIP-Konten aus einer CSV-Datei importieren:
+welcome-skip = Überspringen: zu den Konten

@@ -136,3 +136,38 @@ problems-to-fix = { $count ->
     [one] 1 problem to fix before saving.
    *[other] { $count } problems to fix before saving.
 }
+
+## Navigation
+nav-accounts = Accounts
+nav-workspace = Workspace
+add = Add
+remove = Remove
+
+## Workspace catalogues (Settings)
+workspace-title = Workspace
+workspace-users = Users
+workspace-user-name = Name
+workspace-user-email = E-mail (optional)
+workspace-phone-numbers = Phone Numbers
+workspace-internal-numbers = Internal Numbers
+workspace-label = Label
+workspace-announcements = Announcements
+workspace-greetings = Voicemail Greetings
+workspace-delivery-methods = Delivery Methods
+workspace-built-in = built in
+workspace-empty = None yet.
+workspace-upload-cli = Upload recordings (WAV, MP3, OGG, FLAC, M4A) with `handset workspace announcements add` or `handset workspace greetings add` on the command line.
+workspace-delivery-cli = Add delivery methods with `handset workspace delivery add` on the command line.
+workspace-encryption = Encryption
+workspace-encryption-switch = Allow encrypted media types and transport protocols
+workspace-encryption-hint = SRTP-SDES, SRTP-DTLS, TLS and WSS can be chosen for accounts only while this is on.
+
+## First run
+welcome-title = Welcome to Handset
+welcome-step-user = 1. Who uses the account?
+welcome-user-hint = Every SIP account is assigned to a user of the workspace. Add the first one:
+welcome-users = Users: { $names }
+welcome-step-account = 2. Add the first SIP account
+welcome-add-account = Add the first SIP account
+welcome-or-import = Or import SIP accounts from a CSV file:
+welcome-skip = Skip: go to the accounts

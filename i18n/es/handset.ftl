@@ -136,3 +136,38 @@ problems-to-fix = { $count ->
     [one] Hay 1 problema que corregir antes de guardar.
    *[other] Hay { $count } problemas que corregir antes de guardar.
 }
+
+## Navigation
+nav-accounts = Cuentas
+nav-workspace = Espacio de trabajo
+add = Añadir
+remove = Quitar
+
+## Workspace catalogues (Settings)
+workspace-title = Espacio de trabajo
+workspace-users = Usuarios
+workspace-user-name = Nombre
+workspace-user-email = Correo electrónico (opcional)
+workspace-phone-numbers = Números de teléfono
+workspace-internal-numbers = Números internos
+workspace-label = Etiqueta
+workspace-announcements = Anuncios
+workspace-greetings = Saludos del buzón de voz
+workspace-delivery-methods = Métodos de entrega
+workspace-built-in = incluido
+workspace-empty = Ninguno todavía.
+workspace-upload-cli = Suba grabaciones (WAV, MP3, OGG, FLAC, M4A) con `handset workspace announcements add` o `handset workspace greetings add` en la línea de órdenes.
+workspace-delivery-cli = Añada métodos de entrega con `handset workspace delivery add` en la línea de órdenes.
+workspace-encryption = Cifrado
+workspace-encryption-switch = Permitir tipos de medios y protocolos de transporte cifrados
+workspace-encryption-hint = SRTP-SDES, SRTP-DTLS, TLS y WSS solo pueden elegirse para las cuentas mientras esto esté activado.
+
+## First run
+welcome-title = Bienvenido a Handset
+welcome-step-user = 1. ¿Quién usa la cuenta?
+welcome-user-hint = Cada cuenta SIP se asigna a un usuario del espacio de trabajo. Añada el primero:
+welcome-users = Usuarios: { $names }
+welcome-step-account = 2. Añadir la primera cuenta SIP
+welcome-add-account = Añadir la primera cuenta SIP
+welcome-or-import = O importe cuentas SIP desde un archivo CSV:
+welcome-skip = Omitir: ir a las cuentas

@@ -9,6 +9,8 @@ use super::i18n::{self, fl};
 use super::jobs::{Done, Job, Outcome};
 use super::screen::accounts::{self, Accounts};
 use super::screen::editor::{self, Editor};
+use super::screen::welcome::{self, Welcome};
+use super::screen::workspace::{self, Workspace};
 use super::theme::ThemeChoice;
 use crate::account::{AccountManager, Document, ProfilePaths};
 
@@ -17,7 +19,11 @@ use crate::account::{AccountManager, Document, ProfilePaths};
 pub enum Screen {
     /// The profile is being opened (or could not be: the reason is in the notice).
     Loading,
+    /// The first-run wizard, while the profile has no accounts.
+    Welcome(Welcome),
     Accounts(Accounts),
+    /// The Settings pane's workspace catalogues.
+    Workspace(Workspace),
     Editor(Box<Editor>),
 }
 
@@ -34,8 +40,13 @@ impl fmt::Display for Language {
 #[derive(Clone, Debug)]
 pub enum Message {
     Opened(Result<Box<(AccountManager, Document)>, String>),
+    Welcome(welcome::Message),
     Accounts(accounts::Message),
     Editor(editor::Message),
+    Workspace(workspace::Message),
+    /// The header's navigation.
+    ShowAccounts,
+    ShowWorkspace,
     Done(Box<Outcome>),
     Theme(ThemeChoice),
     Language(Language),
@@ -112,14 +123,49 @@ impl App {
             Message::Opened(Ok(opened)) => {
                 let (manager, doc) = *opened;
                 self.manager = Some(manager);
+                self.screen = if doc.accounts.is_empty() {
+                    Screen::Welcome(Welcome::default())
+                } else {
+                    Screen::Accounts(Accounts::default())
+                };
                 self.doc = doc;
-                self.screen = Screen::Accounts(Accounts::default());
                 None
             }
             Message::Opened(Err(reason)) => {
                 self.notice = Some(Err(fl!("open-failed", reason = reason)));
                 None
             }
+            Message::Welcome(m) => {
+                let Screen::Welcome(screen) = &mut self.screen else {
+                    return None;
+                };
+                match screen.update(m, &self.doc) {
+                    welcome::Action::None => None,
+                    welcome::Action::Run(job) => Some(job),
+                    welcome::Action::CreateAccount => {
+                        self.screen = Screen::Editor(Box::new(Editor::create(&self.doc)));
+                        None
+                    }
+                    welcome::Action::Finish => {
+                        self.screen = Screen::Accounts(Accounts::default());
+                        None
+                    }
+                }
+            }
+            Message::Workspace(m) => match &mut self.screen {
+                Screen::Workspace(screen) => screen.update(m),
+                _ => None,
+            },
+            Message::ShowAccounts if self.manager.is_some() => {
+                self.screen = Screen::Accounts(Accounts::default());
+                None
+            }
+            Message::ShowWorkspace if self.manager.is_some() => {
+                self.notice = None;
+                self.screen = Screen::Workspace(Workspace::default());
+                None
+            }
+            Message::ShowAccounts | Message::ShowWorkspace => None,
             Message::Accounts(m) => {
                 let Screen::Accounts(screen) = &mut self.screen else {
                     return None;
@@ -217,8 +263,15 @@ impl App {
                 });
             }
             Done::Imported(result) => {
-                if let Screen::Accounts(screen) = &mut self.screen {
-                    screen.imported(&result);
+                match &mut self.screen {
+                    Screen::Accounts(screen) => screen.imported(&result),
+                    Screen::Welcome(screen) => {
+                        screen.imported(&result);
+                        if result.is_ok() {
+                            self.screen = Screen::Accounts(Accounts::default());
+                        }
+                    }
+                    _ => {}
                 }
                 self.notice = match result {
                     Ok(r) => Some(Ok(fl!(
@@ -230,6 +283,11 @@ impl App {
                     Err(e) => Some(Err(e.to_string())),
                 };
             }
+            Done::Workspace(result) => match &mut self.screen {
+                Screen::Workspace(screen) => screen.changed(&result),
+                Screen::Welcome(screen) => screen.changed(&result),
+                _ => {}
+            },
             Done::Failed(reason) => self.notice = Some(Err(reason)),
         }
     }
@@ -239,7 +297,14 @@ impl App {
         let current = i18n::current();
         let language = languages.iter().find(|l| l.0 == current).cloned();
         let header = row![
-            text(fl!("app-name")).size(22).width(Length::Fill),
+            text(fl!("app-name")).size(22),
+            button(text(fl!("nav-accounts")))
+                .on_press(Message::ShowAccounts)
+                .style(button::text),
+            button(text(fl!("nav-workspace")))
+                .on_press(Message::ShowWorkspace)
+                .style(button::text),
+            iced::widget::space().width(Length::Fill),
             text(fl!("theme")).size(14),
             pick_list(ThemeChoice::ALL, Some(self.theme), Message::Theme),
             text(fl!("language")).size(14),
@@ -271,7 +336,9 @@ impl App {
         }
         let body: Element<'_, Message> = match &self.screen {
             Screen::Loading => container(text(fl!("loading"))).padding(20).into(),
+            Screen::Welcome(screen) => screen.view(&self.doc).map(Message::Welcome),
             Screen::Accounts(screen) => screen.view(&self.doc).map(Message::Accounts),
+            Screen::Workspace(screen) => screen.view(&self.doc).map(Message::Workspace),
             Screen::Editor(editor) => editor.view(&self.doc).map(Message::Editor),
         };
         page.push(body).into()

@@ -11,6 +11,16 @@ use crate::account::model::{Codec, Direction, MediaType, Transport, Unavailable}
 use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
 use crate::account::{Secret, SecretStore, SipAccount};
 
+/// Leaves the first-run wizard, as a user with a ready workspace would.
+fn past_welcome(mut app: App) -> App {
+    assert!(
+        matches!(app.screen, Screen::Welcome(_)),
+        "a profile without accounts starts with the wizard"
+    );
+    drive(&mut app, Message::Welcome(welcome::Message::Skip));
+    app
+}
+
 fn workspace(m: &AccountManager) {
     m.add_user("Ann Smith", None).unwrap();
     m.add_phone_number("+14155550100", "Main").unwrap();
@@ -37,16 +47,24 @@ fn mock_app() -> (tempfile::TempDir, App) {
     .unwrap();
     workspace(&m);
     let doc = m.load().unwrap();
-    (dir, App::with_manager(m, doc))
+    (dir, past_welcome(App::with_manager(m, doc)))
 }
 
 /// An app on a fresh profile with the platform keyring (the Secret Service under
 /// `packaging/run-tests.sh`); the profile's own keyring namespace keeps real entries apart.
 fn real_app() -> (tempfile::TempDir, App) {
+    let (dir, app) = empty_real_app();
+    workspace(app.manager().unwrap());
+    let doc = app.manager().unwrap().load().unwrap();
+    let m = app.manager().unwrap().clone();
+    (dir, past_welcome(App::with_manager(m, doc)))
+}
+
+/// Like [`real_app`], with an empty workspace, showing the first-run wizard.
+fn empty_real_app() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     let m = AccountManager::open(ProfilePaths::portable(dir.path()))
         .unwrap_or_else(|e| panic!("these tests need a Secret Service (run packaging/run-tests.sh): {e}"));
-    workspace(&m);
     let doc = m.load().unwrap();
     (dir, App::with_manager(m, doc))
 }
@@ -472,4 +490,83 @@ fn simulator_export_and_import_csv() {
     );
     assert!(w.sees(&format!("{cell}: {}", first.message)), "shown per row");
     assert_eq!(m.load().unwrap().accounts.len(), 1);
+}
+
+#[test]
+fn simulator_first_run_wizard_adds_a_user_then_the_first_account() {
+    let mut w = Window::new(empty_real_app());
+    assert!(w.sees("Welcome to Handset"));
+    w.click_id("welcome-add-account");
+    assert!(
+        matches!(w.app.screen, Screen::Welcome(_)),
+        "no account without a user"
+    );
+    w.click_id("welcome-add-user");
+    let Screen::Welcome(screen) = &w.app.screen else {
+        panic!()
+    };
+    let refused = screen.error.clone().expect("an empty name is refused");
+    assert!(w.sees(&refused), "{refused}");
+    w.type_into("welcome-user-name", "Ann Smith");
+    w.click_id("welcome-add-user");
+    assert!(w.sees("Users: Ann Smith"));
+    assert!(w.app.doc.workspace.has_user("Ann Smith"));
+    w.click_id("welcome-add-account");
+    assert!(w.sees("New SIP Account"));
+    w.type_into("name", "Desk");
+    w.choose("pick-user", 0);
+    w.type_into("domain", "sip.example.com");
+    w.click_id("save");
+    assert!(w.sees("SIP account “Desk” saved."));
+    assert!(w.sees("sip:ann.smith@sip.example.com"));
+}
+
+#[test]
+fn simulator_wizard_imports_a_csv_file() {
+    let mut w = Window::new(empty_real_app());
+    w.app.manager().unwrap().add_user("Ann Smith", None).unwrap();
+    let path = w._dir.path().join("first.csv");
+    std::fs::write(&path, "name,user,sip_domain\nDesk,Ann Smith,sip.example.com\n").unwrap();
+    w.type_into("welcome-import-path", &path.display().to_string());
+    w.click_id("welcome-import");
+    assert!(matches!(w.app.screen, Screen::Accounts(_)), "{:?}", w.app.notice);
+    assert!(w.sees("Import done: 1 created, 0 updated."));
+    assert!(w.sees("Desk"));
+}
+
+#[test]
+fn simulator_workspace_catalogues() {
+    let mut w = Window::new(real_app());
+    w.click_text("Workspace");
+    assert!(w.sees("Phone Numbers"));
+    w.type_into("phone-number", "+4930901820");
+    w.type_into("phone-number-label", "Berlin");
+    w.click_id("add-phone-number");
+    assert!(w.sees("+4930901820") && w.sees("Berlin"));
+    assert!(w.app.doc.workspace.has_phone_number("+4930901820"));
+    w.type_into("phone-number", "12345");
+    w.click_id("add-phone-number");
+    let Screen::Workspace(screen) = &w.app.screen else {
+        panic!()
+    };
+    let refused = screen.error.clone().expect("not E.164");
+    assert!(refused.contains("12345") && w.sees(&refused), "{refused}");
+    w.click_id("remove-+4930901820");
+    assert!(!w.app.doc.workspace.has_phone_number("+4930901820"));
+    assert!(!w.sees("Berlin"));
+    w.click_id("encryption");
+    assert!(
+        w.app
+            .manager()
+            .unwrap()
+            .load()
+            .unwrap()
+            .workspace
+            .encryption_enabled
+    );
+    // The editor now offers the encrypted choices.
+    w.click_text("Accounts");
+    w.click_text("Create SIP Account");
+    w.click_text("TLS (Transport Layer Security)");
+    assert!(w.editor().draft.advanced.transports.contains(&Transport::Tls));
 }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use iced::Task;
 
 use crate::account::credentials::CredentialsView;
-use crate::account::{AccountManager, Document, Error, ImportReport, Secret, SipAccount};
+use crate::account::{AccountManager, Document, Error, ImportReport, ItemKind, Secret, SipAccount};
 
 use super::clipboard;
 
@@ -51,6 +51,18 @@ pub enum Job {
         path: PathBuf,
         update: bool,
     },
+    /// A change to the workspace catalogues.
+    Workspace(Change),
+}
+
+/// A change to the workspace catalogues or its encryption switch.
+#[derive(Clone, Debug)]
+pub enum Change {
+    AddUser { name: String, email: Option<String> },
+    AddPhoneNumber { number: String, label: String },
+    AddExtension { extension: String, label: String },
+    Remove { kind: ItemKind, key: String },
+    Encryption(bool),
 }
 
 /// What a job did.
@@ -64,6 +76,7 @@ pub enum Done {
     /// The path and the number of accounts written.
     Exported(Result<(PathBuf, usize), String>),
     Imported(Result<ImportReport, Error>),
+    Workspace(Result<(), Error>),
     /// The job stopped before finishing.
     Failed(String),
 }
@@ -106,6 +119,7 @@ impl Job {
                 include_passwords,
             } => (Done::Exported(export(manager, path, include_passwords)), false),
             Job::Import { path, update } => (Done::Imported(import(manager, &path, update)), true),
+            Job::Workspace(change) => (Done::Workspace(change.apply(manager)), true),
         };
         Outcome {
             done,
@@ -144,4 +158,16 @@ fn import(manager: &AccountManager, path: &std::path::Path, update: bool) -> Res
     let text = std::fs::read_to_string(path)
         .map_err(|e| Error::Rejected(format!("cannot read {}: {e}", path.display())))?;
     manager.import_csv(&text, update)
+}
+
+impl Change {
+    fn apply(self, manager: &AccountManager) -> Result<(), Error> {
+        match self {
+            Change::AddUser { name, email } => manager.add_user(&name, email.as_deref()),
+            Change::AddPhoneNumber { number, label } => manager.add_phone_number(&number, &label),
+            Change::AddExtension { extension, label } => manager.add_extension(&extension, &label),
+            Change::Remove { kind, key } => manager.remove_item(kind, &key),
+            Change::Encryption(on) => manager.set_encryption(on),
+        }
+    }
 }

@@ -4,6 +4,9 @@
 use iced::widget::{button, checkbox, column, container, row, text};
 use iced::{Alignment, Element, Length};
 
+use crate::account::CsvProblem;
+use crate::ui::i18n::fl;
+
 /// A field: its label, the control, and the validation messages that belong to it.
 pub fn field<'a, M: 'a>(
     label: String,
@@ -118,4 +121,17 @@ pub fn ordered_row<'a, M: Clone + 'a>(
     .spacing(6)
     .align_y(Alignment::Center)
     .into()
+}
+
+/// The problems of a refused CSV import, one line each.
+pub fn csv_problems<'a, M: 'a>(problems: &[CsvProblem]) -> Element<'a, M> {
+    let mut col = column![error(fl!("csv-import-failed", count = problems.len()))].spacing(4);
+    for p in problems {
+        let at = match &p.column {
+            Some(c) => fl!("csv-problem-cell", line = p.line, column = c.as_str()),
+            None => fl!("csv-problem-line", line = p.line),
+        };
+        col = col.push(error(format!("{at}: {}", p.message)));
+    }
+    col.into()
 }

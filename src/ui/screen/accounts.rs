@@ -9,7 +9,7 @@ use crate::account::credentials::CredentialsView;
 use crate::account::{CsvProblem, Document, Error};
 use crate::ui::i18n::fl;
 use crate::ui::jobs::Job;
-use crate::ui::widgets::{error, hint};
+use crate::ui::widgets::{csv_problems, hint};
 
 #[derive(Clone, Debug)]
 pub enum Message {
@@ -179,17 +179,7 @@ impl Accounts {
         ]
         .spacing(10);
         if !self.import_problems.is_empty() {
-            col = col.push(error(fl!(
-                "csv-import-failed",
-                count = self.import_problems.len()
-            )));
-            for p in &self.import_problems {
-                let at = match &p.column {
-                    Some(c) => fl!("csv-problem-cell", line = p.line, column = c.as_str()),
-                    None => fl!("csv-problem-line", line = p.line),
-                };
-                col = col.push(error(format!("{at}: {}", p.message)));
-            }
+            col = col.push(csv_problems(&self.import_problems));
         }
         col.into()
     }

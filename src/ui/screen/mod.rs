@@ -2,3 +2,5 @@
 
 pub mod accounts;
 pub mod editor;
+pub mod welcome;
+pub mod workspace;
