@@ -332,7 +332,7 @@ fn simulator_create_every_section_then_edit_and_delete() {
     w.click_id("codec-PCMA-remove");
     w.click_id("add-codec-G729");
     w.click_text("SRTP-SDES (Secure Real-time Transport Protocol – Session Description Protocol Security Descriptions)");
-    assert!(w.sees("Encrypted media types and transport protocols are disabled for this workspace. Turn on encryption in the workspace settings to select them."));
+    assert!(w.sees("Encrypted media types and transport protocols are disabled for this workspace. Turn on encryption on the Workspace page to select them."));
     w.click_text("TCP (Transmission Control Protocol)");
     // Credentials
     w.type_into("domain", "sip.example.com");

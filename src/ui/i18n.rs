@@ -42,6 +42,7 @@ pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("de", "Deutsch"), (
 pub fn init() {
     match std::env::var("HANDSET_LANG") {
         Ok(code) if !code.trim().is_empty() => set_language(code.trim()),
+        _ if posix_locale() => {}
         _ => {
             let requested = DesktopLanguageRequester::requested_languages();
             if let Err(e) = i18n_embed::select(&*LOADER, &Localizations, &requested) {
@@ -49,6 +50,15 @@ pub fn init() {
             }
         }
     }
+}
+
+/// Whether the POSIX locale (`C`, `POSIX`, `C.UTF-8`) is in force: no language is asked for,
+/// so English stays without the requester logging an unparsable locale.
+fn posix_locale() -> bool {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()));
+    cfg!(unix) && locale.is_none_or(|l| l == "C" || l == "POSIX" || l.starts_with("C."))
 }
 
 /// Switches to the language `code` (e.g. `de`, `es-MX`); unknown codes fall back to English.

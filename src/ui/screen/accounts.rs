@@ -194,8 +194,8 @@ fn list(doc: &Document) -> Element<'_, Message> {
     let header = row![
         text(fl!("column-name")).width(Length::FillPortion(3)),
         text(fl!("column-user")).width(Length::FillPortion(3)),
-        text(fl!("column-address")).width(Length::FillPortion(4)),
-        text(fl!("column-state")).width(Length::FillPortion(3)),
+        text(fl!("column-address")).width(Length::FillPortion(5)),
+        text(fl!("column-state")).width(Length::FillPortion(2)),
         text("").width(Length::FillPortion(3)),
     ]
     .spacing(8);
@@ -211,8 +211,10 @@ fn list(doc: &Document) -> Element<'_, Message> {
             row![
                 text(a.name.as_str()).width(Length::FillPortion(3)),
                 text(a.general.user.clone().unwrap_or_default()).width(Length::FillPortion(3)),
-                text(uri).width(Length::FillPortion(4)),
-                text(state).width(Length::FillPortion(3)),
+                text(uri)
+                    .wrapping(text::Wrapping::WordOrGlyph)
+                    .width(Length::FillPortion(5)),
+                text(state).width(Length::FillPortion(2)),
                 row![
                     container(
                         button(text(fl!("edit")))
