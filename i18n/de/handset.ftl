@@ -34,6 +34,7 @@ notice-exported = { $count ->
 notice-imported = Import abgeschlossen: { $created } angelegt, { $updated } geändert.
 export-failed = Die CSV-Datei konnte nicht geschrieben werden: { $reason }
 csv-export-title = SIP-Konten als CSV-Datei herunterladen
+choose-file = Auswählen…
 csv-download = CSV herunterladen
 csv-include-passwords = Passwörter einschließen (Datei sicher aufbewahren)
 csv-import-title = SIP-Konten aus einer CSV-Datei importieren

@@ -34,6 +34,7 @@ notice-exported = { $count ->
 notice-imported = Import done: { $created } created, { $updated } updated.
 export-failed = The CSV file could not be written: { $reason }
 csv-export-title = Download SIP Accounts to a CSV file
+choose-file = Choose…
 csv-download = Download CSV
 csv-include-passwords = Include the passwords (keep the file safe)
 csv-import-title = Import SIP Accounts from a CSV file

@@ -34,6 +34,7 @@ notice-exported = { $count ->
 notice-imported = Importación terminada: { $created } creadas, { $updated } actualizadas.
 export-failed = No se pudo escribir el archivo CSV: { $reason }
 csv-export-title = Descargar las cuentas SIP en un archivo CSV
+choose-file = Elegir…
 csv-download = Descargar CSV
 csv-include-passwords = Incluir las contraseñas (guarde el archivo en un lugar seguro)
 csv-import-title = Importar cuentas SIP desde un archivo CSV

@@ -61,6 +61,8 @@ pub struct App {
     pub theme: ThemeChoice,
     /// The last result worth telling: `Ok` for done, `Err` for failed.
     pub notice: Option<Result<String, String>>,
+    /// A file dialog to open on the next `update`.
+    dialog: Option<accounts::FileChoice>,
 }
 
 impl App {
@@ -84,6 +86,7 @@ impl App {
             screen: Screen::Loading,
             theme: ThemeChoice::default(),
             notice: None,
+            dialog: None,
         };
         (app, open)
     }
@@ -111,7 +114,13 @@ impl App {
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
-        match (self.step(message), &self.manager) {
+        let job = self.step(message);
+        if let Some(choice) = self.dialog.take() {
+            return Task::perform(choose_file(choice), move |path| {
+                Message::Accounts(accounts::Message::Chosen(choice, path))
+            });
+        }
+        match (job, &self.manager) {
             (Some(job), Some(manager)) => job.spawn(manager.clone()).map(|o| Message::Done(Box::new(o))),
             _ => Task::none(),
         }
@@ -185,6 +194,10 @@ impl App {
                         Some(job)
                     }
                     accounts::Action::Run(job) => Some(job),
+                    accounts::Action::ChooseFile(choice) => {
+                        self.dialog = Some(choice);
+                        None
+                    }
                 }
             }
             Message::Editor(m) => {
@@ -343,6 +356,17 @@ impl App {
         };
         page.push(body).into()
     }
+}
+
+/// Shows the system's file dialog (the XDG desktop portal on Linux); `None` when cancelled or
+/// when there is no dialog, so the typed path stays.
+async fn choose_file(choice: accounts::FileChoice) -> Option<std::path::PathBuf> {
+    let dialog = rfd::AsyncFileDialog::new().add_filter("CSV", &["csv"]);
+    let file = match choice {
+        accounts::FileChoice::Export => dialog.set_file_name("handset-accounts.csv").save_file().await,
+        accounts::FileChoice::Import => dialog.pick_file().await,
+    };
+    file.map(|f| f.path().to_path_buf())
 }
 
 #[cfg(test)]

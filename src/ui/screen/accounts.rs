@@ -24,6 +24,17 @@ pub enum Message {
     ImportPath(String),
     ImportUpdate(bool),
     Import,
+    /// Opens the system's file dialog for the export or import path.
+    Choose(FileChoice),
+    /// The file dialog closed, with the chosen path unless it was cancelled.
+    Chosen(FileChoice, Option<PathBuf>),
+}
+
+/// Which path a file dialog chooses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileChoice {
+    Export,
+    Import,
 }
 
 /// What the app should do after an update.
@@ -33,6 +44,8 @@ pub enum Action {
     Create,
     Edit(String),
     Run(Job),
+    /// Show the file dialog (save for export, open for import).
+    ChooseFile(FileChoice),
 }
 
 #[derive(Debug, Default)]
@@ -81,6 +94,15 @@ impl Accounts {
                     path,
                     include_passwords: self.include_passwords,
                 });
+            }
+            Message::Choose(choice) => return Action::ChooseFile(choice),
+            Message::Chosen(_, None) => {}
+            Message::Chosen(choice, Some(path)) => {
+                let path = path.display().to_string();
+                match choice {
+                    FileChoice::Export => self.export_path = path,
+                    FileChoice::Import => self.import_path = path,
+                }
             }
             Message::ImportPath(p) => self.import_path = p,
             Message::ImportUpdate(on) => self.import_update = on,
@@ -158,6 +180,9 @@ impl Accounts {
                     .id("export-path")
                     .on_input(Message::ExportPath)
                     .padding(6),
+                button(text(fl!("choose-file")))
+                    .on_press(Message::Choose(FileChoice::Export))
+                    .style(button::secondary),
                 container(button(text(fl!("csv-download"))).on_press(Message::Export)).id("export"),
             ]
             .spacing(8),
@@ -170,6 +195,9 @@ impl Accounts {
                     .id("import-path")
                     .on_input(Message::ImportPath)
                     .padding(6),
+                button(text(fl!("choose-file")))
+                    .on_press(Message::Choose(FileChoice::Import))
+                    .style(button::secondary),
                 container(button(text(fl!("csv-import"))).on_press(Message::Import)).id("import"),
             ]
             .spacing(8),
@@ -302,6 +330,20 @@ mod tests {
         };
         s.imported(&Err(Error::Csv(vec![problem.clone()])));
         assert_eq!(s.import_problems, [problem]);
+        assert!(matches!(
+            s.update(Message::Choose(FileChoice::Export)),
+            Action::ChooseFile(FileChoice::Export)
+        ));
+        s.update(Message::Chosen(
+            FileChoice::Export,
+            Some(PathBuf::from("/tmp/chosen.csv")),
+        ));
+        s.update(Message::Chosen(FileChoice::Import, None));
+        assert_eq!(s.export_path, "/tmp/chosen.csv");
+        assert_eq!(
+            s.import_path, " /tmp/in.csv ",
+            "a cancelled dialog changes nothing"
+        );
         assert!(matches!(s.update(Message::Create), Action::Create));
         assert!(matches!(s.update(Message::Edit("A".into())), Action::Edit(n) if n == "A"));
     }
