@@ -570,3 +570,36 @@ fn simulator_workspace_catalogues() {
     w.click_text("TLS (Transport Layer Security)");
     assert!(w.editor().draft.advanced.transports.contains(&Transport::Tls));
 }
+
+#[test]
+fn simulator_workspace_uploads_an_announcement() {
+    let mut w = Window::new(real_app());
+    w.click_text("Workspace");
+    let wav = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/announcements/welcome.wav");
+    w.type_into("announcement-name", "Lobby");
+    w.type_into("announcement-file", &wav.display().to_string());
+    w.click_id("upload-announcement");
+    let lobby = w
+        .app
+        .doc
+        .workspace
+        .announcements
+        .first()
+        .expect("uploaded")
+        .clone();
+    assert_eq!(lobby.name, "Lobby");
+    assert!(lobby.duration_ms > 1000, "{lobby:?}");
+    assert!(w.sees("Lobby"));
+    let stored = w.app.manager().unwrap().paths().audio_dir().join(&lobby.file);
+    assert!(stored.is_file(), "{}", stored.display());
+
+    w.type_into("greeting-name", "Closed");
+    w.type_into("greeting-file", "/nonexistent/closed.wav");
+    w.click_id("upload-greeting");
+    let Screen::Workspace(screen) = &w.app.screen else {
+        panic!()
+    };
+    let refused = screen.error.clone().expect("a missing file is refused");
+    assert!(w.sees(&refused), "{refused}");
+    assert!(w.app.doc.workspace.greetings.is_empty());
+}

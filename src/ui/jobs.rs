@@ -58,10 +58,28 @@ pub enum Job {
 /// A change to the workspace catalogues or its encryption switch.
 #[derive(Clone, Debug)]
 pub enum Change {
-    AddUser { name: String, email: Option<String> },
-    AddPhoneNumber { number: String, label: String },
-    AddExtension { extension: String, label: String },
-    Remove { kind: ItemKind, key: String },
+    AddUser {
+        name: String,
+        email: Option<String>,
+    },
+    AddPhoneNumber {
+        number: String,
+        label: String,
+    },
+    AddExtension {
+        extension: String,
+        label: String,
+    },
+    Remove {
+        kind: ItemKind,
+        key: String,
+    },
+    /// Decodes an audio file into the announcements or greetings catalogue.
+    UploadAudio {
+        kind: ItemKind,
+        name: String,
+        path: PathBuf,
+    },
     Encryption(bool),
 }
 
@@ -167,6 +185,9 @@ impl Change {
             Change::AddPhoneNumber { number, label } => manager.add_phone_number(&number, &label),
             Change::AddExtension { extension, label } => manager.add_extension(&extension, &label),
             Change::Remove { kind, key } => manager.remove_item(kind, &key),
+            Change::UploadAudio { kind, name, path } => {
+                crate::phone::catalogue::upload_audio(manager, kind, &name, &path).map(|_| ())
+            }
             Change::Encryption(on) => manager.set_encryption(on),
         }
     }

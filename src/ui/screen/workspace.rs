@@ -19,6 +19,10 @@ pub enum Input {
     NumberLabel,
     Extension,
     ExtensionLabel,
+    AnnouncementName,
+    AnnouncementFile,
+    GreetingName,
+    GreetingFile,
 }
 
 #[derive(Clone, Debug)]
@@ -27,6 +31,8 @@ pub enum Message {
     AddUser,
     AddPhoneNumber,
     AddExtension,
+    /// Uploads the typed file as an announcement or a voicemail greeting.
+    Upload(ItemKind),
     Remove(ItemKind, String),
     Encryption(bool),
 }
@@ -39,6 +45,10 @@ pub struct Workspace {
     pub number_label: String,
     pub extension: String,
     pub extension_label: String,
+    pub announcement_name: String,
+    pub announcement_file: String,
+    pub greeting_name: String,
+    pub greeting_file: String,
     /// Why the last change was refused (the account core's message).
     pub error: Option<String>,
 }
@@ -55,6 +65,10 @@ impl Workspace {
                     Input::NumberLabel => &mut self.number_label,
                     Input::Extension => &mut self.extension,
                     Input::ExtensionLabel => &mut self.extension_label,
+                    Input::AnnouncementName => &mut self.announcement_name,
+                    Input::AnnouncementFile => &mut self.announcement_file,
+                    Input::GreetingName => &mut self.greeting_name,
+                    Input::GreetingFile => &mut self.greeting_file,
                 } = value;
                 return None;
             }
@@ -73,6 +87,18 @@ impl Workspace {
                 extension: self.extension.trim().to_owned(),
                 label: self.extension_label.trim().to_owned(),
             },
+            Message::Upload(kind) => {
+                let (name, path) = if kind == ItemKind::Greeting {
+                    (&self.greeting_name, &self.greeting_file)
+                } else {
+                    (&self.announcement_name, &self.announcement_file)
+                };
+                Change::UploadAudio {
+                    kind,
+                    name: name.trim().to_owned(),
+                    path: path.trim().into(),
+                }
+            }
             Message::Remove(kind, key) => Change::Remove { kind, key },
             Message::Encryption(on) => Change::Encryption(on),
         };
@@ -171,7 +197,7 @@ impl Workspace {
         col = col.push(catalogue(
             fl!("workspace-announcements"),
             announcements,
-            hint(fl!("workspace-upload-cli")),
+            self.upload(ItemKind::Announcement),
         ));
         let mut greetings: Vec<Element<'a, Message>> =
             BUILTIN_GREETINGS.iter().map(|(n, _)| builtin(n)).collect();
@@ -179,7 +205,7 @@ impl Workspace {
         col = col.push(catalogue(
             fl!("workspace-greetings"),
             greetings,
-            hint(fl!("workspace-upload-cli")),
+            self.upload(ItemKind::Greeting),
         ));
         let methods = ws
             .delivery_methods
@@ -204,6 +230,44 @@ impl Workspace {
             .spacing(8),
         );
         scrollable(col).width(Length::Fill).into()
+    }
+}
+
+impl Workspace {
+    /// The upload row of the announcements or greetings catalogue.
+    fn upload(&self, kind: ItemKind) -> Element<'_, Message> {
+        let greeting = kind == ItemKind::Greeting;
+        let (name, file, inputs, ids) = if greeting {
+            (
+                &self.greeting_name,
+                &self.greeting_file,
+                (Input::GreetingName, Input::GreetingFile),
+                ["greeting-name", "greeting-file", "upload-greeting"],
+            )
+        } else {
+            (
+                &self.announcement_name,
+                &self.announcement_file,
+                (Input::AnnouncementName, Input::AnnouncementFile),
+                ["announcement-name", "announcement-file", "upload-announcement"],
+            )
+        };
+        column![
+            row![
+                input(ids[0], fl!("workspace-user-name"), name, inputs.0),
+                input(ids[1], fl!("workspace-audio-file"), file, inputs.1),
+                container(
+                    button(text(fl!("upload")))
+                        .on_press(Message::Upload(kind))
+                        .style(button::primary)
+                )
+                .id(ids[2]),
+            ]
+            .spacing(8),
+            hint(fl!("workspace-upload-hint")),
+        ]
+        .spacing(4)
+        .into()
     }
 }
 
