@@ -299,6 +299,7 @@ impl App {
             Done::Workspace(result) => match &mut self.screen {
                 Screen::Workspace(screen) => screen.changed(&result),
                 Screen::Welcome(screen) => screen.changed(&result),
+                Screen::Editor(editor) => editor.uploaded(&result),
                 _ => {}
             },
             Done::Failed(reason) => self.notice = Some(Err(reason)),

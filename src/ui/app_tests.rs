@@ -603,3 +603,29 @@ fn simulator_workspace_uploads_an_announcement() {
     assert!(w.sees(&refused), "{refused}");
     assert!(w.app.doc.workspace.greetings.is_empty());
 }
+
+#[test]
+fn simulator_editor_uploads_an_announcement_and_picks_it() {
+    let mut w = Window::new(real_app());
+    w.click_text("Create SIP Account");
+    let wav = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/announcements/welcome.wav");
+    w.type_into("upload-name", "Lobby");
+    w.type_into("upload-path", &wav.display().to_string());
+    w.click_id("upload-announcement");
+    assert!(w.sees("Announcement “Lobby” uploaded: choose it above."));
+    // None, the three built-in announcements, then Lobby.
+    w.choose("pick-internal-announcement", 4);
+    assert_eq!(
+        w.editor().draft.outbound.internal_announcement.as_deref(),
+        Some("Lobby")
+    );
+
+    w.type_into("upload-name", "Later");
+    w.type_into("upload-path", "/nonexistent/later.wav");
+    w.click_id("upload-announcement");
+    let Some(Err(refused)) = w.editor().upload_result.clone() else {
+        panic!("{:?}", w.editor().upload_result)
+    };
+    assert!(w.sees(&refused), "{refused}");
+    assert_eq!(w.app.doc.workspace.announcements.len(), 1);
+}

@@ -1,13 +1,14 @@
 //! The account editor: the seed's five sections plus credentials, validated by the account
 //! core on every change; Save stays disabled until the core finds no problem.
 
+use crate::account::ItemKind;
 use crate::account::allowed_ip::IpNet;
 use crate::account::credentials::CredentialsView;
 use crate::account::model::{Codec, Direction, MediaType, Transport, Unavailable};
 use crate::account::validate::validate;
 use crate::account::{Document, Error, Field, Problem, Secret, SipAccount, fill_username};
 use crate::ui::i18n::fl;
-use crate::ui::jobs::{Copied, Job};
+use crate::ui::jobs::{Change, Copied, Job};
 
 #[path = "editor_view.rs"]
 mod view;
@@ -60,6 +61,8 @@ pub enum Input {
     Domain,
     Port,
     OutboundProxy,
+    UploadName,
+    UploadPath,
 }
 
 /// A switch or checkbox of the editor.
@@ -95,6 +98,8 @@ pub enum Message {
     AddCodec(Codec),
     MoveCodec(usize, bool),
     RemoveCodec(usize),
+    /// Uploads the typed recording to the workspace's Announcements catalogue.
+    UploadAnnouncement,
     Reveal(bool),
     Copy(Copied),
     Save,
@@ -132,6 +137,10 @@ pub struct Editor {
     pub ips: Vec<String>,
     pub problems: Vec<Problem>,
     pub credentials: CredentialsPanel,
+    /// The announcement upload row: name, file path, and its last result.
+    pub upload_name: String,
+    pub upload_path: String,
+    pub upload_result: Option<Result<String, String>>,
     pub saving: bool,
     pub save_error: Option<String>,
 }
@@ -165,6 +174,9 @@ impl Editor {
                 .collect(),
             problems: Vec::new(),
             credentials: CredentialsPanel::default(),
+            upload_name: String::new(),
+            upload_path: String::new(),
+            upload_result: None,
             saving: false,
             save_error: None,
             draft,
@@ -267,6 +279,8 @@ impl Editor {
                 Input::Domain => a.credentials.domain = value.trim().to_owned(),
                 Input::Port => self.port = value,
                 Input::OutboundProxy => self.proxy = value,
+                Input::UploadName => self.upload_name = value,
+                Input::UploadPath => self.upload_path = value,
             },
             Message::Toggled(switch, on) => match switch {
                 Switch::Outbound => a.outbound.enabled = on,
@@ -327,6 +341,14 @@ impl Editor {
                     a.advanced.codecs.remove(i);
                 }
             }
+            Message::UploadAnnouncement => {
+                self.upload_result = None;
+                return Action::Run(Job::Workspace(Change::UploadAudio {
+                    kind: ItemKind::Announcement,
+                    name: self.upload_name.trim().to_owned(),
+                    path: self.upload_path.trim().into(),
+                }));
+            }
             Message::Reveal(on) => self.credentials.revealed = on,
             Message::Copy(what) => return self.copy(what),
             Message::Save => return self.save(),
@@ -382,6 +404,17 @@ impl Editor {
             Ok(_) => self.password.clear(),
             Err(Error::Invalid(problems)) => self.problems.clone_from(problems),
             Err(e) => self.save_error = Some(e.to_string()),
+        }
+    }
+
+    /// An announcement upload finished; on success it is in the pickers' catalogue.
+    pub fn uploaded(&mut self, result: &Result<(), Error>) {
+        self.upload_result = Some(match result {
+            Ok(()) => Ok(fl!("upload-done", name = std::mem::take(&mut self.upload_name))),
+            Err(e) => Err(e.to_string()),
+        });
+        if result.is_ok() {
+            self.upload_path.clear();
         }
     }
 

@@ -267,10 +267,43 @@ fn outbound<'a>(e: &'a Editor, doc: &'a Document) -> Element<'a, Message> {
             ),
             e.errors(Field::ExternalAnnouncement),
         ),
-        hint(fl!("hint-announcement-upload")),
+        upload(e),
     ]
     .spacing(12)
     .into()
+}
+
+/// Uploads a recording to the Announcements catalogue without leaving the editor.
+fn upload(e: &Editor) -> Element<'_, Message> {
+    let mut col = column![
+        text(fl!("upload-announcement")).size(14),
+        row![
+            text_input(&fl!("workspace-user-name"), &e.upload_name)
+                .id("upload-name")
+                .on_input(|v| Message::Typed(Input::UploadName, v))
+                .padding(6)
+                .width(Length::Fixed(200.0)),
+            text_input(&fl!("workspace-audio-file"), &e.upload_path)
+                .id("upload-path")
+                .on_input(|v| Message::Typed(Input::UploadPath, v))
+                .padding(6),
+            container(
+                button(text(fl!("upload")))
+                    .on_press(Message::UploadAnnouncement)
+                    .style(button::secondary)
+            )
+            .id("upload-announcement"),
+        ]
+        .spacing(8),
+        hint(fl!("workspace-upload-hint")),
+    ]
+    .spacing(4);
+    match &e.upload_result {
+        Some(Ok(m)) => col = col.push(text(m.clone()).size(13).style(text::success)),
+        Some(Err(m)) => col = col.push(error(m.clone())),
+        None => {}
+    }
+    col.into()
 }
 
 fn recording<'a>(e: &'a Editor, doc: &'a Document) -> Element<'a, Message> {
