@@ -9,6 +9,7 @@ theme-dark = Dunkel
 language = Sprache
 loading = Profil wird geöffnet…
 open-failed = Das Profil konnte nicht geöffnet werden: { $reason }
+prefs-not-saved = Die Einstellungen konnten nicht gespeichert werden: { $reason }
 dismiss = Schließen
 
 ## Accounts pane

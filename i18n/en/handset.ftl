@@ -9,6 +9,7 @@ theme-dark = Dark
 language = Language
 loading = Opening the profile…
 open-failed = The profile could not be opened: { $reason }
+prefs-not-saved = The preferences could not be saved: { $reason }
 dismiss = Dismiss
 
 ## Accounts pane

@@ -9,6 +9,7 @@ theme-dark = Oscuro
 language = Idioma
 loading = Abriendo el perfil…
 open-failed = No se pudo abrir el perfil: { $reason }
+prefs-not-saved = No se pudieron guardar las preferencias: { $reason }
 dismiss = Cerrar
 
 ## Accounts pane

@@ -7,6 +7,7 @@ use iced::{Alignment, Element, Length, Task, Theme};
 
 use super::i18n::{self, fl};
 use super::jobs::{Done, Job, Outcome};
+use super::prefs::Prefs;
 use super::screen::accounts::{self, Accounts};
 use super::screen::editor::{self, Editor};
 use super::screen::welcome::{self, Welcome};
@@ -37,9 +38,32 @@ impl fmt::Display for Language {
     }
 }
 
+/// An opened profile: its manager, its contents and the window's preferences.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    pub manager: AccountManager,
+    pub doc: Document,
+    pub prefs: Prefs,
+}
+
+impl Opened {
+    /// Opens the profile at `paths` (blocking: keyring probe and file reads).
+    pub fn open(paths: ProfilePaths) -> Result<Opened, String> {
+        let manager = AccountManager::open(paths).map_err(|e| e.to_string())?;
+        Opened::with(manager)
+    }
+
+    /// Reads the contents and preferences of an opened profile.
+    pub fn with(manager: AccountManager) -> Result<Opened, String> {
+        let doc = manager.load().map_err(|e| e.to_string())?;
+        let prefs = Prefs::load(manager.paths());
+        Ok(Opened { manager, doc, prefs })
+    }
+}
+
 #[derive(Clone, Debug)]
 pub enum Message {
-    Opened(Result<Box<(AccountManager, Document)>, String>),
+    Opened(Result<Box<Opened>, String>),
     Welcome(welcome::Message),
     Accounts(accounts::Message),
     Editor(editor::Message),
@@ -61,6 +85,7 @@ pub struct App {
     pub theme: ThemeChoice,
     /// The last result worth telling: `Ok` for done, `Err` for failed.
     pub notice: Option<Result<String, String>>,
+    prefs: Prefs,
     /// A file dialog to open on the next `update`.
     dialog: Option<accounts::FileChoice>,
 }
@@ -70,13 +95,9 @@ impl App {
     pub fn boot(paths: ProfilePaths) -> (App, Task<Message>) {
         let open = Task::perform(
             async move {
-                tokio::task::spawn_blocking(move || {
-                    let manager = AccountManager::open(paths).map_err(|e| e.to_string())?;
-                    let doc = manager.load().map_err(|e| e.to_string())?;
-                    Ok(Box::new((manager, doc)))
-                })
-                .await
-                .map_err(|e| e.to_string())?
+                tokio::task::spawn_blocking(move || Opened::open(paths).map(Box::new))
+                    .await
+                    .map_err(|e| e.to_string())?
             },
             Message::Opened,
         );
@@ -87,14 +108,15 @@ impl App {
             theme: ThemeChoice::default(),
             notice: None,
             dialog: None,
+            prefs: Prefs::default(),
         };
         (app, open)
     }
 
-    /// An app on an opened profile, showing the accounts.
-    pub fn with_manager(manager: AccountManager, doc: Document) -> App {
+    /// An app on an opened profile.
+    pub fn with_manager(manager: AccountManager) -> App {
         let (mut app, _) = App::boot(manager.paths().clone());
-        let _ = app.step(Message::Opened(Ok(Box::new((manager, doc)))));
+        let _ = app.step(Message::Opened(Opened::with(manager).map(Box::new)));
         app
     }
 
@@ -130,7 +152,14 @@ impl App {
     pub fn step(&mut self, message: Message) -> Option<Job> {
         match message {
             Message::Opened(Ok(opened)) => {
-                let (manager, doc) = *opened;
+                let Opened { manager, doc, prefs } = *opened;
+                if let Some(code) = &prefs.language
+                    && std::env::var_os("HANDSET_LANG").is_none()
+                {
+                    i18n::set_language(code);
+                }
+                self.theme = prefs.theme;
+                self.prefs = prefs;
                 self.manager = Some(manager);
                 self.screen = if doc.accounts.is_empty() {
                     Screen::Welcome(Welcome::default())
@@ -219,11 +248,13 @@ impl App {
             }
             Message::Theme(choice) => {
                 self.theme = choice;
-                None
+                self.prefs.theme = choice;
+                Some(Job::SavePrefs(self.prefs.clone()))
             }
             Message::Language(Language(code, _)) => {
                 i18n::set_language(code);
-                None
+                self.prefs.language = Some(code.to_owned());
+                Some(Job::SavePrefs(self.prefs.clone()))
             }
             Message::DismissNotice => {
                 self.notice = None;
@@ -302,6 +333,8 @@ impl App {
                 Screen::Editor(editor) => editor.uploaded(&result),
                 _ => {}
             },
+            Done::PrefsSaved(Err(reason)) => self.notice = Some(Err(fl!("prefs-not-saved", reason = reason))),
+            Done::PrefsSaved(Ok(())) => {}
             Done::Failed(reason) => self.notice = Some(Err(reason)),
         }
     }
@@ -320,7 +353,7 @@ impl App {
                 .style(button::text),
             iced::widget::space().width(Length::Fill),
             text(fl!("theme")).size(14),
-            pick_list(ThemeChoice::ALL, Some(self.theme), Message::Theme),
+            container(pick_list(ThemeChoice::ALL, Some(self.theme), Message::Theme)).id("theme"),
             text(fl!("language")).size(14),
             pick_list(languages, language, Message::Language),
         ]

@@ -46,8 +46,7 @@ fn mock_app() -> (tempfile::TempDir, App) {
     })
     .unwrap();
     workspace(&m);
-    let doc = m.load().unwrap();
-    (dir, past_welcome(App::with_manager(m, doc)))
+    (dir, past_welcome(App::with_manager(m)))
 }
 
 /// An app on a fresh profile with the platform keyring (the Secret Service under
@@ -55,9 +54,8 @@ fn mock_app() -> (tempfile::TempDir, App) {
 fn real_app() -> (tempfile::TempDir, App) {
     let (dir, app) = empty_real_app();
     workspace(app.manager().unwrap());
-    let doc = app.manager().unwrap().load().unwrap();
     let m = app.manager().unwrap().clone();
-    (dir, past_welcome(App::with_manager(m, doc)))
+    (dir, past_welcome(App::with_manager(m)))
 }
 
 /// Like [`real_app`], with an empty workspace, showing the first-run wizard.
@@ -65,8 +63,7 @@ fn empty_real_app() -> (tempfile::TempDir, App) {
     let dir = tempfile::tempdir().unwrap();
     let m = AccountManager::open(ProfilePaths::portable(dir.path()))
         .unwrap_or_else(|e| panic!("these tests need a Secret Service (run packaging/run-tests.sh): {e}"));
-    let doc = m.load().unwrap();
-    (dir, App::with_manager(m, doc))
+    (dir, App::with_manager(m))
 }
 
 /// Applies a message and runs the jobs it starts here and now, as `update` would on a thread.
@@ -628,4 +625,16 @@ fn simulator_editor_uploads_an_announcement_and_picks_it() {
     };
     assert!(w.sees(&refused), "{refused}");
     assert_eq!(w.app.doc.workspace.announcements.len(), 1);
+}
+
+#[test]
+fn simulator_theme_choice_persists() {
+    let mut w = Window::new(real_app());
+    assert_eq!(w.app.theme, ThemeChoice::System);
+    w.choose("theme", 2);
+    assert_eq!(w.app.theme, ThemeChoice::Dark);
+    let m = w.app.manager().unwrap().clone();
+    assert_eq!(Prefs::load(m.paths()).theme, ThemeChoice::Dark);
+    let again = App::with_manager(m);
+    assert_eq!(again.theme(), Some(Theme::Dark), "the next start keeps it");
 }

@@ -9,6 +9,7 @@ use crate::account::credentials::CredentialsView;
 use crate::account::{AccountManager, Document, Error, ImportReport, ItemKind, Secret, SipAccount};
 
 use super::clipboard;
+use super::prefs::Prefs;
 
 /// Which credential was copied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +54,8 @@ pub enum Job {
     },
     /// A change to the workspace catalogues.
     Workspace(Change),
+    /// Stores the window's preferences.
+    SavePrefs(Prefs),
 }
 
 /// A change to the workspace catalogues or its encryption switch.
@@ -95,6 +98,7 @@ pub enum Done {
     Exported(Result<(PathBuf, usize), String>),
     Imported(Result<ImportReport, Error>),
     Workspace(Result<(), Error>),
+    PrefsSaved(Result<(), String>),
     /// The job stopped before finishing.
     Failed(String),
 }
@@ -138,6 +142,7 @@ impl Job {
             } => (Done::Exported(export(manager, path, include_passwords)), false),
             Job::Import { path, update } => (Done::Imported(import(manager, &path, update)), true),
             Job::Workspace(change) => (Done::Workspace(change.apply(manager)), true),
+            Job::SavePrefs(prefs) => (Done::PrefsSaved(prefs.save(manager.paths())), false),
         };
         Outcome {
             done,

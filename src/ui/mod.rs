@@ -5,6 +5,7 @@ pub mod app;
 mod clipboard;
 pub mod i18n;
 pub mod jobs;
+pub mod prefs;
 pub mod screen;
 pub mod theme;
 mod widgets;

@@ -7,7 +7,8 @@ use iced::Theme;
 use super::i18n::fl;
 
 /// The theme the user picked.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ThemeChoice {
     #[default]
     System,
