@@ -24,7 +24,7 @@ pub enum Screen {
     Welcome(Welcome),
     Accounts(Accounts),
     /// The Settings pane's workspace catalogues.
-    Workspace(Workspace),
+    Workspace(Box<Workspace>),
     Editor(Box<Editor>),
 }
 
@@ -200,7 +200,7 @@ impl App {
             }
             Message::ShowWorkspace if self.manager.is_some() => {
                 self.notice = None;
-                self.screen = Screen::Workspace(Workspace::default());
+                self.screen = Screen::Workspace(Box::default());
                 None
             }
             Message::ShowAccounts | Message::ShowWorkspace => None,

@@ -638,3 +638,40 @@ fn simulator_theme_choice_persists() {
     let again = App::with_manager(m);
     assert_eq!(again.theme(), Some(Theme::Dark), "the next start keeps it");
 }
+
+#[test]
+fn simulator_workspace_adds_a_delivery_method() {
+    let mut w = Window::new(real_app());
+    w.click_text("Workspace");
+    w.type_into("delivery-name", "Archive");
+    w.choose("delivery-kind", 3);
+    w.type_into("delivery-target", "files.example.com");
+    w.type_into("delivery-username", "rec");
+    w.type_into("delivery-secret", "ftp-secret");
+    w.click_id("add-delivery");
+    assert!(
+        w.sees("sftp://rec@files.example.com/"),
+        "{:?}",
+        w.app.doc.workspace.delivery_methods
+    );
+    let m = w.app.manager().unwrap().clone();
+    let stored = m
+        .secret_store()
+        .get(&crate::account::secrets::SecretKey::Delivery("Archive".into()))
+        .unwrap();
+    assert_eq!(stored.unwrap().expose(), "ftp-secret", "in the keyring");
+    let config = std::fs::read_to_string(m.paths().config_file()).unwrap();
+    assert!(!config.contains("ftp-secret"), "never in the config");
+
+    w.type_into("delivery-name", "Mail");
+    w.type_into("delivery-target", "not-an-address");
+    w.click_id("add-delivery");
+    let Screen::Workspace(screen) = &w.app.screen else {
+        panic!()
+    };
+    let refused = screen.error.clone().expect("a bad address is refused");
+    assert!(
+        refused.contains("not-an-address") && w.sees(&refused),
+        "{refused}"
+    );
+}

@@ -10,6 +10,7 @@ use crate::account::{AccountManager, Document, Error, ImportReport, ItemKind, Se
 
 use super::clipboard;
 use super::prefs::Prefs;
+use crate::account::workspace::DeliveryMethod;
 
 /// Which credential was copied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +85,10 @@ pub enum Change {
         path: PathBuf,
     },
     Encryption(bool),
+    AddDeliveryMethod {
+        method: DeliveryMethod,
+        secret: Option<Secret>,
+    },
 }
 
 /// What a job did.
@@ -194,6 +199,7 @@ impl Change {
                 crate::phone::catalogue::upload_audio(manager, kind, &name, &path).map(|_| ())
             }
             Change::Encryption(on) => manager.set_encryption(on),
+            Change::AddDeliveryMethod { method, secret } => manager.add_delivery_method(method, secret),
         }
     }
 }

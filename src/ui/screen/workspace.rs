@@ -8,6 +8,7 @@ use crate::account::workspace::{BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS};
 use crate::account::{Document, Error, ItemKind};
 use crate::ui::i18n::fl;
 use crate::ui::jobs::{Change, Job};
+use crate::ui::screen::delivery::{self, DeliveryForm};
 use crate::ui::widgets::{error, heading, hint};
 
 /// A text field of the pane.
@@ -35,6 +36,7 @@ pub enum Message {
     Upload(ItemKind),
     Remove(ItemKind, String),
     Encryption(bool),
+    Delivery(delivery::Message),
 }
 
 #[derive(Debug, Default)]
@@ -49,6 +51,7 @@ pub struct Workspace {
     pub announcement_file: String,
     pub greeting_name: String,
     pub greeting_file: String,
+    pub delivery: DeliveryForm,
     /// Why the last change was refused (the account core's message).
     pub error: Option<String>,
 }
@@ -101,6 +104,13 @@ impl Workspace {
             }
             Message::Remove(kind, key) => Change::Remove { kind, key },
             Message::Encryption(on) => Change::Encryption(on),
+            Message::Delivery(m) => match self.delivery.update(m)? {
+                Ok(change) => change,
+                Err(reason) => {
+                    self.error = Some(reason);
+                    return None;
+                }
+            },
         };
         self.error = None;
         Some(Job::Workspace(change))
@@ -214,7 +224,7 @@ impl Workspace {
         col = col.push(catalogue(
             fl!("workspace-delivery-methods"),
             methods.collect(),
-            hint(fl!("workspace-delivery-cli")),
+            self.delivery.view().map(Message::Delivery),
         ));
         col = col.push(
             column![
