@@ -10,6 +10,8 @@ use crate::account::{Document, Error, Field, Problem, Secret, SipAccount, fill_u
 use crate::ui::i18n::fl;
 use crate::ui::jobs::{Change, Copied, Job};
 
+#[path = "editor_credentials.rs"]
+mod credentials;
 #[path = "editor_view.rs"]
 mod view;
 
