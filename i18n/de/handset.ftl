@@ -10,6 +10,7 @@ language = Sprache
 loading = Profil wird geöffnet…
 open-failed = Das Profil konnte nicht geöffnet werden: { $reason }
 prefs-not-saved = Die Einstellungen konnten nicht gespeichert werden: { $reason }
+no-display = Das Fenster kann nicht geöffnet werden: Es gibt keine Anzeige (weder DISPLAY noch WAYLAND_DISPLAY ist gesetzt). Starten Sie Handset in einer Desktop-Sitzung oder nutzen Sie die Befehle (siehe handset --help).
 dismiss = Schließen
 
 ## Accounts pane

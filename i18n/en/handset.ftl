@@ -10,6 +10,7 @@ language = Language
 loading = Opening the profile…
 open-failed = The profile could not be opened: { $reason }
 prefs-not-saved = The preferences could not be saved: { $reason }
+no-display = The window cannot open: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set). Run Handset in a desktop session, or use its commands (see handset --help).
 dismiss = Dismiss
 
 ## Accounts pane

@@ -10,6 +10,7 @@ language = Idioma
 loading = Abriendo el perfil…
 open-failed = No se pudo abrir el perfil: { $reason }
 prefs-not-saved = No se pudieron guardar las preferencias: { $reason }
+no-display = La ventana no puede abrirse: no hay pantalla (no está definida DISPLAY ni WAYLAND_DISPLAY). Ejecute Handset en una sesión de escritorio o use sus órdenes (vea handset --help).
 dismiss = Cerrar
 
 ## Accounts pane

@@ -201,7 +201,7 @@ pub fn run(cli: Cli) -> CliResult {
 fn gui(profile: Option<&std::path::Path>, verbose: u8) -> CliResult {
     let paths = ProfilePaths::resolve(profile).map_err(|e| CliError::storage(e.to_string()))?;
     let _log = handset::logging::init(verbose, Some(&paths.log_dir()));
-    handset::ui::run(paths).map_err(|e| CliError::other(format!("the window could not open: {e}")))
+    handset::ui::run(paths).map_err(CliError::other)
 }
 
 /// How results are printed.

@@ -12,9 +12,18 @@ mod widgets;
 
 use crate::account::ProfilePaths;
 
-/// Opens the window on the profile at `paths`; returns when it is closed.
-pub fn run(paths: ProfilePaths) -> iced::Result {
+/// Opens the window on the profile at `paths`; returns when it is closed, or says why the
+/// window cannot open.
+pub fn run(paths: ProfilePaths) -> Result<(), String> {
     i18n::init();
+    if cfg!(all(unix, not(target_os = "macos"))) {
+        let display = ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
+            .iter()
+            .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()));
+        if !display {
+            return Err(i18n::fl!("no-display"));
+        }
+    }
     iced::application(
         move || app::App::boot(paths.clone()),
         app::App::update,
@@ -24,4 +33,5 @@ pub fn run(paths: ProfilePaths) -> iced::Result {
     .theme(app::App::theme)
     .window_size((1000.0, 780.0))
     .run()
+    .map_err(|e| e.to_string())
 }
