@@ -480,7 +480,8 @@ fn advanced<'a>(e: &'a Editor, doc: &'a Document) -> Element<'a, Message> {
     ));
 
     let mut transports = column![].spacing(6);
-    for t in Transport::ALL.iter().copied() {
+    // The seed lists TCP first.
+    for t in [Transport::Tcp, Transport::Udp, Transport::Tls, Transport::Wss] {
         let label = match t {
             Transport::Tcp => fl!("transport-tcp"),
             Transport::Udp => fl!("transport-udp"),
