@@ -7,6 +7,8 @@ pub mod i18n;
 pub mod jobs;
 pub mod prefs;
 pub mod screen;
+#[cfg(test)]
+mod screenshots;
 pub mod theme;
 mod widgets;
 
