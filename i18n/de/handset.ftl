@@ -1,9 +1,183 @@
 app-name = Handset
 app-description = Ein natives Desktop-Softphone mit integrierter SIP-Kontoverwaltung
 
-## SIP account sections
+## Window
+theme = Design
+theme-system = System
+theme-light = Hell
+theme-dark = Dunkel
+language = Sprache
+loading = Profil wird geöffnet…
+open-failed = Das Profil konnte nicht geöffnet werden: { $reason }
+prefs-not-saved = Die Einstellungen konnten nicht gespeichert werden: { $reason }
+no-display = Das Fenster kann nicht geöffnet werden: Es gibt keine Anzeige (weder DISPLAY noch WAYLAND_DISPLAY ist gesetzt). Starten Sie Handset in einer Desktop-Sitzung oder nutzen Sie die Befehle (siehe handset --help).
+dismiss = Schließen
+
+## Accounts pane
+accounts-title = SIP-Konten
+accounts-create = SIP-Konto anlegen
+accounts-empty = Es gibt noch keine SIP-Konten: Legen Sie eines an oder importieren Sie unten eine CSV-Datei.
+column-name = Name
+column-user = Benutzer
+column-address = SIP-Adresse
+column-state = Status
+state-inbound-only = Nur eingehend
+state-inbound-outbound = Ein- und ausgehend
+edit = Bearbeiten
+delete = Löschen
+keep = Behalten
+delete-confirm = Das SIP-Konto „{ $name }“ löschen? Sein Passwort wird aus dem Schlüsselbund entfernt; dies lässt sich nicht rückgängig machen.
+notice-saved = SIP-Konto „{ $name }“ gespeichert.
+notice-deleted = SIP-Konto „{ $name }“ gelöscht.
+notice-exported = { $count ->
+    [one] 1 Konto nach { $path } geschrieben.
+   *[other] { $count } Konten nach { $path } geschrieben.
+}
+notice-imported = Import abgeschlossen: { $created } angelegt, { $updated } geändert.
+export-failed = Die CSV-Datei konnte nicht geschrieben werden: { $reason }
+csv-export-title = SIP-Konten als CSV-Datei herunterladen
+choose-file = Auswählen…
+csv-download = CSV herunterladen
+csv-include-passwords = Passwörter einschließen (Datei sicher aufbewahren)
+csv-import-title = SIP-Konten aus einer CSV-Datei importieren
+csv-import-placeholder = Pfad der CSV-Datei
+csv-import = CSV importieren
+csv-import-update = Vorhandene Konten mit gleichem Namen ändern
+csv-import-failed = { $count ->
+    [one] Die Datei hat 1 Problem, daher wurde nichts importiert:
+   *[other] Die Datei hat { $count } Probleme, daher wurde nichts importiert:
+}
+csv-problem-line = Zeile { $line }
+csv-problem-cell = Zeile { $line }, Spalte { $column }
+
+## Account editor
+editor-title-new = Neues SIP-Konto
+editor-title-edit = SIP-Konto „{ $name }“ bearbeiten
 section-general = Allgemein
 section-inbound = Eingehende Anrufe
 section-outbound = Ausgehende Anrufe
 section-recording = Anrufaufzeichnung
 section-advanced = Erweitert
+section-credentials = Zugangsdaten
+choose = Auswählen…
+choice-none = Keine
+choice-keep-local = Keine (Aufnahmen auf diesem Computer behalten)
+field-name = Name
+field-name-placeholder = z. B. Empfang
+field-user = Benutzer
+field-did-numbers = DID-Nummern
+field-internal-numbers = Interne Nummern
+empty-phone-numbers = Der Arbeitsbereich hat noch keine Rufnummern: Fügen Sie sie unter Arbeitsbereich → Rufnummern hinzu.
+empty-internal-numbers = Der Arbeitsbereich hat noch keine internen Nummern: Fügen Sie sie unter Arbeitsbereich → Interne Nummern hinzu.
+field-when-unavailable = Wenn das SIP-Konto nicht erreichbar ist
+unavailable-do-nothing = Nichts tun
+unavailable-voicemail = An Voicemail weiterleiten
+field-voicemail-audio = Voicemail-Ansage
+field-outbound-enabled = Ausgehende Anrufe aktivieren
+hint-outbound-default = Ausgehende Anrufe von diesem SIP-Gerät sind standardmäßig deaktiviert.
+field-external-caller-id = Externe Anrufer-ID
+field-internal-caller-ids = Interne Anrufer-IDs
+field-internal-announcement = Interne Ansage
+field-external-announcement = Externe Ansage
+upload-announcement = Eine Aufnahme in den Ansagen-Katalog hochladen
+upload-done = Ansage „{ $name }“ hochgeladen: Wählen Sie sie oben aus.
+field-recording-enabled = Anrufaufzeichnung aktivieren
+field-recording-directions = Aufzeichnungsrichtung
+direction-inbound-internal = Eingehend intern
+direction-inbound-internal-hint = Anrufe zwischen internen Nebenstellen.
+direction-inbound-external = Eingehend extern
+direction-inbound-external-hint = Anrufe von externen Nummern an interne Nebenstellen.
+direction-outbound-internal = Ausgehend intern
+direction-outbound-internal-hint = Anrufe zwischen internen Nebenstellen.
+direction-outbound-external = Ausgehend extern
+direction-outbound-external-hint = Anrufe von internen Nebenstellen an externe Nummern.
+field-record-on-demand = Aufzeichnung auf Abruf
+field-feature-code = Funktionscode
+field-delivery-method = Zustellmethode
+hint-recording-delivery = Aufnahmen werden nach jedem Anruf versendet; etwa 7 MB pro Stunde. E-Mail-Server können große Dateien ablehnen.
+field-allowed-ips-enabled = Erlaubte IPs aktivieren
+field-allowed-ips = Erlaubte IPs
+field-allowed-ips-placeholder = IPv4- oder IPv6-Adressen oder CIDR-Bereiche, durch Leerzeichen getrennt
+hint-allowed-ips = Die Registrierung wird nur von diesen Adressen angenommen. Leertaste oder Eingabe fügt einen Eintrag hinzu.
+field-codecs = Codecs
+codecs-add = Hinzufügen:
+hint-telephone-event = telephone-event muss in der Liste stehen, damit interaktive Menüs und Funktionscodes mit Zifferneingabe funktionieren.
+field-media-types = Medientypen
+media-rtp = RTP (ungesichertes Real-time Transport Protocol)
+media-srtp-sdes = SRTP-SDES (Secure Real-time Transport Protocol – Session Description Protocol Security Descriptions)
+media-srtp-dtls = SRTP-DTLS (Secure Real-time Transport Protocol – Datagram Transport Layer Security)
+field-transports = Transportprotokoll
+transport-tcp = TCP (Transmission Control Protocol)
+transport-udp = UDP (User Datagram Protocol)
+transport-tls = TLS (Transport Layer Security)
+transport-wss = WSS (WebSocket Secure)
+hint-encryption-off = Verschlüsselte Medientypen und Transportprotokolle sind für diesen Arbeitsbereich deaktiviert. Schalten Sie die Verschlüsselung auf der Seite Arbeitsbereich ein, um sie auszuwählen.
+field-domain = Domäne
+field-username = Benutzername
+field-username-placeholder = Leer lassen für { $username }
+field-password = Passwort
+field-new-password = Neues Passwort
+field-password-placeholder-new = Leer lassen, um ein sicheres Passwort zu erzeugen
+field-password-placeholder-edit = Leer lassen, um das bisherige Passwort zu behalten
+field-port = Port
+field-outbound-proxy = Ausgehender Proxy
+error-port = „{ $port }“ ist kein Port: Verwenden Sie 1 bis 65535 oder lassen Sie das Feld für den Standard leer
+credentials-loading = Zugangsdaten werden aus dem Schlüsselbund gelesen…
+credentials-unreadable = Die Zugangsdaten konnten nicht gelesen werden: { $reason }
+credentials-no-password = (nicht im Schlüsselbund)
+show = Anzeigen
+hide = Verbergen
+copy = Kopieren
+copy-all = Alles kopieren (SIP-URI und Passwort)
+copied-username = Benutzername in die Zwischenablage kopiert
+copied-password = Passwort in die Zwischenablage kopiert
+copied-domain = Domäne in die Zwischenablage kopiert
+copied-all = SIP-URI, Benutzername, Passwort und Domäne in die Zwischenablage kopiert
+copy-unavailable = Hier gibt es keine Zwischenablage ({ $reason }): Es wurde nichts kopiert.
+save = Speichern
+cancel = Abbrechen
+problems-to-fix = { $count ->
+    [one] Vor dem Speichern ist 1 Problem zu beheben.
+   *[other] Vor dem Speichern sind { $count } Probleme zu beheben.
+}
+
+## Navigation
+nav-accounts = Konten
+nav-workspace = Arbeitsbereich
+add = Hinzufügen
+remove = Entfernen
+
+## Workspace catalogues (Settings)
+workspace-title = Arbeitsbereich
+workspace-users = Benutzer
+workspace-user-name = Name
+workspace-user-email = E-Mail (optional)
+workspace-phone-numbers = Rufnummern
+workspace-internal-numbers = Interne Nummern
+workspace-label = Bezeichnung
+workspace-announcements = Ansagen
+workspace-greetings = Voicemail-Ansagen
+workspace-delivery-methods = Zustellmethoden
+workspace-built-in = eingebaut
+workspace-empty = Noch keine.
+workspace-audio-file = Pfad der Audiodatei
+upload = Hochladen
+workspace-upload-hint = WAV, MP3, Ogg Vorbis, FLAC oder M4A; wird dekodiert und im Profil gespeichert.
+delivery-address = Adresse
+delivery-host = Server
+delivery-folder = Ordner
+delivery-path = Ordner auf dem Server
+delivery-token = Token (optional)
+workspace-encryption = Verschlüsselung
+workspace-encryption-switch = Verschlüsselte Medientypen und Transportprotokolle erlauben
+workspace-encryption-hint = SRTP-SDES, SRTP-DTLS, TLS und WSS können nur gewählt werden, solange dies eingeschaltet ist.
+
+## First run
+welcome-title = Willkommen bei Handset
+welcome-step-user = 1. Wer nutzt das Konto?
+welcome-user-hint = Jedes SIP-Konto gehört zu einem Benutzer des Arbeitsbereichs. Legen Sie den ersten an:
+welcome-users = Benutzer: { $names }
+welcome-step-account = 2. Das erste SIP-Konto anlegen
+welcome-add-account = Erstes SIP-Konto anlegen
+welcome-or-import = Oder SIP-Konten aus einer CSV-Datei importieren:
+welcome-skip = Überspringen: zu den Konten

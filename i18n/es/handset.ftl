@@ -1,9 +1,183 @@
 app-name = Handset
 app-description = Un softphone nativo de escritorio con gestor de cuentas SIP integrado
 
-## SIP account sections
+## Window
+theme = Tema
+theme-system = Sistema
+theme-light = Claro
+theme-dark = Oscuro
+language = Idioma
+loading = Abriendo el perfil…
+open-failed = No se pudo abrir el perfil: { $reason }
+prefs-not-saved = No se pudieron guardar las preferencias: { $reason }
+no-display = La ventana no puede abrirse: no hay pantalla (no está definida DISPLAY ni WAYLAND_DISPLAY). Ejecute Handset en una sesión de escritorio o use sus órdenes (vea handset --help).
+dismiss = Cerrar
+
+## Accounts pane
+accounts-title = Cuentas SIP
+accounts-create = Crear cuenta SIP
+accounts-empty = Todavía no hay cuentas SIP: cree una o importe un archivo CSV más abajo.
+column-name = Nombre
+column-user = Usuario
+column-address = Dirección SIP
+column-state = Estado
+state-inbound-only = Solo entrantes
+state-inbound-outbound = Entrantes y salientes
+edit = Editar
+delete = Eliminar
+keep = Conservar
+delete-confirm = ¿Eliminar la cuenta SIP «{ $name }»? Su contraseña se borra del llavero; esto no se puede deshacer.
+notice-saved = Cuenta SIP «{ $name }» guardada.
+notice-deleted = Cuenta SIP «{ $name }» eliminada.
+notice-exported = { $count ->
+    [one] 1 cuenta escrita en { $path }.
+   *[other] { $count } cuentas escritas en { $path }.
+}
+notice-imported = Importación terminada: { $created } creadas, { $updated } actualizadas.
+export-failed = No se pudo escribir el archivo CSV: { $reason }
+csv-export-title = Descargar las cuentas SIP en un archivo CSV
+choose-file = Elegir…
+csv-download = Descargar CSV
+csv-include-passwords = Incluir las contraseñas (guarde el archivo en un lugar seguro)
+csv-import-title = Importar cuentas SIP desde un archivo CSV
+csv-import-placeholder = Ruta del archivo CSV
+csv-import = Importar CSV
+csv-import-update = Cambiar las cuentas existentes con el mismo nombre
+csv-import-failed = { $count ->
+    [one] El archivo tiene 1 problema, así que no se importó nada:
+   *[other] El archivo tiene { $count } problemas, así que no se importó nada:
+}
+csv-problem-line = Línea { $line }
+csv-problem-cell = Línea { $line }, columna { $column }
+
+## Account editor
+editor-title-new = Nueva cuenta SIP
+editor-title-edit = Editar la cuenta SIP «{ $name }»
 section-general = General
 section-inbound = Llamadas entrantes
 section-outbound = Llamadas salientes
 section-recording = Grabación de llamadas
 section-advanced = Avanzado
+section-credentials = Credenciales
+choose = Elegir…
+choice-none = Ninguno
+choice-keep-local = Ninguno (conservar las grabaciones en este equipo)
+field-name = Nombre
+field-name-placeholder = p. ej. Recepción
+field-user = Usuario
+field-did-numbers = Números DID
+field-internal-numbers = Números internos
+empty-phone-numbers = El espacio de trabajo aún no tiene números de teléfono: añádalos en Espacio de trabajo → Números de teléfono.
+empty-internal-numbers = El espacio de trabajo aún no tiene números internos: añádalos en Espacio de trabajo → Números internos.
+field-when-unavailable = Cuando la cuenta SIP no está disponible
+unavailable-do-nothing = No hacer nada
+unavailable-voicemail = Enviar al buzón de voz
+field-voicemail-audio = Audio del buzón de voz
+field-outbound-enabled = Activar llamadas salientes
+hint-outbound-default = Las llamadas salientes desde este dispositivo SIP están desactivadas por defecto.
+field-external-caller-id = Identificador de llamada externo
+field-internal-caller-ids = Identificadores de llamada internos
+field-internal-announcement = Anuncio interno
+field-external-announcement = Anuncio externo
+upload-announcement = Subir una grabación al catálogo de anuncios
+upload-done = Anuncio «{ $name }» subido: elíjalo arriba.
+field-recording-enabled = Activar la grabación de llamadas
+field-recording-directions = Dirección de grabación
+direction-inbound-internal = Entrantes internas
+direction-inbound-internal-hint = Llamadas entre extensiones internas.
+direction-inbound-external = Entrantes externas
+direction-inbound-external-hint = Llamadas recibidas de números externos en extensiones internas.
+direction-outbound-internal = Salientes internas
+direction-outbound-internal-hint = Llamadas entre extensiones internas.
+direction-outbound-external = Salientes externas
+direction-outbound-external-hint = Llamadas de extensiones internas a números externos.
+field-record-on-demand = Grabación bajo demanda
+field-feature-code = Código de función
+field-delivery-method = Método de entrega
+hint-recording-delivery = Las grabaciones se envían después de cada llamada; unos 7 MB por hora. Los servidores de correo pueden rechazar archivos grandes.
+field-allowed-ips-enabled = Activar IP permitidas
+field-allowed-ips = IP permitidas
+field-allowed-ips-placeholder = Escriba direcciones IPv4 o IPv6 o rangos CIDR, separados por espacios
+hint-allowed-ips = El registro solo se acepta desde estas direcciones. Pulse Espacio o Intro para añadir una entrada.
+field-codecs = Códecs
+codecs-add = Añadir:
+hint-telephone-event = telephone-event debe estar en la lista para los menús interactivos y los códigos de función que piden dígitos.
+field-media-types = Tipos de medios
+media-rtp = RTP (Real-time Transport Protocol sin cifrar)
+media-srtp-sdes = SRTP-SDES (Secure Real-time Transport Protocol – Session Description Protocol Security Descriptions)
+media-srtp-dtls = SRTP-DTLS (Secure Real-time Transport Protocol – Datagram Transport Layer Security)
+field-transports = Protocolo de transporte
+transport-tcp = TCP (Transmission Control Protocol)
+transport-udp = UDP (User Datagram Protocol)
+transport-tls = TLS (Transport Layer Security)
+transport-wss = WSS (WebSocket Secure)
+hint-encryption-off = Los tipos de medios y protocolos de transporte cifrados están desactivados en este espacio de trabajo. Active el cifrado en la página Espacio de trabajo para elegirlos.
+field-domain = Dominio
+field-username = Nombre de usuario
+field-username-placeholder = Déjelo vacío para usar { $username }
+field-password = Contraseña
+field-new-password = Nueva contraseña
+field-password-placeholder-new = Déjelo vacío para generar una contraseña segura
+field-password-placeholder-edit = Déjelo vacío para conservar la contraseña actual
+field-port = Puerto
+field-outbound-proxy = Proxy de salida
+error-port = «{ $port }» no es un puerto: use de 1 a 65535, o déjelo vacío para el predeterminado
+credentials-loading = Leyendo las credenciales del llavero…
+credentials-unreadable = No se pudieron leer las credenciales: { $reason }
+credentials-no-password = (no está en el llavero)
+show = Mostrar
+hide = Ocultar
+copy = Copiar
+copy-all = Copiar todo (URI SIP y contraseña)
+copied-username = Nombre de usuario copiado al portapapeles
+copied-password = Contraseña copiada al portapapeles
+copied-domain = Dominio copiado al portapapeles
+copied-all = URI SIP, nombre de usuario, contraseña y dominio copiados al portapapeles
+copy-unavailable = Aquí no hay portapapeles ({ $reason }): no se copió nada.
+save = Guardar
+cancel = Cancelar
+problems-to-fix = { $count ->
+    [one] Hay 1 problema que corregir antes de guardar.
+   *[other] Hay { $count } problemas que corregir antes de guardar.
+}
+
+## Navigation
+nav-accounts = Cuentas
+nav-workspace = Espacio de trabajo
+add = Añadir
+remove = Quitar
+
+## Workspace catalogues (Settings)
+workspace-title = Espacio de trabajo
+workspace-users = Usuarios
+workspace-user-name = Nombre
+workspace-user-email = Correo electrónico (opcional)
+workspace-phone-numbers = Números de teléfono
+workspace-internal-numbers = Números internos
+workspace-label = Etiqueta
+workspace-announcements = Anuncios
+workspace-greetings = Saludos del buzón de voz
+workspace-delivery-methods = Métodos de entrega
+workspace-built-in = incluido
+workspace-empty = Ninguno todavía.
+workspace-audio-file = Ruta del archivo de audio
+upload = Subir
+workspace-upload-hint = WAV, MP3, Ogg Vorbis, FLAC o M4A; se decodifica y se guarda con el perfil.
+delivery-address = Dirección
+delivery-host = Servidor
+delivery-folder = Carpeta
+delivery-path = Carpeta en el servidor
+delivery-token = Token (opcional)
+workspace-encryption = Cifrado
+workspace-encryption-switch = Permitir tipos de medios y protocolos de transporte cifrados
+workspace-encryption-hint = SRTP-SDES, SRTP-DTLS, TLS y WSS solo pueden elegirse para las cuentas mientras esto esté activado.
+
+## First run
+welcome-title = Bienvenido a Handset
+welcome-step-user = 1. ¿Quién usa la cuenta?
+welcome-user-hint = Cada cuenta SIP se asigna a un usuario del espacio de trabajo. Añada el primero:
+welcome-users = Usuarios: { $names }
+welcome-step-account = 2. Añadir la primera cuenta SIP
+welcome-add-account = Añadir la primera cuenta SIP
+welcome-or-import = O importe cuentas SIP desde un archivo CSV:
+welcome-skip = Omitir: ir a las cuentas

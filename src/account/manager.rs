@@ -248,7 +248,9 @@ fn check(account: &SipAccount, doc: &Document) -> Result<(), Error> {
     }
 }
 
-fn fill_username(account: &mut SipAccount, doc: &Document) {
+/// Gives an account without a username the one `create` would: made from its user's (or its
+/// own) name, unique on its domain. Editors call it to show and check that username.
+pub fn fill_username(account: &mut SipAccount, doc: &Document) {
     if !account.credentials.username.is_empty() {
         return;
     }

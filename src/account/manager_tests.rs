@@ -186,3 +186,17 @@ fn import_is_all_or_nothing_with_row_errors() {
     assert_eq!(b.credentials, a.credentials, "absent columns keep their values");
     assert_eq!(password_of(&m, &b).unwrap().expose(), "imported-pw");
 }
+
+#[test]
+fn fill_username_previews_what_create_generates() {
+    let (_d, m) = manager();
+    let doc = m.load().unwrap();
+    let mut preview = draft("Desk");
+    fill_username(&mut preview, &doc);
+    let created = m.create(draft("Desk"), None).unwrap();
+    assert_eq!(preview.credentials.username, created.credentials.username);
+    let mut given = draft("Other");
+    given.credentials.username = "front".into();
+    fill_username(&mut given, &m.load().unwrap());
+    assert_eq!(given.credentials.username, "front");
+}

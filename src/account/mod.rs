@@ -15,7 +15,7 @@ pub mod workspace;
 
 use std::fmt;
 
-pub use manager::{AccountManager, ImportReport};
+pub use manager::{AccountManager, ImportReport, fill_username};
 pub use model::SipAccount;
 pub use secrets::{Secret, SecretError, SecretStore};
 pub use store::{Document, ProfilePaths, StoreError};

@@ -17,8 +17,9 @@ use clap::{Parser, Subcommand};
 use handset::account::{AccountManager, Error, ProfilePaths, Secret};
 
 /// Handset: a native desktop softphone with a built-in SIP account manager.
+/// Without a command it opens the window.
 #[derive(Debug, Parser)]
-#[command(name = "handset", version, about, arg_required_else_help = true)]
+#[command(name = "handset", version, about)]
 pub struct Cli {
     /// Keep config, data and logs under DIR (portable use, tests).
     #[arg(long, global = true, env = "HANDSET_PROFILE", value_name = "DIR")]
@@ -152,7 +153,7 @@ pub type CliResult = Result<(), CliError>;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CliResult {
     let Some(command) = cli.command else {
-        return Err(CliError::usage("no command given: see `handset --help`"));
+        return gui(cli.profile.as_deref(), cli.verbose);
     };
     if let Command::ClipboardHold = command {
         return clipboard::hold();
@@ -194,6 +195,13 @@ pub fn run(cli: Cli) -> CliResult {
         ),
         Command::Devices | Command::ClipboardHold => Ok(()),
     }
+}
+
+/// Opens the desktop app on the profile.
+fn gui(profile: Option<&std::path::Path>, verbose: u8) -> CliResult {
+    let paths = ProfilePaths::resolve(profile).map_err(|e| CliError::storage(e.to_string()))?;
+    let _log = handset::logging::init(verbose, Some(&paths.log_dir()));
+    handset::ui::run(paths).map_err(CliError::other)
 }
 
 /// How results are printed.

@@ -593,3 +593,20 @@ fn a_missing_keyring_is_explained_not_a_crash() {
     );
     assert!(!err.contains("panicked"), "{err}");
 }
+
+#[test]
+fn without_a_command_and_without_a_display_the_window_explains() {
+    let p = Profile::new();
+    let out = p
+        .command(&[])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .env_remove("WAYLAND_SOCKET")
+        .env("HANDSET_LANG", "en")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("there is no display"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -1,0 +1,183 @@
+app-name = Handset
+app-description = A native desktop softphone with a built-in SIP account manager
+
+## Window
+theme = Theme
+theme-system = System
+theme-light = Light
+theme-dark = Dark
+language = Language
+loading = Opening the profile…
+open-failed = The profile could not be opened: { $reason }
+prefs-not-saved = The preferences could not be saved: { $reason }
+no-display = The window cannot open: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set). Run Handset in a desktop session, or use its commands (see handset --help).
+dismiss = Dismiss
+
+## Accounts pane
+accounts-title = SIP Accounts
+accounts-create = Create SIP Account
+accounts-empty = There are no SIP accounts yet: create one, or import a CSV file below.
+column-name = Name
+column-user = User
+column-address = SIP address
+column-state = State
+state-inbound-only = Inbound only
+state-inbound-outbound = Inbound and outbound
+edit = Edit
+delete = Delete
+keep = Keep
+delete-confirm = Delete the SIP account “{ $name }”? Its password is removed from the keyring; this cannot be undone.
+notice-saved = SIP account “{ $name }” saved.
+notice-deleted = SIP account “{ $name }” deleted.
+notice-exported = { $count ->
+    [one] 1 account written to { $path }.
+   *[other] { $count } accounts written to { $path }.
+}
+notice-imported = Import done: { $created } created, { $updated } updated.
+export-failed = The CSV file could not be written: { $reason }
+csv-export-title = Download SIP Accounts to a CSV file
+choose-file = Choose…
+csv-download = Download CSV
+csv-include-passwords = Include the passwords (keep the file safe)
+csv-import-title = Import SIP Accounts from a CSV file
+csv-import-placeholder = Path of the CSV file
+csv-import = Import CSV
+csv-import-update = Change existing accounts with the same name
+csv-import-failed = { $count ->
+    [one] The file has 1 problem, so nothing was imported:
+   *[other] The file has { $count } problems, so nothing was imported:
+}
+csv-problem-line = Line { $line }
+csv-problem-cell = Line { $line }, column { $column }
+
+## Account editor
+editor-title-new = New SIP Account
+editor-title-edit = Edit SIP Account “{ $name }”
+section-general = General
+section-inbound = Inbound Calls
+section-outbound = Outbound Calls
+section-recording = Call Recording
+section-advanced = Advanced
+section-credentials = Credentials
+choose = Choose…
+choice-none = None
+choice-keep-local = None (keep recordings on this computer)
+field-name = Name
+field-name-placeholder = e.g. Front desk
+field-user = User
+field-did-numbers = DID Numbers
+field-internal-numbers = Internal Numbers
+empty-phone-numbers = The workspace has no phone numbers yet: add them under Workspace → Phone Numbers.
+empty-internal-numbers = The workspace has no internal numbers yet: add them under Workspace → Internal Numbers.
+field-when-unavailable = When the SIP account is not available
+unavailable-do-nothing = Do Nothing
+unavailable-voicemail = Route To Voicemail
+field-voicemail-audio = Voicemail Audio
+field-outbound-enabled = Enable Outbound Calling
+hint-outbound-default = Outbound calling from this SIP device is disabled by default.
+field-external-caller-id = External Caller ID
+field-internal-caller-ids = Internal Caller IDs
+field-internal-announcement = Internal Announcement
+field-external-announcement = External Announcement
+upload-announcement = Upload a recording to the Announcements catalogue
+upload-done = Announcement “{ $name }” uploaded: choose it above.
+field-recording-enabled = Enable Call Recording
+field-recording-directions = Recording Direction
+direction-inbound-internal = Inbound Internal
+direction-inbound-internal-hint = Calls made between internal extensions.
+direction-inbound-external = Inbound External
+direction-inbound-external-hint = Calls received from external numbers to internal extensions.
+direction-outbound-internal = Outbound Internal
+direction-outbound-internal-hint = Calls made between internal extensions.
+direction-outbound-external = Outbound External
+direction-outbound-external-hint = Calls made from internal extensions to external numbers.
+field-record-on-demand = Record on Demand
+field-feature-code = Feature Code
+field-delivery-method = Delivery Method
+hint-recording-delivery = Recordings are sent after each call; about 7 MB per hour. E-mail servers may refuse large files.
+field-allowed-ips-enabled = Enable Allowed IPs
+field-allowed-ips = Allowed IPs
+field-allowed-ips-placeholder = Type IPv4 or IPv6 addresses or CIDR ranges, separated by spaces
+hint-allowed-ips = Registration is accepted only from these addresses. Press Space or Enter to add an entry.
+field-codecs = Codecs
+codecs-add = Add:
+hint-telephone-event = telephone-event must be in the list for interactive menus and feature codes that need digit input.
+field-media-types = Media Types
+media-rtp = RTP (Unsecured Real-time Transport Protocol)
+media-srtp-sdes = SRTP-SDES (Secure Real-time Transport Protocol – Session Description Protocol Security Descriptions)
+media-srtp-dtls = SRTP-DTLS (Secure Real-time Transport Protocol – Datagram Transport Layer Security)
+field-transports = Transport Protocol
+transport-tcp = TCP (Transmission Control Protocol)
+transport-udp = UDP (User Datagram Protocol)
+transport-tls = TLS (Transport Layer Security)
+transport-wss = WSS (WebSocket Secure)
+hint-encryption-off = Encrypted media types and transport protocols are disabled for this workspace. Turn on encryption on the Workspace page to select them.
+field-domain = Domain
+field-username = Username
+field-username-placeholder = Leave empty to use { $username }
+field-password = Password
+field-new-password = New Password
+field-password-placeholder-new = Leave empty to generate a strong password
+field-password-placeholder-edit = Leave empty to keep the current password
+field-port = Port
+field-outbound-proxy = Outbound Proxy
+error-port = “{ $port }” is not a port: use 1 to 65535, or leave it empty for the default
+credentials-loading = Reading the credentials from the keyring…
+credentials-unreadable = The credentials could not be read: { $reason }
+credentials-no-password = (not in the keyring)
+show = Show
+hide = Hide
+copy = Copy
+copy-all = Copy all (SIP URI and password)
+copied-username = Username copied to the clipboard
+copied-password = Password copied to the clipboard
+copied-domain = Domain copied to the clipboard
+copied-all = SIP URI, username, password and domain copied to the clipboard
+copy-unavailable = There is no clipboard here ({ $reason }): nothing was copied.
+save = Save
+cancel = Cancel
+problems-to-fix = { $count ->
+    [one] 1 problem to fix before saving.
+   *[other] { $count } problems to fix before saving.
+}
+
+## Navigation
+nav-accounts = Accounts
+nav-workspace = Workspace
+add = Add
+remove = Remove
+
+## Workspace catalogues (Settings)
+workspace-title = Workspace
+workspace-users = Users
+workspace-user-name = Name
+workspace-user-email = E-mail (optional)
+workspace-phone-numbers = Phone Numbers
+workspace-internal-numbers = Internal Numbers
+workspace-label = Label
+workspace-announcements = Announcements
+workspace-greetings = Voicemail Greetings
+workspace-delivery-methods = Delivery Methods
+workspace-built-in = built in
+workspace-empty = None yet.
+workspace-audio-file = Path of the audio file
+upload = Upload
+workspace-upload-hint = WAV, MP3, Ogg Vorbis, FLAC or M4A; decoded and stored with the profile.
+delivery-address = Address
+delivery-host = Host
+delivery-folder = Folder
+delivery-path = Folder on the server
+delivery-token = Token (optional)
+workspace-encryption = Encryption
+workspace-encryption-switch = Allow encrypted media types and transport protocols
+workspace-encryption-hint = SRTP-SDES, SRTP-DTLS, TLS and WSS can be chosen for accounts only while this is on.
+
+## First run
+welcome-title = Welcome to Handset
+welcome-step-user = 1. Who uses the account?
+welcome-user-hint = Every SIP account is assigned to a user of the workspace. Add the first one:
+welcome-users = Users: { $names }
+welcome-step-account = 2. Add the first SIP account
+welcome-add-account = Add the first SIP account
+welcome-or-import = Or import SIP accounts from a CSV file:
+welcome-skip = Skip: go to the accounts

@@ -1,0 +1,408 @@
+//! The application: its screens, top-level messages, and the jobs it hands to the account core.
+
+use std::fmt;
+
+use iced::widget::{button, column, container, pick_list, row, text};
+use iced::{Alignment, Element, Length, Task, Theme};
+
+use super::i18n::{self, fl};
+use super::jobs::{Done, Job, Outcome};
+use super::prefs::Prefs;
+use super::screen::accounts::{self, Accounts};
+use super::screen::editor::{self, Editor};
+use super::screen::welcome::{self, Welcome};
+use super::screen::workspace::{self, Workspace};
+use super::theme::ThemeChoice;
+use crate::account::{AccountManager, Document, ProfilePaths};
+
+/// What the window shows.
+#[derive(Debug)]
+pub enum Screen {
+    /// The profile is being opened (or could not be: the reason is in the notice).
+    Loading,
+    /// The first-run wizard, while the profile has no accounts.
+    Welcome(Welcome),
+    Accounts(Accounts),
+    /// The Settings pane's workspace catalogues.
+    Workspace(Box<Workspace>),
+    Editor(Box<Editor>),
+}
+
+/// A language of the language picker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Language(pub &'static str, pub &'static str);
+
+impl fmt::Display for Language {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.1)
+    }
+}
+
+/// An opened profile: its manager, its contents and the window's preferences.
+#[derive(Clone, Debug)]
+pub struct Opened {
+    pub manager: AccountManager,
+    pub doc: Document,
+    pub prefs: Prefs,
+}
+
+impl Opened {
+    /// Opens the profile at `paths` (blocking: keyring probe and file reads).
+    pub fn open(paths: ProfilePaths) -> Result<Opened, String> {
+        let manager = AccountManager::open(paths).map_err(|e| e.to_string())?;
+        Opened::with(manager)
+    }
+
+    /// Reads the contents and preferences of an opened profile.
+    pub fn with(manager: AccountManager) -> Result<Opened, String> {
+        let doc = manager.load().map_err(|e| e.to_string())?;
+        let prefs = Prefs::load(manager.paths());
+        Ok(Opened { manager, doc, prefs })
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Opened(Result<Box<Opened>, String>),
+    Welcome(welcome::Message),
+    Accounts(accounts::Message),
+    Editor(editor::Message),
+    Workspace(workspace::Message),
+    /// The header's navigation.
+    ShowAccounts,
+    ShowWorkspace,
+    Done(Box<Outcome>),
+    Theme(ThemeChoice),
+    Language(Language),
+    DismissNotice,
+}
+
+#[derive(Debug)]
+pub struct App {
+    manager: Option<AccountManager>,
+    pub doc: Document,
+    pub screen: Screen,
+    pub theme: ThemeChoice,
+    /// The last result worth telling: `Ok` for done, `Err` for failed.
+    pub notice: Option<Result<String, String>>,
+    prefs: Prefs,
+    /// A file dialog to open on the next `update`.
+    dialog: Option<accounts::FileChoice>,
+}
+
+impl App {
+    /// Starts opening the profile off the UI thread.
+    pub fn boot(paths: ProfilePaths) -> (App, Task<Message>) {
+        let open = Task::perform(
+            async move {
+                tokio::task::spawn_blocking(move || Opened::open(paths).map(Box::new))
+                    .await
+                    .map_err(|e| e.to_string())?
+            },
+            Message::Opened,
+        );
+        let app = App {
+            manager: None,
+            doc: Document::default(),
+            screen: Screen::Loading,
+            theme: ThemeChoice::default(),
+            notice: None,
+            dialog: None,
+            prefs: Prefs::default(),
+        };
+        (app, open)
+    }
+
+    /// An app on an opened profile.
+    pub fn with_manager(manager: AccountManager) -> App {
+        let (mut app, _) = App::boot(manager.paths().clone());
+        let _ = app.step(Message::Opened(Opened::with(manager).map(Box::new)));
+        app
+    }
+
+    pub fn manager(&self) -> Option<&AccountManager> {
+        self.manager.as_ref()
+    }
+
+    pub fn title(&self) -> String {
+        match &self.screen {
+            Screen::Editor(e) if !e.is_new() => format!("{} — {}", e.draft.name, fl!("app-name")),
+            _ => fl!("app-name"),
+        }
+    }
+
+    pub fn theme(&self) -> Option<Theme> {
+        self.theme.theme()
+    }
+
+    pub fn update(&mut self, message: Message) -> Task<Message> {
+        let job = self.step(message);
+        if let Some(choice) = self.dialog.take() {
+            return Task::perform(choose_file(choice), move |path| {
+                Message::Accounts(accounts::Message::Chosen(choice, path))
+            });
+        }
+        match (job, &self.manager) {
+            (Some(job), Some(manager)) => job.spawn(manager.clone()).map(|o| Message::Done(Box::new(o))),
+            _ => Task::none(),
+        }
+    }
+
+    /// Applies a message; returns the job to run for it, if any.
+    pub fn step(&mut self, message: Message) -> Option<Job> {
+        match message {
+            Message::Opened(Ok(opened)) => {
+                let Opened { manager, doc, prefs } = *opened;
+                if let Some(code) = &prefs.language
+                    && std::env::var_os("HANDSET_LANG").is_none()
+                {
+                    i18n::set_language(code);
+                }
+                self.theme = prefs.theme;
+                self.prefs = prefs;
+                self.manager = Some(manager);
+                self.screen = if doc.accounts.is_empty() {
+                    Screen::Welcome(Welcome::default())
+                } else {
+                    Screen::Accounts(Accounts::default())
+                };
+                self.doc = doc;
+                None
+            }
+            Message::Opened(Err(reason)) => {
+                self.notice = Some(Err(fl!("open-failed", reason = reason)));
+                None
+            }
+            Message::Welcome(m) => {
+                let Screen::Welcome(screen) = &mut self.screen else {
+                    return None;
+                };
+                match screen.update(m, &self.doc) {
+                    welcome::Action::None => None,
+                    welcome::Action::Run(job) => Some(job),
+                    welcome::Action::CreateAccount => {
+                        self.screen = Screen::Editor(Box::new(Editor::create(&self.doc)));
+                        None
+                    }
+                    welcome::Action::Finish => {
+                        self.screen = Screen::Accounts(Accounts::default());
+                        None
+                    }
+                }
+            }
+            Message::Workspace(m) => match &mut self.screen {
+                Screen::Workspace(screen) => screen.update(m),
+                _ => None,
+            },
+            Message::ShowAccounts if self.manager.is_some() => {
+                self.screen = Screen::Accounts(Accounts::default());
+                None
+            }
+            Message::ShowWorkspace if self.manager.is_some() => {
+                self.notice = None;
+                self.screen = Screen::Workspace(Box::default());
+                None
+            }
+            Message::ShowAccounts | Message::ShowWorkspace => None,
+            Message::Accounts(m) => {
+                let Screen::Accounts(screen) = &mut self.screen else {
+                    return None;
+                };
+                match screen.update(m) {
+                    accounts::Action::None => None,
+                    accounts::Action::Create => {
+                        self.notice = None;
+                        self.screen = Screen::Editor(Box::new(Editor::create(&self.doc)));
+                        None
+                    }
+                    accounts::Action::Edit(name) => {
+                        let account = self.doc.accounts.iter().find(|a| a.name == name)?.clone();
+                        let (editor, job) = Editor::edit(account, &self.doc);
+                        self.notice = None;
+                        self.screen = Screen::Editor(Box::new(editor));
+                        Some(job)
+                    }
+                    accounts::Action::Run(job) => Some(job),
+                    accounts::Action::ChooseFile(choice) => {
+                        self.dialog = Some(choice);
+                        None
+                    }
+                }
+            }
+            Message::Editor(m) => {
+                let Screen::Editor(editor) = &mut self.screen else {
+                    return None;
+                };
+                match editor.update(m, &self.doc) {
+                    editor::Action::None => None,
+                    editor::Action::Run(job) => Some(job),
+                    editor::Action::Close => {
+                        self.screen = Screen::Accounts(Accounts::default());
+                        None
+                    }
+                }
+            }
+            Message::Done(outcome) => {
+                self.finished(*outcome);
+                None
+            }
+            Message::Theme(choice) => {
+                self.theme = choice;
+                self.prefs.theme = choice;
+                Some(Job::SavePrefs(self.prefs.clone()))
+            }
+            Message::Language(Language(code, _)) => {
+                i18n::set_language(code);
+                self.prefs.language = Some(code.to_owned());
+                Some(Job::SavePrefs(self.prefs.clone()))
+            }
+            Message::DismissNotice => {
+                self.notice = None;
+                None
+            }
+        }
+    }
+
+    fn finished(&mut self, outcome: Outcome) {
+        match outcome.doc {
+            Some(Ok(doc)) => self.doc = doc,
+            Some(Err(e)) => self.notice = Some(Err(e.to_string())),
+            None => {}
+        }
+        match outcome.done {
+            Done::Loaded => {}
+            Done::Saved(result) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.saved(&result);
+                }
+                if let Ok(account) = result {
+                    self.notice = Some(Ok(fl!("notice-saved", name = account.name)));
+                    self.screen = Screen::Accounts(Accounts::default());
+                }
+            }
+            Done::Deleted(result) => {
+                self.notice = Some(match result {
+                    Ok(name) => Ok(fl!("notice-deleted", name = name)),
+                    Err(e) => Err(e.to_string()),
+                });
+            }
+            Done::Credentials(result) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.credentials_loaded(result);
+                }
+            }
+            Done::Copied(result) => {
+                if let Screen::Editor(editor) = &mut self.screen {
+                    editor.copied(result);
+                }
+            }
+            Done::Exported(result) => {
+                self.notice = Some(match result {
+                    Ok((path, count)) => Ok(fl!(
+                        "notice-exported",
+                        count = count,
+                        path = path.display().to_string()
+                    )),
+                    Err(reason) => Err(fl!("export-failed", reason = reason)),
+                });
+            }
+            Done::Imported(result) => {
+                match &mut self.screen {
+                    Screen::Accounts(screen) => screen.imported(&result),
+                    Screen::Welcome(screen) => {
+                        screen.imported(&result);
+                        if result.is_ok() {
+                            self.screen = Screen::Accounts(Accounts::default());
+                        }
+                    }
+                    _ => {}
+                }
+                self.notice = match result {
+                    Ok(r) => Some(Ok(fl!(
+                        "notice-imported",
+                        created = r.created.len(),
+                        updated = r.updated.len()
+                    ))),
+                    Err(crate::account::Error::Csv(_)) => None,
+                    Err(e) => Some(Err(e.to_string())),
+                };
+            }
+            Done::Workspace(result) => match &mut self.screen {
+                Screen::Workspace(screen) => screen.changed(&result),
+                Screen::Welcome(screen) => screen.changed(&result),
+                Screen::Editor(editor) => editor.uploaded(&result),
+                _ => {}
+            },
+            Done::PrefsSaved(Err(reason)) => self.notice = Some(Err(fl!("prefs-not-saved", reason = reason))),
+            Done::PrefsSaved(Ok(())) => {}
+            Done::Failed(reason) => self.notice = Some(Err(reason)),
+        }
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let languages: Vec<Language> = i18n::LANGUAGES.iter().map(|&(c, n)| Language(c, n)).collect();
+        let current = i18n::current();
+        let language = languages.iter().find(|l| l.0 == current).cloned();
+        let header = row![
+            text(fl!("app-name")).size(22),
+            button(text(fl!("nav-accounts")))
+                .on_press(Message::ShowAccounts)
+                .style(button::text),
+            button(text(fl!("nav-workspace")))
+                .on_press(Message::ShowWorkspace)
+                .style(button::text),
+            iced::widget::space().width(Length::Fill),
+            text(fl!("theme")).size(14),
+            container(pick_list(ThemeChoice::ALL, Some(self.theme), Message::Theme)).id("theme"),
+            text(fl!("language")).size(14),
+            pick_list(languages, language, Message::Language),
+        ]
+        .spacing(10)
+        .padding(10)
+        .align_y(Alignment::Center);
+        let mut page = column![header].spacing(0);
+        if let Some(notice) = &self.notice {
+            let (message, style): (&str, fn(&Theme) -> container::Style) = match notice {
+                Ok(m) => (m, container::success),
+                Err(m) => (m, container::danger),
+            };
+            page = page.push(
+                container(
+                    row![
+                        text(message).width(Length::Fill),
+                        button(text(fl!("dismiss")).size(14))
+                            .on_press(Message::DismissNotice)
+                            .style(button::text),
+                    ]
+                    .align_y(Alignment::Center),
+                )
+                .padding(10)
+                .width(Length::Fill)
+                .style(style),
+            );
+        }
+        let body: Element<'_, Message> = match &self.screen {
+            Screen::Loading => container(text(fl!("loading"))).padding(20).into(),
+            Screen::Welcome(screen) => screen.view(&self.doc).map(Message::Welcome),
+            Screen::Accounts(screen) => screen.view(&self.doc).map(Message::Accounts),
+            Screen::Workspace(screen) => screen.view(&self.doc).map(Message::Workspace),
+            Screen::Editor(editor) => editor.view(&self.doc).map(Message::Editor),
+        };
+        page.push(body).into()
+    }
+}
+
+/// Shows the system's file dialog (the XDG desktop portal on Linux); `None` when cancelled or
+/// when there is no dialog, so the typed path stays.
+async fn choose_file(choice: accounts::FileChoice) -> Option<std::path::PathBuf> {
+    let dialog = rfd::AsyncFileDialog::new().add_filter("CSV", &["csv"]);
+    let file = match choice {
+        accounts::FileChoice::Export => dialog.set_file_name("handset-accounts.csv").save_file().await,
+        accounts::FileChoice::Import => dialog.pick_file().await,
+    };
+    file.map(|f| f.path().to_path_buf())
+}
+
+#[cfg(test)]
+#[path = "app_tests.rs"]
+mod tests;

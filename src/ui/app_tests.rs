@@ -1,0 +1,182 @@
+//! App tests: `update()` with keyring-core's mock store, the helpers both kinds of test share,
+//! and (in `app_flows.rs`) the simulator flows.
+
+use super::*;
+use crate::account::model::{Codec, Direction, MediaType, Transport, Unavailable};
+use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
+use crate::account::{Secret, SecretStore, SipAccount};
+
+/// Leaves the first-run wizard, as a user with a ready workspace would.
+fn past_welcome(mut app: App) -> App {
+    assert!(
+        matches!(app.screen, Screen::Welcome(_)),
+        "a profile without accounts starts with the wizard"
+    );
+    drive(&mut app, Message::Welcome(welcome::Message::Skip));
+    app
+}
+
+fn workspace(m: &AccountManager) {
+    m.add_user("Ann Smith", None).unwrap();
+    m.add_phone_number("+14155550100", "Main").unwrap();
+    m.add_extension("101", "Ann").unwrap();
+    m.add_delivery_method(
+        DeliveryMethod {
+            name: "Mail".into(),
+            target: DeliveryTarget::Email {
+                address: "rec@example.com".into(),
+            },
+        },
+        None,
+    )
+    .unwrap();
+}
+
+/// An app on a fresh profile whose secrets go to keyring-core's mock store.
+fn mock_app() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = keyring_core::mock::Store::new().unwrap();
+    let m = AccountManager::open_with(ProfilePaths::portable(dir.path()), |id| {
+        Ok(SecretStore::with_store(mock, id))
+    })
+    .unwrap();
+    workspace(&m);
+    (dir, past_welcome(App::with_manager(m)))
+}
+
+/// An app on a fresh profile with the platform keyring (the Secret Service under
+/// `packaging/run-tests.sh`); the profile's own keyring namespace keeps real entries apart.
+fn real_app() -> (tempfile::TempDir, App) {
+    let (dir, app) = empty_real_app();
+    workspace(app.manager().unwrap());
+    let m = app.manager().unwrap().clone();
+    (dir, past_welcome(App::with_manager(m)))
+}
+
+/// Like [`real_app`], with an empty workspace, showing the first-run wizard.
+fn empty_real_app() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let m = AccountManager::open(ProfilePaths::portable(dir.path()))
+        .unwrap_or_else(|e| panic!("these tests need a Secret Service (run packaging/run-tests.sh): {e}"));
+    (dir, App::with_manager(m))
+}
+
+/// Applies a message and runs the jobs it starts here and now, as `update` would on a thread.
+fn drive(app: &mut App, message: Message) {
+    let mut next = app.step(message);
+    while let Some(job) = next {
+        let outcome = job.run(app.manager().unwrap());
+        next = app.step(Message::Done(Box::new(outcome)));
+    }
+}
+
+fn draft(name: &str) -> SipAccount {
+    let mut a = SipAccount {
+        name: name.into(),
+        ..SipAccount::default()
+    };
+    a.general.user = Some("Ann Smith".into());
+    a.credentials.domain = "sip.example.com".into();
+    a
+}
+
+fn editor(app: &App) -> &Editor {
+    match &app.screen {
+        Screen::Editor(e) => e,
+        other => panic!("not in the editor: {other:?}"),
+    }
+}
+
+#[test]
+fn create_opens_the_editor_and_save_returns_to_the_list() {
+    let (_d, mut app) = mock_app();
+    assert!(matches!(app.screen, Screen::Accounts(_)));
+    drive(&mut app, Message::Accounts(accounts::Message::Create));
+    let mut account = draft("Desk");
+    account.outbound.enabled = true;
+    for m in [
+        editor::Message::Typed(editor::Input::Name, "Desk".into()),
+        editor::Message::Typed(editor::Input::Domain, "sip.example.com".into()),
+        editor::Message::Picked(
+            editor::Dropdown::User,
+            editor::Pick {
+                key: Some("Ann Smith".into()),
+                label: String::new(),
+            },
+        ),
+        editor::Message::Save,
+    ] {
+        drive(&mut app, Message::Editor(m));
+    }
+    assert!(matches!(app.screen, Screen::Accounts(_)), "{:?}", app.notice);
+    assert_eq!(app.notice, Some(Ok("SIP account “Desk” saved.".into())));
+    assert_eq!(app.doc.accounts.len(), 1);
+    assert_eq!(app.doc.accounts[0].credentials.username, "ann.smith");
+}
+
+#[test]
+fn edit_loads_credentials_and_delete_asks_first() {
+    let (_d, mut app) = mock_app();
+    let m = app.manager().unwrap().clone();
+    m.create(draft("Desk"), Some(Secret::new("pw-1"))).unwrap();
+    drive(&mut app, Message::Done(Box::new(Job::Reload.run(&m))));
+    drive(
+        &mut app,
+        Message::Accounts(accounts::Message::Edit("Desk".into())),
+    );
+    let view = editor(&app).credentials.view.clone().unwrap().unwrap();
+    assert_eq!(view.password.unwrap().expose(), "pw-1");
+    drive(&mut app, Message::Editor(editor::Message::Cancel));
+    drive(
+        &mut app,
+        Message::Accounts(accounts::Message::Delete("Desk".into())),
+    );
+    assert_eq!(
+        app.doc.accounts.len(),
+        1,
+        "nothing deleted before the confirmation"
+    );
+    drive(&mut app, Message::Accounts(accounts::Message::ConfirmDelete));
+    assert!(app.doc.accounts.is_empty());
+    assert_eq!(app.notice, Some(Ok("SIP account “Desk” deleted.".into())));
+}
+
+#[test]
+fn import_lists_every_bad_row_and_imports_nothing() {
+    let (dir, mut app) = mock_app();
+    let path = dir.path().join("in.csv");
+    std::fs::write(
+        &path,
+        "name,user,sip_domain,codecs\nA,Ann Smith,sip.example.com,OPUS\nB,Nobody,sip.example.com,G711\n",
+    )
+    .unwrap();
+    drive(
+        &mut app,
+        Message::Accounts(accounts::Message::ImportPath(path.display().to_string())),
+    );
+    drive(&mut app, Message::Accounts(accounts::Message::Import));
+    let Screen::Accounts(screen) = &app.screen else {
+        panic!()
+    };
+    let lines: Vec<u64> = screen.import_problems.iter().map(|p| p.line).collect();
+    assert!(
+        !lines.is_empty() && lines.iter().all(|&l| l == 3),
+        "{:?}",
+        screen.import_problems
+    );
+    assert!(app.doc.accounts.is_empty());
+}
+
+#[test]
+fn a_profile_that_cannot_open_is_explained() {
+    let (mut app, _) = App::boot(ProfilePaths::portable(std::path::Path::new("/nonexistent")));
+    drive(&mut app, Message::Opened(Err("no keyring".into())));
+    assert!(matches!(app.screen, Screen::Loading));
+    assert_eq!(
+        app.notice,
+        Some(Err("The profile could not be opened: no keyring".into()))
+    );
+}
+
+#[path = "app_flows.rs"]
+mod flows;

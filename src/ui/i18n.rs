@@ -1,0 +1,155 @@
+//! Fluent translations: `i18n/<lang>/handset.ftl`, embedded in the binary.
+//!
+//! The language comes from the system locale, or from `HANDSET_LANG` (e.g. `de`) when set;
+//! [`set_language`] switches it at run time. Keys are checked at compile time by [`fl!`].
+
+use std::sync::LazyLock;
+
+use i18n_embed::fluent::{FluentLanguageLoader, fluent_language_loader};
+use i18n_embed::{DesktopLanguageRequester, LanguageLoader};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "i18n/"]
+struct Localizations;
+
+/// The loader every translated string goes through.
+pub static LOADER: LazyLock<FluentLanguageLoader> = LazyLock::new(|| {
+    let loader: FluentLanguageLoader = fluent_language_loader!();
+    loader
+        .load_fallback_language(&Localizations)
+        .expect("the English translation is embedded");
+    // No Unicode isolation marks around arguments: plain text in widgets and tests.
+    loader.set_use_isolating(false);
+    loader
+});
+
+/// A translated string: `fl!("key")` or `fl!("key", name = value)`.
+macro_rules! fl {
+    ($id:literal) => {
+        i18n_embed_fl::fl!($crate::ui::i18n::LOADER, $id)
+    };
+    ($id:literal, $($args:tt)*) => {
+        i18n_embed_fl::fl!($crate::ui::i18n::LOADER, $id, $($args)*)
+    };
+}
+pub(crate) use fl;
+
+/// The languages Handset speaks, as (code, own name).
+pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("de", "Deutsch"), ("es", "Español")];
+
+/// Chooses the language: `HANDSET_LANG` when set, else the system locale, else English.
+pub fn init() {
+    match std::env::var("HANDSET_LANG") {
+        Ok(code) if !code.trim().is_empty() => set_language(code.trim()),
+        _ if posix_locale() => {}
+        _ => {
+            let requested = DesktopLanguageRequester::requested_languages();
+            if let Err(e) = i18n_embed::select(&*LOADER, &Localizations, &requested) {
+                tracing::warn!("cannot load the system language, using English: {e}");
+            }
+        }
+    }
+}
+
+/// Whether the POSIX locale (`C`, `POSIX`, `C.UTF-8`) is in force: no language is asked for,
+/// so English stays without the requester logging an unparsable locale.
+fn posix_locale() -> bool {
+    let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|s| !s.is_empty()));
+    cfg!(unix) && locale.is_none_or(|l| l == "C" || l == "POSIX" || l.starts_with("C."))
+}
+
+/// Switches to the language `code` (e.g. `de`, `es-MX`); unknown codes fall back to English.
+pub fn set_language(code: &str) {
+    let Ok(id) = code.parse::<i18n_embed::unic_langid::LanguageIdentifier>() else {
+        tracing::warn!("`{code}` is not a language code, using English");
+        return;
+    };
+    if let Err(e) = i18n_embed::select(&*LOADER, &Localizations, &[id]) {
+        tracing::warn!("cannot load the language `{code}`: {e}");
+    }
+}
+
+/// The code of the language in use (e.g. `en`).
+pub fn current() -> String {
+    LOADER.current_language().language.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::{Path, PathBuf};
+
+    fn keys(file: &Path) -> BTreeSet<String> {
+        std::fs::read_to_string(file)
+            .unwrap_or_else(|e| panic!("{}: {e}", file.display()))
+            .lines()
+            .filter(|l| !l.starts_with(['#', ' ', '.']) && l.contains(" = "))
+            .filter_map(|l| l.split(" = ").next().map(str::to_owned))
+            .collect()
+    }
+
+    fn root() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("i18n")
+    }
+
+    #[test]
+    fn every_language_has_every_key() {
+        let reference = keys(&root().join("en/handset.ftl"));
+        assert!(reference.len() > 50, "the English file is read");
+        let mut langs = 0;
+        for lang in std::fs::read_dir(root()).unwrap() {
+            let file = lang.unwrap().path().join("handset.ftl");
+            let have = keys(&file);
+            let missing: Vec<_> = reference.difference(&have).collect();
+            let extra: Vec<_> = have.difference(&reference).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{}: missing {missing:?}, not in English {extra:?}",
+                file.display()
+            );
+            langs += 1;
+        }
+        assert!(langs >= 3, "English, German and Spanish");
+    }
+
+    fn sources(dir: &Path, out: &mut String) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_is_used() {
+        let mut text = String::new();
+        sources(&Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut text);
+        let unused: Vec<String> = keys(&root().join("en/handset.ftl"))
+            .into_iter()
+            .filter(|k| !text.contains(&format!("\"{k}\"")))
+            .collect();
+        assert!(unused.is_empty(), "keys used nowhere in src/: {unused:?}");
+    }
+
+    #[test]
+    fn languages_load_from_the_embedded_files() {
+        // A loader of its own: the shared one stays English for the other tests.
+        use i18n_embed::LanguageLoader;
+        use i18n_embed::fluent::{FluentLanguageLoader, fluent_language_loader};
+        let loader: FluentLanguageLoader = fluent_language_loader!();
+        loader.load_fallback_language(&super::Localizations).unwrap();
+        let mut seen = Vec::new();
+        for code in ["de", "es", "en"] {
+            let id = code.parse().unwrap();
+            i18n_embed::select(&loader, &super::Localizations, &[id]).unwrap();
+            seen.push(loader.get("section-inbound"));
+        }
+        assert_eq!(seen, ["Eingehende Anrufe", "Llamadas entrantes", "Inbound Calls"]);
+    }
+}

@@ -1,0 +1,246 @@
+//! The form that adds a delivery method for call recordings (Email, Dropbox, FTP, SFTP,
+//! Google Drive, OneDrive) to the workspace; its password or token goes to the keyring.
+
+use std::fmt;
+
+use iced::widget::{button, column, container, pick_list, row, text, text_input};
+use iced::{Element, Length};
+
+use crate::account::Secret;
+use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
+use crate::ui::i18n::fl;
+use crate::ui::jobs::Change;
+
+/// The kinds of delivery, in the seed's order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Kind {
+    #[default]
+    Email,
+    Dropbox,
+    Ftp,
+    Sftp,
+    GoogleDrive,
+    OneDrive,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [
+        Kind::Email,
+        Kind::Dropbox,
+        Kind::Ftp,
+        Kind::Sftp,
+        Kind::GoogleDrive,
+        Kind::OneDrive,
+    ];
+
+    fn is_server(self) -> bool {
+        matches!(self, Kind::Ftp | Kind::Sftp)
+    }
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Email => "Email",
+            Kind::Dropbox => "Dropbox",
+            Kind::Ftp => "FTP",
+            Kind::Sftp => "SFTP",
+            Kind::GoogleDrive => "Google Drive",
+            Kind::OneDrive => "OneDrive",
+        })
+    }
+}
+
+/// A field of the form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Input {
+    Name,
+    /// The address (Email), folder (Dropbox, Drive, OneDrive) or host (FTP, SFTP).
+    Target,
+    Port,
+    Path,
+    Username,
+    Secret,
+}
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Kind(Kind),
+    Typed(Input, String),
+    Add,
+}
+
+#[derive(Debug, Default)]
+pub struct DeliveryForm {
+    pub kind: Kind,
+    pub name: String,
+    pub target: String,
+    pub port: String,
+    pub path: String,
+    pub username: String,
+    pub secret: String,
+}
+
+impl DeliveryForm {
+    /// Applies a message; `Add` gives the change to make, or why the form cannot be sent.
+    pub fn update(&mut self, message: Message) -> Option<Result<Change, String>> {
+        match message {
+            Message::Kind(kind) => self.kind = kind,
+            Message::Typed(input, value) => {
+                *match input {
+                    Input::Name => &mut self.name,
+                    Input::Target => &mut self.target,
+                    Input::Port => &mut self.port,
+                    Input::Path => &mut self.path,
+                    Input::Username => &mut self.username,
+                    Input::Secret => &mut self.secret,
+                } = value;
+            }
+            Message::Add => return Some(self.change()),
+        }
+        None
+    }
+
+    fn change(&self) -> Result<Change, String> {
+        let target = self.target.trim().to_owned();
+        let port = match self.port.trim() {
+            "" => None,
+            p => Some(p.parse::<u16>().map_err(|_| fl!("error-port", port = p))?),
+        };
+        let (path, username) = (self.path.trim().to_owned(), self.username.trim().to_owned());
+        let target = match self.kind {
+            Kind::Email => DeliveryTarget::Email { address: target },
+            Kind::Dropbox => DeliveryTarget::Dropbox { folder: target },
+            Kind::GoogleDrive => DeliveryTarget::GoogleDrive { folder: target },
+            Kind::OneDrive => DeliveryTarget::OneDrive { folder: target },
+            Kind::Ftp => DeliveryTarget::Ftp {
+                host: target,
+                port,
+                path,
+                username,
+            },
+            Kind::Sftp => DeliveryTarget::Sftp {
+                host: target,
+                port,
+                path,
+                username,
+            },
+        };
+        Ok(Change::AddDeliveryMethod {
+            method: DeliveryMethod {
+                name: self.name.trim().to_owned(),
+                target,
+            },
+            secret: (!self.secret.is_empty()).then(|| Secret::new(self.secret.clone())),
+        })
+    }
+
+    pub fn view(&self) -> Element<'_, Message> {
+        let field = |id: &'static str, placeholder: String, value: &str, which: Input| {
+            text_input(&placeholder, value)
+                .id(id)
+                .on_input(move |v| Message::Typed(which, v))
+                .padding(6)
+                .width(Length::Fixed(220.0))
+        };
+        let target = match self.kind {
+            Kind::Email => fl!("delivery-address"),
+            Kind::Ftp | Kind::Sftp => fl!("delivery-host"),
+            _ => fl!("delivery-folder"),
+        };
+        let mut first = row![
+            container(pick_list(Kind::ALL, Some(self.kind), Message::Kind)).id("delivery-kind"),
+            field(
+                "delivery-name",
+                fl!("workspace-user-name"),
+                &self.name,
+                Input::Name
+            ),
+            field("delivery-target", target, &self.target, Input::Target),
+        ]
+        .spacing(8);
+        if !self.kind.is_server() {
+            first = first.push(
+                field(
+                    "delivery-secret",
+                    fl!("delivery-token"),
+                    &self.secret,
+                    Input::Secret,
+                )
+                .secure(true),
+            );
+        }
+        let mut col = column![first].spacing(6);
+        if self.kind.is_server() {
+            col = col.push(
+                row![
+                    field("delivery-port", fl!("field-port"), &self.port, Input::Port)
+                        .width(Length::Fixed(90.0)),
+                    field("delivery-path", fl!("delivery-path"), &self.path, Input::Path),
+                    field(
+                        "delivery-username",
+                        fl!("field-username"),
+                        &self.username,
+                        Input::Username
+                    ),
+                    field(
+                        "delivery-secret",
+                        fl!("field-password"),
+                        &self.secret,
+                        Input::Secret
+                    )
+                    .secure(true),
+                ]
+                .spacing(8),
+            );
+        }
+        col.push(
+            container(
+                button(text(fl!("add")))
+                    .on_press(Message::Add)
+                    .style(button::primary),
+            )
+            .id("add-delivery"),
+        )
+        .into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_form_builds_the_target_of_its_kind() {
+        let mut f = DeliveryForm::default();
+        f.update(Message::Typed(Input::Name, "Mail".into()));
+        f.update(Message::Typed(Input::Target, " rec@example.com ".into()));
+        match f.update(Message::Add) {
+            Some(Ok(Change::AddDeliveryMethod { method, secret })) => {
+                assert_eq!(
+                    method.target,
+                    DeliveryTarget::Email {
+                        address: "rec@example.com".into()
+                    }
+                );
+                assert!(secret.is_none());
+            }
+            other => panic!("{other:?}"),
+        }
+        f.update(Message::Kind(Kind::Sftp));
+        f.update(Message::Typed(Input::Port, "22x".into()));
+        assert!(matches!(f.update(Message::Add), Some(Err(e)) if e.contains("22x")));
+        f.update(Message::Typed(Input::Port, "2222".into()));
+        f.update(Message::Typed(Input::Secret, "pw".into()));
+        match f.update(Message::Add) {
+            Some(Ok(Change::AddDeliveryMethod { method, secret })) => {
+                assert!(matches!(
+                    method.target,
+                    DeliveryTarget::Sftp { port: Some(2222), .. }
+                ));
+                assert_eq!(secret.unwrap().expose(), "pw");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! One module per screen; each owns its messages and returns an action to the app.
+
+pub mod accounts;
+pub mod delivery;
+pub mod editor;
+pub mod welcome;
+pub mod workspace;

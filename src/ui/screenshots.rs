@@ -1,0 +1,117 @@
+//! PNGs of each screen for the README, rendered headless by `iced_test` (no display needed):
+//! `packaging/screenshots.sh` runs the ignored test below. Profiles are throw-away and their
+//! secrets go to keyring-core's mock store.
+
+use std::path::{Path, PathBuf};
+
+use iced::Theme;
+use iced_test::Simulator;
+use iced_test::core::Settings;
+
+use super::app::{App, Message};
+use super::screen::{accounts, editor, welcome};
+use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
+use crate::account::{AccountManager, ProfilePaths, Secret, SecretStore, SipAccount};
+
+fn app(dir: &Path, with_workspace: bool) -> App {
+    let mock = keyring_core::mock::Store::new().unwrap();
+    let m = AccountManager::open_with(ProfilePaths::portable(dir), |id| {
+        Ok(SecretStore::with_store(mock, id))
+    })
+    .unwrap();
+    if with_workspace {
+        m.add_user("Ann Smith", Some("ann@example.com")).unwrap();
+        m.add_user("Bob Jones", None).unwrap();
+        m.add_phone_number("+14155550100", "Main line").unwrap();
+        m.add_phone_number("+14155550123", "Support").unwrap();
+        m.add_extension("101", "Reception").unwrap();
+        m.add_extension("102", "Sales").unwrap();
+        let target = DeliveryTarget::Email {
+            address: "recordings@example.com".into(),
+        };
+        m.add_delivery_method(
+            DeliveryMethod {
+                name: "Mail".into(),
+                target,
+            },
+            None,
+        )
+        .unwrap();
+        for (name, user) in [("Front desk", "Ann Smith"), ("Sales phone", "Bob Jones")] {
+            let mut a = SipAccount {
+                name: name.into(),
+                ..SipAccount::default()
+            };
+            a.general.user = Some(user.into());
+            a.credentials.domain = "sip.example.com".into();
+            a.outbound.enabled = name == "Front desk";
+            a.outbound.external_caller_id = a.outbound.enabled.then(|| "+14155550100".into());
+            m.create(a, Some(Secret::new("Xq7-mP2.wK9~rT4!"))).unwrap();
+        }
+    }
+    App::with_manager(m)
+}
+
+fn drive(app: &mut App, message: Message) {
+    let mut next = app.step(message);
+    while let Some(job) = next {
+        let outcome = job.run(app.manager().unwrap());
+        next = app.step(Message::Done(Box::new(outcome)));
+    }
+}
+
+/// Writes `<dir>/<name>-<renderer>.png` (replacing an older one).
+fn shoot(app: &App, dir: &Path, name: &str, size: (f32, f32)) {
+    let mut ui = Simulator::with_size(Settings::default(), size, app.view());
+    let snapshot = ui.snapshot(&Theme::Light).unwrap();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path
+            .file_stem()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if stem.starts_with(&format!("{name}-")) {
+            std::fs::remove_file(path).unwrap();
+        }
+    }
+    assert!(snapshot.matches_image(dir.join(format!("{name}.png"))).unwrap());
+}
+
+#[test]
+#[ignore = "writes PNGs for the README: run by packaging/screenshots.sh"]
+fn write_screenshots() {
+    let out = std::env::var_os("HANDSET_SCREENSHOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
+    std::fs::create_dir_all(&out).unwrap();
+
+    let first = tempfile::tempdir().unwrap();
+    let fresh = app(first.path(), false);
+    shoot(&fresh, &out, "welcome", (1000.0, 620.0));
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut app = app(dir.path(), true);
+    drive(&mut app, Message::Welcome(welcome::Message::Skip));
+    shoot(&app, &out, "accounts", (1000.0, 620.0));
+
+    drive(
+        &mut app,
+        Message::Accounts(accounts::Message::Edit("Front desk".into())),
+    );
+    drive(
+        &mut app,
+        Message::Editor(editor::Message::Typed(
+            editor::Input::AllowedIp,
+            "192.0.2.0/24 2001:db8::1 300.1.1.1 ".into(),
+        )),
+    );
+    drive(
+        &mut app,
+        Message::Editor(editor::Message::Toggled(editor::Switch::AllowedIps, true)),
+    );
+    shoot(&app, &out, "editor", (1000.0, 3300.0));
+
+    drive(&mut app, Message::ShowWorkspace);
+    shoot(&app, &out, "workspace", (1000.0, 1130.0));
+}
