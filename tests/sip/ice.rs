@@ -125,31 +125,34 @@ fn handset_answers_ice_with_srtp_dtls_from_baresip() {
     baresip_calls_handset(&k, "bob-ice-dtls", Some("dtls_srtp"), "srtp-dtls");
 }
 
-/// A WebRTC-style account (WSS first, SRTP-DTLS first) offers ICE; baresip answers with ICE
-/// and DTLS-SRTP; media starts only on the selected pair, keyed by DTLS.
-#[test]
-fn handset_offers_ice_over_wss_with_srtp_dtls_to_baresip() {
-    let k = Kamailio::start(KamailioOptions::default());
+/// A WebRTC-style account (WSS first, SRTP-DTLS first) calls a baresip set up by `far_end`
+/// (on `k`, as `user`): Handset offers ICE, the answer carries ICE, the checks select a pair,
+/// DTLS-SRTP is keyed over it and each side hears the other's tone. `context` is printed with
+/// any failure. Returns Handset's output.
+fn webrtc_call(
+    k: &Kamailio,
+    user: &str,
+    far_end: impl FnOnce(BaresipOptions) -> BaresipOptions,
+    context: impl Fn() -> String,
+) -> String {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone-1000.wav");
     tone_wav(&tone, 1000.0, 6.0, 8000, 1);
     let tone600 = dir.path().join("tone-600.wav");
     tone_wav(&tone600, 600.0, 4.0, 8000, 1);
     let record_dir = dir.path().join("baresip-rec");
-    k.add_subscriber("bob-wss-ice", "pw-bob");
+    let bob_user = format!("bob-{user}");
+    k.add_subscriber(&bob_user, "pw-bob");
     let bob = Baresip::start(
-        &k,
-        BaresipOptions {
+        k,
+        far_end(BaresipOptions {
             codecs: Some("PCMU".into()),
             source: Some(tone),
             record_dir: Some(record_dir.clone()),
-            rtcp_mux: true,
-            medianat: Some("ice".into()),
-            mediaenc: Some("dtls_srtp".into()),
-            ..BaresipOptions::new("bob-wss-ice", "pw-bob")
-        },
+            ..BaresipOptions::new(&bob_user, "pw-bob")
+        }),
     );
-    let alice = Profile::new(&k, "alice-wss-ice", "pw-alice", "wss");
+    let alice = Profile::new(k, &format!("alice-{user}"), "pw-alice", "wss");
     alice.edit(&["--codecs", "pcmu,telephone-event", "--media-types", "srtp-dtls"]);
     let heard = dir.path().join("heard.wav");
     let run = alice.spawn(&[
@@ -167,35 +170,58 @@ fn handset_offers_ice_over_wss_with_srtp_dtls_to_baresip() {
     ]);
     bob.wait_event("CALL_ESTABLISHED", T);
     let (code, out) = run.finish(T + T);
-    assert_eq!(code, 0, "{out}");
+    assert_eq!(code, 0, "{out}\n{}", context());
     assert_ice_in_both_descriptions(&out);
     assert!(
-        out.lines()
-            .filter(|l| l.contains("m=audio"))
-            .all(|l| l.contains("UDP/TLS/RTP/SAVP"))
-            && out.contains("DTLS-SRTP keyed"),
-        "DTLS-SRTP over the ICE pair:\n{out}"
+        out.contains("DTLS-SRTP keyed"),
+        "DTLS-SRTP over the ICE pair:\n{out}\n{}",
+        context()
     );
     let (freq, rms) = analyse(&heard);
     assert!(
         (950.0..=1050.0).contains(&freq) && rms > 3000.0,
-        "Handset heard {freq:.0} Hz at RMS {rms:.0}:\n{out}"
+        "Handset heard {freq:.0} Hz at RMS {rms:.0}:\n{out}\n{}",
+        context()
     );
     bob.wait_event("CALL_CLOSED", T);
     std::thread::sleep(Duration::from_millis(500));
     let files = baresip_heard_600(&record_dir);
     assert!(
         heard_tone(&files, 570.0, 630.0),
-        "baresip did not hear the 600 Hz tone: {files:?}\n{out}\n{}",
-        bob.log()
+        "baresip did not hear the 600 Hz tone: {files:?}\n{out}\n{}\n{}",
+        bob.log(),
+        context()
+    );
+    out
+}
+
+/// baresip answers Handset's ICE offer with ICE and DTLS-SRTP itself; media starts only on the
+/// selected pair, keyed by DTLS.
+#[test]
+fn handset_offers_ice_over_wss_with_srtp_dtls_to_baresip() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let out = webrtc_call(
+        &k,
+        "wss-ice",
+        |o| BaresipOptions {
+            rtcp_mux: true,
+            medianat: Some("ice".into()),
+            mediaenc: Some("dtls_srtp".into()),
+            ..o
+        },
+        String::new,
+    );
+    assert!(
+        out.lines()
+            .filter(|l| l.contains("m=audio"))
+            .all(|l| l.contains("UDP/TLS/RTP/SAVP")),
+        "DTLS-SRTP in both descriptions:\n{out}"
     );
 }
 
-/// A WebRTC-style PBX: Handset (WSS, SRTP-DTLS, so it offers ICE) calls a plain-RTP baresip
-/// through Kamailio with rtpengine as the media gateway, which answers Handset as an ICE-lite
-/// agent with DTLS-SRTP and talks plain RTP to baresip. Handset, the full agent, must take the
-/// controlling role, run the checks against rtpengine, key DTLS-SRTP over the pair, and both
-/// ends must hear each other.
+/// A WebRTC-style PBX: the call goes through Kamailio with rtpengine as the media gateway,
+/// which answers Handset as an ICE-lite agent with DTLS-SRTP and talks plain RTP to baresip.
+/// Handset, the full agent, must take the controlling role and run the checks against it.
 #[test]
 fn handset_calls_through_an_ice_lite_webrtc_gateway() {
     let engine = Rtpengine::start();
@@ -203,61 +229,9 @@ fn handset_calls_through_an_ice_lite_webrtc_gateway() {
         rtpengine: Some(engine.ng()),
         ..KamailioOptions::default()
     });
-    let dir = tempfile::tempdir().unwrap();
-    let tone = dir.path().join("tone-1000.wav");
-    tone_wav(&tone, 1000.0, 6.0, 8000, 1);
-    let tone600 = dir.path().join("tone-600.wav");
-    tone_wav(&tone600, 600.0, 4.0, 8000, 1);
-    let record_dir = dir.path().join("baresip-rec");
-    k.add_subscriber("bob-behind-gw", "pw-bob");
-    let bob = Baresip::start(
-        &k,
-        BaresipOptions {
-            codecs: Some("PCMU".into()),
-            source: Some(tone),
-            record_dir: Some(record_dir.clone()),
-            ..BaresipOptions::new("bob-behind-gw", "pw-bob")
-        },
-    );
-    let alice = Profile::new(&k, "alice-webrtc", "pw-alice", "wss");
-    alice.edit(&["--codecs", "pcmu,telephone-event", "--media-types", "srtp-dtls"]);
-    let heard = dir.path().join("heard.wav");
-    let run = alice.spawn(&[
-        "-v",
-        "call",
-        "A",
-        &bob.sip_uri(),
-        "--play",
-        tone600.to_str().unwrap(),
-        "--record",
-        heard.to_str().unwrap(),
-        "--duration",
-        "3",
-        "--sip-trace",
-    ]);
-    bob.wait_event("CALL_ESTABLISHED", T);
-    let (code, out) = run.finish(T + T);
-    let gw = engine.log();
-    assert_eq!(code, 0, "{out}\n{gw}");
+    let out = webrtc_call(&k, "behind-gw", |o| o, || engine.log());
     assert!(
         out.contains("a=ice-lite"),
         "rtpengine answered as ICE-lite:\n{out}"
-    );
-    assert_ice_in_both_descriptions(&out);
-    assert!(
-        out.contains("DTLS-SRTP keyed"),
-        "DTLS-SRTP with the gateway:\n{out}\n{gw}"
-    );
-    let (freq, rms) = analyse(&heard);
-    assert!(
-        (950.0..=1050.0).contains(&freq) && rms > 3000.0,
-        "Handset heard {freq:.0} Hz at RMS {rms:.0}:\n{out}\n{gw}"
-    );
-    bob.wait_event("CALL_CLOSED", T);
-    std::thread::sleep(Duration::from_millis(500));
-    let files = baresip_heard_600(&record_dir);
-    assert!(
-        heard_tone(&files, 570.0, 630.0),
-        "baresip did not hear the 600 Hz tone through the gateway: {files:?}\n{out}\n{gw}"
     );
 }

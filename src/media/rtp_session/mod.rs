@@ -181,10 +181,10 @@ impl Stream {
     }
 }
 
-/// The local clock since `start` in RTP timestamp units (`ts_step` per 20 ms): arrivals and
-/// playout are timed on it.
-fn media_clock(start: tokio::time::Instant, ts_step: u32) -> u64 {
-    start.elapsed().as_micros() as u64 * u64::from(ts_step) / 20_000
+/// `at` on the local clock since `start`, in RTP timestamp units (`ts_step` per 20 ms):
+/// arrivals and playout are timed on it.
+fn media_clock(start: tokio::time::Instant, at: tokio::time::Instant, ts_step: u32) -> u64 {
+    at.saturating_duration_since(start).as_micros() as u64 * u64::from(ts_step) / 20_000
 }
 
 /// Receives on an optional socket; pends forever without one.
@@ -350,7 +350,7 @@ async fn run(
                     None => &buf[..n],
                 };
                 let Ok(p) = packet::parse(bytes) else { continue };
-                let arrival = media_clock(start, ts_step);
+                let arrival = media_clock(start, tokio::time::Instant::now(), ts_step);
                 let got = receiver.on_packet(&p, arrival);
                 if got == Received::Ignored {
                     continue;
@@ -378,11 +378,13 @@ async fn run(
                     on_rtcp(&rtcp_buf[..n], &mut keys, &mut reports, receiver.ssrc());
                 }
             }
-            _ = tick.tick() => {
+            due = tick.tick() => {
+                // Frames are played on the tick's schedule, not when a busy machine gets to it.
+                let playout = media_clock(start, due, ts_step);
                 if (keys.is_none() && dtls.is_some()) || !ice_ready(ice.as_ref()) {
                     // Still keying or no ICE pair yet: nothing may go out, but the clock runs on.
                     frame.clear();
-                    receiver.next_frame(codec.as_mut(), media_clock(start, ts_step), &mut frame);
+                    receiver.next_frame(codec.as_mut(), playout, &mut frame);
                     if recording {
                         heard.extend_from_slice(&frame);
                     }
@@ -431,7 +433,7 @@ async fn run(
 
                 // Play out what the far end sent.
                 frame.clear();
-                receiver.next_frame(codec.as_mut(), media_clock(start, ts_step), &mut frame);
+                receiver.next_frame(codec.as_mut(), playout, &mut frame);
                 devices.play(&frame);
                 if recording {
                     heard.extend_from_slice(&frame);
