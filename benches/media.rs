@@ -224,7 +224,7 @@ fn main() {
     let mut now = 0u64;
     let c = time(budget, || {
         jb.insert(ts, &[0; 80], now + u64::from(ts % 7 * 97));
-        black_box(jb.pop());
+        black_box(jb.pop(now));
         ts = ts.wrapping_add(960);
         now += 960;
     });

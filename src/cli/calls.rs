@@ -131,12 +131,18 @@ fn network(message: impl Into<String>) -> CliError {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_multi_thread()
+/// Runs a phone command on a network runtime. Blocking work still running at the end (a sound
+/// device that does not close because the audio server went away) gets 2 s, then the command
+/// ends without it.
+fn run_phone(work: impl Future<Output = CliResult>) -> CliResult {
+    let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|e| CliError::other(format!("cannot start the network runtime: {e}")))
+        .map_err(|e| CliError::other(format!("cannot start the network runtime: {e}")))?;
+    let result = rt.block_on(work);
+    rt.shutdown_timeout(Duration::from_secs(2));
+    result
 }
 
 /// Registers the account and returns the running phone.
@@ -214,7 +220,7 @@ fn describe_call(call: CallHandle, state: &CallState) -> String {
 
 /// `handset register ACCOUNT [--once]`
 pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: u64) -> CliResult {
-    runtime()?.block_on(async {
+    run_phone(async {
         let mut phone = start(manager, &args).await?;
         let give_up = tokio::time::Instant::now() + Duration::from_secs(timeout);
         let result = loop {
@@ -266,7 +272,7 @@ pub fn call(
     let digits = media.digits()?;
     let (hold_at, resume_at) = (media.hold_at, media.resume_at);
     let mut media = Some(media.options()?);
-    runtime()?.block_on(async {
+    run_phone(async {
         let mut phone = start(manager, &args).await?;
         let mut call = None;
         let mut hangup_at: Option<tokio::time::Instant> = None;
@@ -319,7 +325,10 @@ pub fn call(
                     println!("{}", describe_registration(&state));
                     match state {
                         RegistrationState::Registered { .. } if call.is_none() => {
-                            match phone.dial_with(&args.account, target, media.take().unwrap_or_default()) {
+                            match phone
+                                .dial_with(&args.account, target, media.take().unwrap_or_default())
+                                .await
+                            {
                                 Ok(c) => {
                                     println!("{c}: calling {target}");
                                     call = Some(c);
@@ -385,7 +394,7 @@ pub fn listen(
 ) -> CliResult {
     let digits = media.digits()?;
     let media = media.options()?;
-    runtime()?.block_on(async {
+    run_phone(async {
         let mut phone = start(manager, &args).await?;
         let mut ended = 0u32;
         let mut hangups: Vec<(tokio::time::Instant, CallHandle)> = Vec::new();
@@ -427,7 +436,7 @@ pub fn listen(
                         None => {
                             phone.ring(call);
                             if auto_answer {
-                                phone.answer_with(call, media.clone());
+                                phone.answer_with(call, media.clone()).await;
                             }
                         }
                     }

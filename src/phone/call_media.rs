@@ -70,28 +70,37 @@ impl CallInfo {
         }
     }
 
-    /// Starts ICE on the bound RTP socket (host candidate, plus a server-reflexive one from
-    /// `stun`, a `stun:host:port` URL) and returns our SDP attributes.
+    /// Asks the STUN server `stun` (a `stun:host:port` URL) where it sees the call's RTP port,
+    /// on a blocking thread (the query retransmits for up to 1.5 s); `None` without a server or
+    /// an answer.
+    pub(super) async fn reflexive_address(&self, stun: Option<&str>) -> Option<SocketAddr> {
+        let server = stun?.to_owned();
+        let socket = self.socket.as_ref()?.0.try_clone().ok()?;
+        let asked = tokio::task::spawn_blocking(move || {
+            ice::server_reflexive(&socket, &server, std::time::Duration::from_millis(1500))
+        });
+        match asked.await.ok()? {
+            Ok(mapped) => {
+                info!(%mapped, "server-reflexive address");
+                Some(mapped)
+            }
+            Err(e) => {
+                warn!(error = %e, "no server-reflexive candidate");
+                None
+            }
+        }
+    }
+
+    /// Starts ICE on the bound RTP socket (a host candidate, plus the server-reflexive
+    /// address when there is one) and returns our SDP attributes.
     pub(super) fn start_ice(
         &mut self,
         offerer: bool,
-        stun: Option<&str>,
+        reflexive: Option<SocketAddr>,
     ) -> Result<sdp::LocalIce, PhoneError> {
         let fail = |e: String| PhoneError::Network(format!("cannot start ICE: {e}"));
         let (rtp, _) = self.socket.as_ref().ok_or_else(|| fail("no RTP port".into()))?;
         let local = rtp.local_addr().map_err(|e| fail(e.to_string()))?;
-        let reflexive = stun.and_then(|server| {
-            match ice::server_reflexive(rtp, server, std::time::Duration::from_millis(1500)) {
-                Ok(mapped) => {
-                    info!(%mapped, "server-reflexive address");
-                    Some(mapped)
-                }
-                Err(e) => {
-                    warn!(error = %e, "no server-reflexive candidate");
-                    None
-                }
-            }
-        });
         let agent =
             IceAgent::new(local, reflexive, std::time::Instant::now()).map_err(|e| fail(e.to_string()))?;
         let description = agent.local_description();

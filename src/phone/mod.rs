@@ -3,6 +3,8 @@
 
 mod call_media;
 pub mod catalogue;
+pub mod controller;
+pub mod history;
 mod negotiation;
 pub mod softphone;
 

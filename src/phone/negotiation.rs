@@ -2,6 +2,8 @@
 //! type's keys, ICE when the account calls for it), whether an offer is acceptable for the
 //! account, and our answer to it.
 
+use std::net::SocketAddr;
+
 use tracing::warn;
 
 use super::call_media::{CallInfo, rand_u64};
@@ -19,7 +21,7 @@ impl CallInfo {
         advanced: &Advanced,
         transport: Transport,
         port: u16,
-        stun: Option<&str>,
+        reflexive: Option<SocketAddr>,
     ) -> Result<String, PhoneError> {
         let mut offer = sdp::offer(rand_u64(), self.local_ip, port, &self.answer_formats);
         match advanced.media_types.first() {
@@ -37,7 +39,7 @@ impl CallInfo {
             _ => {}
         }
         if offers_ice(advanced) {
-            offer = sdp::with_ice(&offer, &self.start_ice(true, stun)?);
+            offer = sdp::with_ice(&offer, &self.start_ice(true, reflexive)?);
         }
         Ok(offer)
     }
@@ -79,7 +81,7 @@ impl CallInfo {
         &mut self,
         offer: &str,
         port: u16,
-        stun: Option<&str>,
+        reflexive: Option<SocketAddr>,
     ) -> Result<String, sdp::SdpError> {
         let answer = sdp::answer(rand_u64(), offer, &self.answer_formats, self.local_ip, port)?;
         let answer = match &self.dtls {
@@ -89,7 +91,7 @@ impl CallInfo {
         };
         // A far end that offers ICE gets it (e.g. a WebRTC-style PBX).
         Ok(
-            match sdp::remote_ice(offer).map(|_| self.start_ice(false, stun)) {
+            match sdp::remote_ice(offer).map(|_| self.start_ice(false, reflexive)) {
                 Some(Ok(ours)) => sdp::with_ice(&answer, &ours),
                 Some(Err(e)) => {
                     warn!(error = %e, "answering without ICE");

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::call_media::{CallInfo, DigitSender, MediaOptions};
+use super::negotiation::offers_ice;
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
 use crate::account::model::{Codec, SipAccount, Transport as AccountTransport};
@@ -86,6 +87,17 @@ pub enum PhoneEvent {
         call: CallHandle,
         digit: char,
     },
+}
+
+/// A call's figures while it runs (the quality read-out and the level meters).
+#[derive(Clone, Debug, PartialEq)]
+pub struct CallFigures {
+    /// Packets, loss, jitter, RTT (RTCP) and the codec so far.
+    pub report: StreamReport,
+    /// Microphone and speaker levels (dBFS; silent without devices).
+    pub input_dbfs: f32,
+    pub output_dbfs: f32,
+    pub muted: bool,
 }
 
 /// A refusal or failure, said so the user knows what to do.
@@ -338,12 +350,12 @@ impl Phone {
     }
 
     /// Places a call. Refused (with the reason) when the account may not call out.
-    pub fn dial(&mut self, name: &str, target: &str) -> Result<CallHandle, PhoneError> {
-        self.dial_with(name, target, MediaOptions::default())
+    pub async fn dial(&mut self, name: &str, target: &str) -> Result<CallHandle, PhoneError> {
+        self.dial_with(name, target, MediaOptions::default()).await
     }
 
     /// Places a call that plays and records as `media` says.
-    pub fn dial_with(
+    pub async fn dial_with(
         &mut self,
         name: &str,
         target: &str,
@@ -386,12 +398,13 @@ impl Phone {
         let mut info = CallInfo::new(name.to_owned(), formats, conn.local.ip());
         info.media = media;
         let port = info.bind()?;
-        let offer = info.make_offer(
-            &line.account.advanced,
-            conn.flow.transport,
-            port,
-            self.options.stun_server.as_deref(),
-        )?;
+        let (advanced, transport) = (line.account.advanced.clone(), conn.flow.transport);
+        let reflexive = if offers_ice(&advanced) {
+            info.reflexive_address(self.options.stun_server.as_deref()).await
+        } else {
+            None
+        };
+        let offer = info.make_offer(&advanced, transport, port, reflexive)?;
         info.local_sdp = Some(offer.clone());
         self.next_call += 1;
         let handle = CallHandle(self.next_call);
@@ -407,12 +420,12 @@ impl Phone {
     }
 
     /// Answers an incoming call (488 when no codec is in common).
-    pub fn answer(&mut self, call: CallHandle) {
-        self.answer_with(call, MediaOptions::default());
+    pub async fn answer(&mut self, call: CallHandle) {
+        self.answer_with(call, MediaOptions::default()).await;
     }
 
     /// Answers an incoming call that plays and records as `media` says.
-    pub fn answer_with(&mut self, call: CallHandle, media: MediaOptions) {
+    pub async fn answer_with(&mut self, call: CallHandle, media: MediaOptions) {
         let Some(info) = self.calls.get_mut(&call) else {
             return;
         };
@@ -442,7 +455,11 @@ impl Phone {
             self.driver.command(Command::Reject { call, code: 488 });
             return;
         }
-        match info.make_answer(&offer_text, port, self.options.stun_server.as_deref()) {
+        let reflexive = match sdp::remote_ice(&offer_text) {
+            Some(_) => info.reflexive_address(self.options.stun_server.as_deref()).await,
+            None => None,
+        };
+        match info.make_answer(&offer_text, port, reflexive) {
             Ok(answer) => {
                 let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
                 info.start_media(&offer, chosen, call, &self.digits_tx);
@@ -489,6 +506,25 @@ impl Phone {
             call,
             sdp: sdp.into_bytes(),
         });
+    }
+
+    /// Mutes or unmutes the call's microphone (nothing to mute without sound devices).
+    pub fn set_muted(&self, call: CallHandle, muted: bool) {
+        if let Some(stream) = self.calls.get(&call).and_then(|i| i.stream.as_ref()) {
+            stream.controls().set_muted(muted);
+        }
+    }
+
+    /// The call's live figures for the UI; `None` before its media starts.
+    pub fn figures(&self, call: CallHandle) -> Option<CallFigures> {
+        let stream = self.calls.get(&call)?.stream.as_ref()?;
+        let controls = stream.controls();
+        Some(CallFigures {
+            report: stream.stats(),
+            input_dbfs: controls.input_dbfs(),
+            output_dbfs: controls.output_dbfs(),
+            muted: controls.is_muted(),
+        })
     }
 
     pub fn ring(&mut self, call: CallHandle) {
@@ -749,5 +785,14 @@ mod tests {
             instance_id("0ca483d9861250e2d7fb66140e1b0f05"),
             "urn:uuid:0ca483d9-8612-50e2-d7fb-66140e1b0f05"
         );
+    }
+
+    /// The GUI runs the phone in a spawned task: its futures must be `Send`.
+    #[allow(dead_code)]
+    fn phone_futures_are_send(phone: &mut Phone) {
+        fn send<T: Send>(_: T) {}
+        send(phone.dial("a", "b"));
+        send(phone.answer(CallHandle(1)));
+        send(phone.next_event());
     }
 }

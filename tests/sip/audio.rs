@@ -1,7 +1,8 @@
 //! Audio helpers the call tests share: tone files to play, the pitch and level of what a phone
 //! recorded, and figures read from a phone's printed report.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// A `freq` Hz tone at 12000 peak, 16-bit, written as WAV at `rate` with `channels`.
 pub fn tone_wav(path: &Path, freq: f64, seconds: f64, rate: u32, channels: u16) {
@@ -55,4 +56,41 @@ pub fn figure(text: &str, key: &str) -> Option<f64> {
         .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == '-')
         .collect();
     num.parse().ok()
+}
+
+/// baresip's `sndfile` module writes `dump-<time>-dec.wav` (heard) and `-enc.wav` (sent).
+pub fn decoded_recording(dir: &Path) -> Option<PathBuf> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
+}
+
+/// Waits up to `timeout` for baresip's heard recording in `dir`.
+pub fn wait_decoded_recording(dir: &Path, timeout: Duration) -> PathBuf {
+    let deadline = Instant::now() + timeout;
+    loop {
+        match decoded_recording(dir) {
+            Some(p) => return p,
+            None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            None => panic!("baresip recorded nothing in {}", dir.display()),
+        }
+    }
+}
+
+/// RMS in dBFS of a WAV's first channel from `skip` seconds on (−100 when silent or short).
+pub fn level_after(path: &Path, skip: f64) -> f64 {
+    let mut r = hound::WavReader::open(path).unwrap();
+    let spec = r.spec();
+    let samples: Vec<f64> = r
+        .samples::<i16>()
+        .step_by(usize::from(spec.channels))
+        .skip((skip * f64::from(spec.sample_rate)) as usize)
+        .map(|s| f64::from(s.unwrap()))
+        .collect();
+    if samples.is_empty() {
+        return -100.0;
+    }
+    let ms = samples.iter().map(|s| s * s).sum::<f64>() / samples.len() as f64;
+    (10.0 * (ms / (32768.0 * 32768.0)).log10()).max(-100.0)
 }

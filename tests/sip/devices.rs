@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use handset::media::device::{AudioDevices, Capture, DeviceError, Playback, SILENT_DBFS};
 
+use crate::audio::{analyse, level_after, wait_decoded_recording};
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 
@@ -224,28 +225,7 @@ fn capture_reads_a_tone_played_into_a_sink_and_mute_sends_silence() {
         }
     });
     assert_eq!(capture.level(), SILENT_DBFS);
-    let mut player = Command::new("pacat")
-        .args([
-            "-p",
-            "-d",
-            &sink.name,
-            "--raw",
-            "--format=s16le",
-            "--rate=48000",
-            "--channels=1",
-        ])
-        .stdin(Stdio::piped())
-        .spawn()
-        .expect("pacat runs (pulseaudio-utils)");
-    let bytes: Vec<u8> = tone(1000.0, 48000, 0, 48000 * 3, 8192.0)
-        .iter()
-        .flat_map(|s| s.to_le_bytes())
-        .collect();
-    if let Some(mut stdin) = player.stdin.take() {
-        std::thread::spawn(move || {
-            let _ = std::io::Write::write_all(&mut stdin, &bytes);
-        });
-    }
+    let mut player = play_tone(&sink.name, 1000.0, 3, 8192.0);
     let mut levels = Vec::new();
     every_20ms(125, |i| {
         if i == 100 {
@@ -319,33 +299,6 @@ fn a_lost_output_moves_to_the_default_device_and_keeps_taking_frames() {
     assert!(playback.level() > -20.0, "level {}", playback.level());
 }
 
-/// (frequency, RMS) of the loud part of a WAV's first channel.
-fn wav_tone(path: &std::path::Path) -> (f64, f64) {
-    let Ok(mut r) = hound::WavReader::open(path) else {
-        return (0.0, 0.0);
-    };
-    let spec = r.spec();
-    let samples: Vec<i16> = r
-        .samples::<i16>()
-        .step_by(usize::from(spec.channels))
-        .map_while(Result::ok)
-        .collect();
-    let loud: Vec<i16> = samples
-        .iter()
-        .copied()
-        .skip_while(|s| s.unsigned_abs() < 500)
-        .collect();
-    if loud.len() < spec.sample_rate as usize / 2 {
-        return (0.0, 0.0);
-    }
-    let rms = (loud.iter().map(|s| f64::from(*s).powi(2)).sum::<f64>() / loud.len() as f64).sqrt();
-    let crossings = loud.windows(2).filter(|w| (w[0] < 0) != (w[1] < 0)).count();
-    (
-        crossings as f64 / 2.0 * f64::from(spec.sample_rate) / loud.len() as f64,
-        rms,
-    )
-}
-
 /// `handset call` without --play: the tone played into a sink is captured from its monitor and
 /// baresip records it; baresip's tone is played on another sink, whose monitor `parec` records.
 #[test]
@@ -408,7 +361,7 @@ fn a_call_without_play_talks_through_the_devices_to_baresip() {
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "wav"))
-        .map(|p| wav_tone(&p))
+        .map(|p| analyse(&p))
         .collect();
     assert!(
         heard
@@ -421,4 +374,73 @@ fn a_call_without_play_talks_through_the_devices_to_baresip() {
         (freq - 600.0).abs() < 10.0 && peak > 6000,
         "the output device played {freq} Hz at peak {peak}\n{out}"
     );
+}
+
+/// Acoustic echo with perfect coupling: Handset's microphone is its speaker's monitor, so all
+/// that baresip says comes straight back. With echo cancellation on, baresip hears its own
+/// speech far quieter than with it off (noise suppression off in both; measured after 4 s, while the canceller still converges).
+#[test]
+fn echo_cancellation_keeps_the_far_end_from_hearing_itself() {
+    let k = &Kamailio::start(KamailioOptions::default());
+    let [off, on] = std::thread::scope(|s| {
+        [false, true]
+            .map(|aec| s.spawn(move || echo_heard_by_baresip(k, aec)))
+            .map(|h| h.join().unwrap())
+    });
+    eprintln!("echo heard by baresip: {off:.1} dBFS without echo cancellation, {on:.1} dBFS with it");
+    assert!(
+        off > -40.0,
+        "without cancellation the echo must be loud ({off:.1} dBFS)"
+    );
+    assert!(
+        off - on >= 12.0,
+        "echo cancellation took only {:.1} dB off the echo ({off:.1} → {on:.1} dBFS)",
+        off - on
+    );
+}
+
+/// Level (dBFS) of what baresip heard back of its own speech, after the first 4 s.
+fn echo_heard_by_baresip(k: &Kamailio, echo_cancellation: bool) -> f64 {
+    let speaker = NullSink::new();
+    let user = format!("echo{}", u8::from(echo_cancellation));
+    k.add_subscriber(&user, "pw-echo");
+    let dir = tempfile::tempdir().unwrap();
+    let record_dir = dir.path().join("baresip-heard");
+    let bob = Baresip::start(
+        k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            source: Some(
+                concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/tests/fixtures/audio/pesq-ref-8k.wav"
+                )
+                .into(),
+            ),
+            record_dir: Some(record_dir.clone()),
+            ..BaresipOptions::new(&user, "pw-echo")
+        },
+    );
+    let alice = Profile::new(k, &format!("{user}alice"), "pw-alice", "udp");
+    let (uri, mic) = (bob.sip_uri(), speaker.monitor());
+    let mut args = vec![
+        "call",
+        "A",
+        &uri,
+        "--input-device",
+        &mic,
+        "--output-device",
+        &speaker.name,
+        "--no-noise-suppression",
+        "--duration",
+        "9",
+    ];
+    if !echo_cancellation {
+        args.push("--no-echo-cancellation");
+    }
+    let (code, out) = alice.spawn(&args).finish(Duration::from_secs(25));
+    assert_eq!(code, 0, "{out}");
+    bob.wait_event("CALL_CLOSED", Duration::from_secs(10));
+    let heard = wait_decoded_recording(&record_dir, Duration::from_secs(10));
+    level_after(&heard, 4.0)
 }

@@ -38,6 +38,8 @@ pub struct LinphoneOptions {
     pub play: PathBuf,
     /// Where the first call's received audio is written (WAV); see [`Linphone::record_to`].
     pub record: PathBuf,
+    /// Send digits as SIP INFO (`use_info=1`, RFC 2833/4733 events off).
+    pub dtmf_info: bool,
 }
 
 /// The audio codecs of liblinphone 5.1 enabled unless configured otherwise, and the rest it
@@ -92,6 +94,8 @@ impl Linphone {
              use_ipv6=0\n\
              default_proxy=0\n\
              register_only_when_network_is_up=0\n\
+             use_info={info}\n\
+             use_rfc2833={events}\n\
              [net]\n\
              auto_net_state_mon=0\n\
              firewall_policy=0\n\
@@ -123,6 +127,8 @@ impl Linphone {
             text = base + 6,
             user = opts.user,
             password = opts.password,
+            info = u8::from(opts.dtmf_info),
+            events = u8::from(!opts.dtmf_info),
         );
         let mut all: Vec<(&str, u32, u32, bool)> =
             opts.codecs.iter().map(|&(m, r, c)| (m, r, c, true)).collect();
@@ -375,6 +381,7 @@ fn g729_audio_both_ways_with_linphone() {
             auto_answer: true,
             play: tone1000,
             record: bob_heard1.clone(),
+            dtmf_info: false,
         },
     );
     let alice = Profile::new(&k, "alice", "pw-alice", "udp");
@@ -425,6 +432,62 @@ fn g729_audio_both_ways_with_linphone() {
     let (code, out) = run.finish(T);
     assert_eq!(code, 0, "{out}");
     check_call(&bob, &out, &alice_heard2, &bob_heard2);
+}
+
+/// Digits typed at linphonec's console during a call go as SIP INFO (`use_info=1`); Handset
+/// prints each one, in order.
+#[test]
+fn digits_sent_by_linphone_as_sip_info_are_received() {
+    const DIGITS: &str = "0123456789*#";
+    let k = Kamailio::start(KamailioOptions::default());
+    let dir = tempfile::tempdir().unwrap();
+    let tone = dir.path().join("tone.wav");
+    tone_wav(&tone, 1000.0, 2.0, 8000, 1);
+    k.add_subscriber("infobob", "pw-bob");
+    let bob = Linphone::start(
+        &k,
+        LinphoneOptions {
+            user: "infobob".into(),
+            password: "pw-bob".into(),
+            codecs: vec![("PCMU", 8000, 1)],
+            auto_answer: false,
+            play: tone.clone(),
+            record: dir.path().join("bob-heard.wav"),
+            dtmf_info: true,
+        },
+    );
+    let alice = Profile::new(&k, "infoalice", "pw-alice", "udp");
+    let mut run = alice.spawn(&[
+        "listen",
+        "A",
+        "--auto-answer",
+        "--max-calls",
+        "1",
+        "--play",
+        tone.to_str().unwrap(),
+        "--sip-trace",
+    ]);
+    run.wait_line("registered", T);
+    bob.dial(&alice.uri());
+    bob.wait_output("connected", T);
+    for d in DIGITS.chars() {
+        bob.command(&d.to_string());
+        run.wait_line(&format!("received digit {d}"), T);
+    }
+    bob.hangup();
+    bob.wait_output("ended", T);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    let received: String = out
+        .lines()
+        .filter_map(|l| l.rsplit_once("received digit ").map(|(_, d)| d.to_owned()))
+        .collect();
+    assert_eq!(received, DIGITS, "each digit once:\n{out}");
+    assert_eq!(
+        out.matches("Content-Type: application/dtmf-relay").count(),
+        DIGITS.len(),
+        "each digit came as one INFO:\n{out}"
+    );
 }
 
 /// One G.729 call: only payload type 18 was negotiated (and telephone-event), RTP flowed, and

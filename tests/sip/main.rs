@@ -4,6 +4,7 @@
 //! `packaging/run-tests.sh`), and the audio devices on its private PulseAudio (`devices`).
 
 mod audio;
+mod controller;
 mod devices;
 mod handset;
 mod harness;

@@ -11,6 +11,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use crate::audio::decoded_recording;
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 use crate::pesq;
@@ -202,14 +203,6 @@ fn handset(k: &Kamailio, case: &Case, user: &str) -> Profile {
         Media::Dtls => p.edit(&["--media-types", "srtp-dtls"]),
     }
     p
-}
-
-/// baresip's `sndfile` module writes `dump-<time>-dec.wav` (heard) and `-enc.wav` (sent).
-fn decoded_recording(dir: &Path) -> Option<PathBuf> {
-    std::fs::read_dir(dir)
-        .ok()?
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
 }
 
 /// Sets up every case's phones, then runs the cases in parallel threads (each call is real

@@ -693,7 +693,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::{Impairment, RelayOptions, RtpRelay};
-    use crate::audio::{analyse, figure, tone_wav};
+    use crate::audio::{analyse, figure, tone_wav, wait_decoded_recording};
     use crate::handset::Profile;
     use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 
@@ -776,19 +776,7 @@ mod tests {
 
         /// (frequency, RMS) of what Handset and baresip recorded.
         fn heard(&self) -> ((f64, f64), (f64, f64)) {
-            let record_dir = self.dir.path().join("baresip-heard");
-            let deadline = Instant::now() + T;
-            let baresip = loop {
-                let dec = std::fs::read_dir(&record_dir).ok().and_then(|d| {
-                    d.filter_map(|e| e.ok().map(|e| e.path()))
-                        .find(|p| p.to_string_lossy().ends_with("-dec.wav"))
-                });
-                match dec {
-                    Some(p) => break p,
-                    None if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
-                    None => panic!("baresip recorded nothing in {}", record_dir.display()),
-                }
-            };
+            let baresip = wait_decoded_recording(&self.dir.path().join("baresip-heard"), T);
             (
                 analyse(&self.dir.path().join("handset-heard.wav")),
                 analyse(&baresip),

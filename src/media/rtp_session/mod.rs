@@ -181,6 +181,12 @@ impl Stream {
     }
 }
 
+/// The local clock since `start` in RTP timestamp units (`ts_step` per 20 ms): arrivals and
+/// playout are timed on it.
+fn media_clock(start: tokio::time::Instant, ts_step: u32) -> u64 {
+    start.elapsed().as_micros() as u64 * u64::from(ts_step) / 20_000
+}
+
 /// Receives on an optional socket; pends forever without one.
 async fn recv_opt(socket: Option<&UdpSocket>, buf: &mut [u8]) -> std::io::Result<(usize, SocketAddr)> {
     match socket {
@@ -302,7 +308,7 @@ async fn run(
                 if (keys.is_none() && dtls.is_some()) || !ice_ready(ice.as_ref()) {
                     // Still keying or no ICE pair yet: nothing may go out, but the clock runs on.
                     frame.clear();
-                    receiver.next_frame(codec.as_mut(), &mut frame);
+                    receiver.next_frame(codec.as_mut(), media_clock(start, ts_step), &mut frame);
                     if recording {
                         heard.extend_from_slice(&frame);
                     }
@@ -351,7 +357,7 @@ async fn run(
 
                 // Play out what the far end sent.
                 frame.clear();
-                receiver.next_frame(codec.as_mut(), &mut frame);
+                receiver.next_frame(codec.as_mut(), media_clock(start, ts_step), &mut frame);
                 devices.play(&frame);
                 if recording {
                     heard.extend_from_slice(&frame);
@@ -411,7 +417,7 @@ async fn run(
                     None => &buf[..n],
                 };
                 let Ok(p) = packet::parse(bytes) else { continue };
-                let arrival = start.elapsed().as_micros() as u64 * u64::from(ts_step) / 20_000;
+                let arrival = media_clock(start, ts_step);
                 let got = receiver.on_packet(&p, arrival);
                 if got == Received::Ignored {
                     continue;

@@ -109,16 +109,21 @@ impl Receiver {
         }
     }
 
-    /// The next 20 ms to hear, appended to `out`.
-    pub(super) fn next_frame(&mut self, codec: &mut dyn AudioCodec, out: &mut Vec<i16>) {
+    /// The next 20 ms to hear at `now` (the clock of the arrivals), appended to `out`.
+    pub(super) fn next_frame(&mut self, codec: &mut dyn AudioCodec, now: u64, out: &mut Vec<i16>) {
         while self.pending.len() < self.frame_len {
-            match self.jitter.pop() {
+            match self.jitter.pop(now) {
                 Playout::Packet { payload, .. } => {
                     self.comfort = None;
                     codec.decode(&payload, &mut self.decoded);
                     if self.decoded.is_empty() {
                         // Undecodable: treat as lost.
                         self.conceal(codec, None);
+                        continue;
+                    }
+                    if self.jitter.wants_shrink() && is_quiet(&self.decoded) {
+                        // Shrinking the delay costs nothing audible here.
+                        self.jitter.skipped();
                         continue;
                     }
                     let units = self.decoded.len() as u64 * u64::from(self.clock) / u64::from(self.rate);
@@ -192,5 +197,63 @@ impl Receiver {
 
     pub(super) fn buffer_stats(&self) -> JitterStats {
         self.jitter.stats()
+    }
+}
+
+/// RMS below this (about −45 dBFS) is a pause: a frame that can be skipped unheard.
+const QUIET_RMS: f64 = 180.0;
+
+fn is_quiet(frame: &[i16]) -> bool {
+    let energy: f64 = frame.iter().map(|s| f64::from(*s).powi(2)).sum();
+    energy < QUIET_RMS * QUIET_RMS * frame.len() as f64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rtp::packet::RtpHeader;
+
+    /// A clean PCMU stream of 1 s of tone then 1 s of silence, repeated: the buffer starts at
+    /// 40 ms and wants 20 ms; it gets there by skipping a frame of silence, never one of tone.
+    #[test]
+    fn the_delay_shrinks_by_skipping_a_pause_not_speech() {
+        let mut codec = crate::media::codec::make("PCMU").unwrap();
+        let mut rx = Receiver::new(0, None, codec.as_ref());
+        let mut bytes = Vec::new();
+        let mut heard = Vec::new();
+        for i in 0..300u32 {
+            let loud = (i / 50) % 2 == 0;
+            let pcm: Vec<i16> = (0..160)
+                .map(|n| match loud {
+                    true => ((f64::from(i * 160 + n) * 0.3).sin() * 8000.0) as i16,
+                    false => 0,
+                })
+                .collect();
+            let mut payload = Vec::new();
+            codec.encode(&pcm, &mut payload);
+            let header = RtpHeader {
+                marker: false,
+                payload_type: 0,
+                sequence: i as u16,
+                timestamp: i * 160,
+                ssrc: 7,
+            };
+            bytes.clear();
+            crate::engine::rtp::packet::write(&header, &payload, &mut bytes);
+            let p = crate::engine::rtp::packet::parse(&bytes).unwrap();
+            let arrival = u64::from(i) * 160 + 1000;
+            rx.on_packet(&p, arrival);
+            let mut frame = Vec::new();
+            rx.next_frame(codec.as_mut(), arrival + 10, &mut frame);
+            heard.push(frame);
+        }
+        let stats = rx.buffer_stats();
+        assert_eq!(stats.dropped, 1, "{stats:?}");
+        assert_eq!(stats.missing, 0, "{stats:?}");
+        // Every tone frame was heard: 150 loud frames, in 3 unbroken runs of 50.
+        let loud: Vec<bool> = heard.iter().map(|f| !is_quiet(f)).collect();
+        assert_eq!(loud.iter().filter(|l| **l).count(), 150);
+        let runs = loud.windows(2).filter(|w| w[0] && !w[1]).count();
+        assert_eq!(runs, 3);
     }
 }

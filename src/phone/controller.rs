@@ -1,0 +1,241 @@
+//! The one bridge between the GUI and the phone: a tokio task owns the [`Phone`] and the call
+//! history; the UI sends [`Request`]s and reads [`Update`]s. Updates are low-rate (events, and
+//! each call's figures once a second): audio never passes through here, and a slow UI never
+//! stalls SIP (the channels are unbounded and the task never waits for the UI).
+
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+use tracing::warn;
+
+use super::MediaOptions;
+use super::history::{CallHistory, CallRecord};
+use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions};
+use crate::account::Secret;
+use crate::account::model::SipAccount;
+use crate::engine::{CallHandle, CallState};
+use crate::media::device::DeviceChoice;
+
+/// How often each call's figures are sent.
+pub const FIGURES_EVERY: Duration = Duration::from_secs(1);
+
+/// What the UI asks of the phone.
+#[derive(Clone, Debug)]
+pub enum Request {
+    /// Connect and register.
+    AddAccount {
+        account: Box<SipAccount>,
+        password: Secret,
+    },
+    Dial {
+        account: String,
+        target: String,
+    },
+    Answer(CallHandle),
+    /// Decline an incoming call (486 Busy Here).
+    Decline(CallHandle),
+    Hangup(CallHandle),
+    Hold(CallHandle),
+    Resume(CallHandle),
+    Dtmf {
+        call: CallHandle,
+        digits: String,
+    },
+    Mute {
+        call: CallHandle,
+        muted: bool,
+    },
+    /// The devices for calls placed or answered from now on (`None`: no sound devices).
+    Devices(Option<DeviceChoice>),
+    /// Do not disturb: incoming calls are declined at once (and logged as declined).
+    DoNotDisturb(bool),
+    /// Unregister, end the calls and stop.
+    Shutdown,
+}
+
+/// What the phone tells the UI.
+#[derive(Clone, Debug)]
+pub enum Update {
+    Phone(PhoneEvent),
+    /// The outcome of a [`Request::Dial`].
+    Dialled {
+        account: String,
+        target: String,
+        result: Result<CallHandle, PhoneError>,
+    },
+    /// An account could not start (DNS, TLS, no server): the reason for the user.
+    AccountFailed {
+        account: String,
+        error: PhoneError,
+    },
+    /// A call's live figures.
+    Figures {
+        call: CallHandle,
+        figures: CallFigures,
+    },
+    /// A call ended and joined the history.
+    History(CallRecord),
+    /// The history could not be saved.
+    HistoryError(String),
+    /// The phone has stopped (after [`Request::Shutdown`] or when its network task ended).
+    Stopped,
+}
+
+/// The UI's handle: send requests; updates come on the receiver [`Controller::spawn`] returned.
+#[derive(Clone, Debug)]
+pub struct Controller {
+    requests: mpsc::UnboundedSender<Request>,
+}
+
+impl Controller {
+    /// Starts the phone task (call inside a tokio runtime).
+    pub fn spawn(
+        options: PhoneOptions,
+        history: CallHistory,
+        devices: Option<DeviceChoice>,
+    ) -> (Controller, mpsc::UnboundedReceiver<Update>) {
+        let (requests, rx) = mpsc::unbounded_channel();
+        let (updates, updates_rx) = mpsc::unbounded_channel();
+        let task = Task {
+            phone: Phone::new(options),
+            history,
+            devices,
+            dnd: false,
+            calls: Vec::new(),
+            updates,
+        };
+        tokio::spawn(task.run(rx));
+        (Controller { requests }, updates_rx)
+    }
+
+    /// Sends a request; `false` when the phone has stopped.
+    pub fn send(&self, request: Request) -> bool {
+        self.requests.send(request).is_ok()
+    }
+}
+
+struct Task {
+    phone: Phone,
+    history: CallHistory,
+    devices: Option<DeviceChoice>,
+    dnd: bool,
+    /// Calls that have media (figures are sent for them).
+    calls: Vec<CallHandle>,
+    updates: mpsc::UnboundedSender<Update>,
+}
+
+impl Task {
+    async fn run(mut self, mut requests: mpsc::UnboundedReceiver<Request>) {
+        let mut tick = tokio::time::interval(FIGURES_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                request = requests.recv() => match request {
+                    Some(Request::Shutdown) | None => break,
+                    Some(r) => self.on_request(r).await,
+                },
+                event = self.phone.next_event() => match event {
+                    Some(e) => self.on_event(e).await,
+                    None => break,
+                },
+                _ = tick.tick() => self.send_figures(),
+            }
+        }
+        self.phone.shutdown(Duration::from_secs(2)).await;
+        self.emit(Update::Stopped);
+    }
+
+    fn emit(&self, update: Update) {
+        let _ = self.updates.send(update);
+    }
+
+    fn media(&self) -> MediaOptions {
+        MediaOptions {
+            devices: self.devices.clone(),
+            ..MediaOptions::default()
+        }
+    }
+
+    async fn on_request(&mut self, request: Request) {
+        match request {
+            Request::AddAccount { account, password } => {
+                let name = account.name.clone();
+                if let Err(error) = self.phone.add_account(&account, password, None).await {
+                    self.emit(Update::AccountFailed { account: name, error });
+                }
+            }
+            Request::Dial { account, target } => {
+                let result = self.phone.dial_with(&account, &target, self.media()).await;
+                if let Ok(call) = &result {
+                    self.history.dialled(*call, &account, &target);
+                }
+                self.emit(Update::Dialled {
+                    account,
+                    target,
+                    result,
+                });
+            }
+            Request::Answer(call) => self.phone.answer_with(call, self.media()).await,
+            Request::Decline(call) => {
+                self.history.declined(call);
+                self.phone.reject(call, 486);
+            }
+            Request::Hangup(call) => self.phone.hangup(call),
+            Request::Hold(call) => self.phone.hold(call),
+            Request::Resume(call) => self.phone.resume(call),
+            Request::Dtmf { call, digits } => self.phone.send_dtmf(call, &digits),
+            Request::Mute { call, muted } => self.phone.set_muted(call, muted),
+            Request::Devices(devices) => self.devices = devices,
+            Request::DoNotDisturb(on) => self.dnd = on,
+            Request::Shutdown => {}
+        }
+    }
+
+    async fn on_event(&mut self, event: PhoneEvent) {
+        match &event {
+            PhoneEvent::Incoming {
+                account,
+                call,
+                from,
+                called,
+            } => {
+                self.history.incoming(*call, account, from, called);
+                if self.dnd {
+                    self.history.declined(*call);
+                    self.phone.reject(*call, 486);
+                } else {
+                    self.phone.ring(*call);
+                }
+            }
+            PhoneEvent::Call { call, state } => {
+                match state {
+                    CallState::Answered { .. } if !self.calls.contains(call) => self.calls.push(*call),
+                    CallState::Ended { .. } => self.calls.retain(|c| c != call),
+                    _ => {}
+                }
+                match self.history.on_state(*call, state) {
+                    Ok(Some(record)) => {
+                        self.emit(Update::Phone(event));
+                        self.emit(Update::History(record));
+                        return;
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        warn!(error = %e, "call history not saved");
+                        self.emit(Update::HistoryError(e));
+                    }
+                }
+            }
+            _ => {}
+        }
+        self.emit(Update::Phone(event));
+    }
+
+    fn send_figures(&self) {
+        for call in &self.calls {
+            if let Some(figures) = self.phone.figures(*call) {
+                self.emit(Update::Figures { call: *call, figures });
+            }
+        }
+    }
+}
