@@ -5,6 +5,8 @@ pub mod app;
 mod clipboard;
 pub mod i18n;
 pub mod jobs;
+pub mod keys;
+pub mod link;
 pub mod prefs;
 pub mod screen;
 pub mod theme;
@@ -12,14 +14,21 @@ mod widgets;
 
 use crate::account::ProfilePaths;
 
-/// Opens the window on the profile at `paths`; returns when it is closed.
-pub fn run(paths: ProfilePaths) -> iced::Result {
+/// Opens the window on the profile at `paths`, with `target` (a number or sip:/tel: URI)
+/// ready to call; returns when it is closed.
+pub fn run(paths: ProfilePaths, target: Option<String>) -> iced::Result {
     i18n::init();
+    let target = target.and_then(|t| screen::phone::dialable(&t));
     iced::application(
-        move || app::App::boot(paths.clone()),
+        move || {
+            let (mut app, task) = app::App::boot(paths.clone());
+            app.dialer.number = target.clone().unwrap_or_default();
+            (app, task)
+        },
         app::App::update,
         app::App::view,
     )
+    .subscription(app::App::subscription)
     .title(app::App::title)
     .theme(app::App::theme)
     .window_size((1000.0, 780.0))
