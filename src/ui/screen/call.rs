@@ -127,6 +127,10 @@ impl Calls {
         self.lines.iter().find(|l| l.stage == Stage::Incoming)
     }
 
+    fn is_ringing(&self, call: CallHandle) -> bool {
+        self.line(call).is_some_and(|l| l.stage == Stage::Incoming)
+    }
+
     /// The call on screen, unless it is still ringing here.
     pub fn shown(&self) -> Option<&Line> {
         self.current
@@ -170,15 +174,17 @@ impl Calls {
     pub fn update(&mut self, message: Message) -> Action {
         let mut out = Vec::new();
         match message {
-            Message::Answer(call) => {
+            Message::Answer(call) if self.is_ringing(call) => {
                 self.hold_current(call, &mut out);
                 out.push(Request::Answer(call));
                 self.current = Some(call);
             }
-            Message::Decline(call) => {
+            Message::Decline(call) if self.is_ringing(call) => {
                 self.remove(call);
                 out.push(Request::Decline(call));
             }
+            // A late click (the call stopped ringing meanwhile).
+            Message::Answer(_) | Message::Decline(_) => {}
             Message::Hangup(call) => {
                 self.remove(call);
                 out.push(Request::Hangup(call));

@@ -228,8 +228,7 @@ impl Dialer {
             .align_y(Alignment::Center),
         );
         left = left.push(keypad).push(call);
-        // An empty number needs no explaining: the button's place says it.
-        if let Some(reason) = reason.filter(|_| !self.number.trim().is_empty() || self.account.is_none()) {
+        if let Some(reason) = reason {
             left = left.push(hint(reason));
         }
         if let Some(e) = &self.error {
