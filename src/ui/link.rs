@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use futures_util::SinkExt;
+use futures_util::{SinkExt, Stream};
 use iced::Subscription;
 
 use crate::account::{AccountManager, Secret, SipAccount};
@@ -32,31 +32,34 @@ pub fn devices() -> Option<DeviceChoice> {
 
 /// Runs the phone for the profile whose data directory is `data_dir` (the history lives there).
 pub fn connect(data_dir: PathBuf) -> Subscription<Event> {
-    Subscription::run_with(data_dir, |dir| {
-        let dir = dir.clone();
-        iced::stream::channel(64, async move |mut out| {
-            let loaded = tokio::task::spawn_blocking(move || CallHistory::load(&dir)).await;
-            let (history, error) = match loaded {
-                Ok(Ok(h)) => (h, None),
-                Ok(Err(e)) => (CallHistory::in_memory(), Some(e)),
-                Err(e) => (CallHistory::in_memory(), Some(e.to_string())),
-            };
-            let records = history.records().to_vec();
-            let (controller, mut updates) = Controller::spawn(PhoneOptions::default(), history, devices());
-            let ready = Event::Ready {
-                controller,
-                history: records,
-                error,
-            };
-            if out.send(ready).await.is_err() {
-                return;
+    Subscription::run_with(data_dir, |dir| events(dir.clone()))
+}
+
+/// The bridge's stream: loads the history, starts the controller (on the tokio runtime it is
+/// polled on), yields it, then forwards every update until the phone stops.
+pub fn events(dir: PathBuf) -> impl Stream<Item = Event> {
+    iced::stream::channel(64, async move |mut out| {
+        let loaded = tokio::task::spawn_blocking(move || CallHistory::load(&dir)).await;
+        let (history, error) = match loaded {
+            Ok(Ok(h)) => (h, None),
+            Ok(Err(e)) => (CallHistory::in_memory(), Some(e)),
+            Err(e) => (CallHistory::in_memory(), Some(e.to_string())),
+        };
+        let records = history.records().to_vec();
+        let (controller, mut updates) = Controller::spawn(PhoneOptions::default(), history, devices());
+        let ready = Event::Ready {
+            controller,
+            history: records,
+            error,
+        };
+        if out.send(ready).await.is_err() {
+            return;
+        }
+        while let Some(update) = updates.recv().await {
+            if out.send(Event::Update(update)).await.is_err() {
+                break;
             }
-            while let Some(update) = updates.recv().await {
-                if out.send(Event::Update(update)).await.is_err() {
-                    break;
-                }
-            }
-        })
+        }
     })
 }
 
@@ -77,4 +80,64 @@ pub fn with_passwords(manager: &AccountManager, names: &[String]) -> Vec<(SipAcc
             Some((account, password))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::phone::controller::Request;
+
+    #[test]
+    fn the_stream_yields_the_controller_with_the_history_then_its_updates() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("history.json"),
+            r#"{"version":1,"calls":[{"direction":"outgoing","outcome":"failed","account":"Desk","remote":"201","started":1,"duration_secs":0}]}"#,
+        )
+        .unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let mut events = Box::pin(events(dir.path().to_path_buf()));
+            let Some(Event::Ready {
+                controller,
+                history,
+                error: None,
+            }) = events.next().await
+            else {
+                panic!("the controller comes first");
+            };
+            assert_eq!(history.len(), 1);
+            assert_eq!(history[0].remote, "201");
+            controller.send(Request::Dial {
+                account: "Nowhere".into(),
+                target: "201".into(),
+            });
+            match events.next().await {
+                Some(Event::Update(Update::Dialled { result: Err(e), .. })) => {
+                    assert!(e.to_string().contains("Nowhere"), "{e}")
+                }
+                other => panic!("{other:?}"),
+            }
+            controller.send(Request::Shutdown);
+            assert!(matches!(
+                events.next().await,
+                Some(Event::Update(Update::Stopped))
+            ));
+        });
+    }
+
+    #[test]
+    fn a_damaged_history_is_reported_and_the_phone_still_starts() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("history.json"), "{").unwrap();
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let first = runtime.block_on(async { Box::pin(events(dir.path().to_path_buf())).next().await });
+        let Some(Event::Ready { history, error, .. }) = first else {
+            panic!("{first:?}")
+        };
+        assert!(history.is_empty());
+        assert!(error.unwrap().contains("damaged"));
+    }
 }
