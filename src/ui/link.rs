@@ -10,7 +10,7 @@ use crate::account::{AccountManager, Secret, SipAccount};
 use crate::media::device::DeviceChoice;
 use crate::phone::controller::{Controller, Update};
 use crate::phone::history::{CallHistory, CallRecord};
-use crate::phone::softphone::PhoneOptions;
+use crate::phone::softphone::{PhoneEvent, PhoneOptions};
 
 /// What the bridge yields.
 #[derive(Clone, Debug)]
@@ -56,6 +56,10 @@ pub fn events(dir: PathBuf) -> impl Stream<Item = Event> {
             return;
         }
         while let Some(update) = updates.recv().await {
+            // The window shows no signalling paths: fewer wake-ups while a server flaps.
+            if matches!(update, Update::Phone(PhoneEvent::Connected { .. })) {
+                continue;
+            }
             if out.send(Event::Update(update)).await.is_err() {
                 break;
             }
