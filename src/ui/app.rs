@@ -118,7 +118,7 @@ pub struct App {
     pub outbox: Vec<Request>,
     /// Accounts handed to the phone.
     registered: BTreeSet<String>,
-    effect: Option<phone_glue::Effect>,
+    effects: Vec<phone_glue::Effect>,
 }
 
 impl App {
@@ -145,7 +145,7 @@ impl App {
             controller: None,
             outbox: Vec::new(),
             registered: BTreeSet::new(),
-            effect: None,
+            effects: Vec::new(),
         };
         (app, open)
     }

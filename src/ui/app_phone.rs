@@ -4,7 +4,9 @@
 use iced::Task;
 
 use super::{App, Message, Screen};
+use crate::engine::CallHandle;
 use crate::phone::controller::{Request, Update};
+use crate::phone::softphone::PhoneEvent;
 use crate::ui::i18n::fl;
 use crate::ui::keys::PhoneKey;
 use crate::ui::link::{self, Event};
@@ -18,6 +20,8 @@ pub enum Effect {
     ReadClipboard,
     /// Read these accounts' passwords from the keyring, then register them.
     Register(Vec<String>),
+    /// Show the desktop notification for a call ringing here (the text is its body).
+    Notify(CallHandle, String),
 }
 
 impl App {
@@ -71,6 +75,15 @@ impl App {
         self.calls.on_update(update, self.dialer.dnd);
         match update {
             Update::Dialled { result: Ok(_), .. } => self.screen = Screen::Phone,
+            Update::Phone(PhoneEvent::Incoming {
+                account,
+                call,
+                from,
+                called,
+            }) if !self.dialer.dnd => {
+                let body = crate::ui::notify::body(from, called, account);
+                self.effects.push(Effect::Notify(*call, body));
+            }
             Update::Stopped => {
                 self.controller = None;
                 self.dialer.error = Some(fl!("phone-stopped"));
@@ -108,7 +121,7 @@ impl App {
             (PhoneKey::Backspace, _, _) => Message::Phone(phone::Message::Backspace),
             (PhoneKey::Enter, _, _) => Message::Phone(phone::Message::Call),
             (PhoneKey::Paste, _, _) => {
-                self.effect = Some(Effect::ReadClipboard);
+                self.effects.push(Effect::ReadClipboard);
                 return;
             }
             (PhoneKey::Escape, _, _) => return,
@@ -134,7 +147,7 @@ impl App {
             .collect();
         if !new.is_empty() {
             self.registered.extend(new.iter().cloned());
-            self.effect = Some(Effect::Register(new));
+            self.effects.push(Effect::Register(new));
         }
     }
 
@@ -145,9 +158,24 @@ impl App {
                 controller.send(request);
             }
         }
-        match (self.effect.take(), &self.manager) {
-            (Some(Effect::ReadClipboard), _) => iced::clipboard::read().map(Message::Pasted),
-            (Some(Effect::Register(names)), Some(manager)) => {
+        let effects = std::mem::take(&mut self.effects);
+        Task::batch(effects.into_iter().map(|effect| self.effect_task(effect)))
+    }
+
+    fn effect_task(&self, effect: Effect) -> Task<Message> {
+        match (effect, &self.manager) {
+            (Effect::ReadClipboard, _) => iced::clipboard::read().map(Message::Pasted),
+            (Effect::Notify(call, body), _) => Task::perform(
+                async move {
+                    tokio::task::spawn_blocking(move || crate::ui::notify::incoming_call(call, &body))
+                        .await
+                        .ok()
+                        .flatten()
+                },
+                std::convert::identity,
+            )
+            .and_then(|chosen| Task::done(Message::Call(chosen))),
+            (Effect::Register(names), Some(manager)) => {
                 let manager = manager.clone();
                 Task::perform(
                     async move {

@@ -7,6 +7,7 @@ pub mod i18n;
 pub mod jobs;
 pub mod keys;
 pub mod link;
+mod notify;
 pub mod prefs;
 pub mod screen;
 pub mod theme;

@@ -251,6 +251,7 @@ fn dnd_is_sent_and_hides_incoming_calls() {
     assert_eq!(sent(&mut app), ["DoNotDisturb(true)"]);
     update(&mut app, incoming(BOB, "sip:bob@example.org"));
     assert!(app.calls.ringing().is_none(), "the phone declines it");
+    assert!(app.effects.is_empty(), "no notification");
 }
 
 #[test]
@@ -338,6 +339,11 @@ fn incoming_call_is_answered_with_enter_and_a_waiting_call_holds_the_first() {
     let (_d, mut app) = app();
     update(&mut app, incoming(BOB, "sip:bob@example.org"));
     assert_eq!(app.calls.ringing().map(|l| l.call), Some(BOB));
+    let [phone_glue::Effect::Notify(BOB, body)] = &app.effects[..] else {
+        panic!("a desktop notification: {:?}", app.effects)
+    };
+    assert_eq!(body, "sip:bob@example.org\nTo +14155550100 on Desk");
+    app.effects.clear();
     step(&mut app, Message::Key(PhoneKey::Enter));
     assert_eq!(sent(&mut app), ["Answer(CallHandle(7))"]);
     update(&mut app, answered(BOB, SRTP_PCMA));
@@ -383,9 +389,10 @@ fn the_phone_starts_registering_every_account_with_its_password() {
         }),
     );
     assert!(matches!(app.outbox.first(), Some(Request::Devices(Some(_)))));
-    let Some(phone_glue::Effect::Register(names)) = app.effect.take() else {
-        panic!("{:?}", app.effect)
+    let [phone_glue::Effect::Register(names)] = &app.effects[..] else {
+        panic!("{:?}", app.effects)
     };
+    let names = names.clone();
     assert_eq!(names, ["Desk", "Lobby"]);
     let accounts = link::with_passwords(app.manager().unwrap(), &names)
         .into_iter()
