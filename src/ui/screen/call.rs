@@ -7,7 +7,7 @@ use std::time::Instant;
 use iced::widget::{button, column, container, progress_bar, row, text};
 use iced::{Alignment, Element, Length};
 
-use super::phone::{KEYPAD, duration};
+use super::phone::{duration, keypad};
 use crate::engine::{CallHandle, CallState, sdp};
 use crate::phone::controller::{Request, Update};
 use crate::phone::softphone::{CallFigures, PhoneEvent};
@@ -371,23 +371,12 @@ impl Calls {
 }
 
 fn dtmf_keypad(call: CallHandle, sent: &str) -> Element<'_, Message> {
-    let mut pad = column![].spacing(4);
-    for keys in KEYPAD {
-        let mut r = row![].spacing(4);
-        for k in keys {
-            r = r.push(
-                container(
-                    button(text(k.to_string()).center())
-                        .on_press(Message::Dtmf(call, k))
-                        .width(Length::Fixed(48.0))
-                        .style(button::secondary),
-                )
-                .id(format!("dtmf-{k}")),
-            );
-        }
-        pad = pad.push(r);
-    }
-    column![pad, text(sent).size(14)].spacing(4).into()
+    column![
+        keypad("dtmf", 48.0, move |k| Message::Dtmf(call, k)),
+        text(sent).size(14)
+    ]
+    .spacing(4)
+    .into()
 }
 
 /// Codec and encryption, when known.

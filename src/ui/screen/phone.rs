@@ -16,7 +16,28 @@ use crate::ui::i18n::fl;
 use crate::ui::widgets::{error, hint};
 
 /// The keys of a phone keypad, in rows.
-pub const KEYPAD: [[char; 3]; 4] = [['1', '2', '3'], ['4', '5', '6'], ['7', '8', '9'], ['*', '0', '#']];
+const KEYPAD: [[char; 3]; 4] = [['1', '2', '3'], ['4', '5', '6'], ['7', '8', '9'], ['*', '0', '#']];
+
+/// A phone keypad whose keys are `width` wide, each in a container with id `<id>-<key>`.
+pub fn keypad<'a, M: Clone + 'a>(id: &str, width: f32, on_press: impl Fn(char) -> M) -> Element<'a, M> {
+    let mut pad = column![].spacing(6);
+    for keys in KEYPAD {
+        let mut r = row![].spacing(6);
+        for k in keys {
+            r = r.push(
+                container(
+                    button(text(k.to_string()).size(20).center())
+                        .on_press(on_press(k))
+                        .width(Length::Fixed(width))
+                        .style(button::secondary),
+                )
+                .id(format!("{id}-{k}")),
+            );
+        }
+        pad = pad.push(r);
+    }
+    pad.into()
+}
 
 #[derive(Clone, Debug)]
 pub enum Message {
@@ -186,22 +207,7 @@ impl Dialer {
             .on_submit(Message::Call)
             .padding(8)
             .size(22);
-        let mut keypad = column![].spacing(6);
-        for keys in KEYPAD {
-            let mut r = row![].spacing(6);
-            for k in keys {
-                r = r.push(
-                    container(
-                        button(text(k.to_string()).size(20).center())
-                            .on_press(Message::Key(k))
-                            .width(Length::Fixed(64.0))
-                            .style(button::secondary),
-                    )
-                    .id(format!("key-{k}")),
-                );
-            }
-            keypad = keypad.push(r);
-        }
+        let keypad = keypad("key", 64.0, Message::Key);
         let reason = self.cannot_call(doc);
         let call = container(
             button(text(fl!("phone-call")).size(18))
