@@ -176,9 +176,10 @@ impl App {
         let job = self.step(message);
         let phone = self.phone_tasks();
         if let Some(choice) = self.dialog.take() {
-            return Task::perform(choose_file(choice), move |path| {
+            let dialog = Task::perform(choose_file(choice), move |path| {
                 Message::Accounts(accounts::Message::Chosen(choice, path))
             });
+            return Task::batch([phone, dialog]);
         }
         match (job, &self.manager) {
             (Some(job), Some(manager)) => Task::batch([
