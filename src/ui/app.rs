@@ -93,6 +93,10 @@ pub enum Message {
     Registering(Vec<(Box<SipAccount>, Secret)>),
     /// Redraws the call timer.
     Tick,
+    /// The window's close button: the phone unregisters and ends its calls first.
+    CloseRequested,
+    /// Close now (the phone has stopped, or took too long).
+    Exit,
     Done(Box<Outcome>),
     Theme(ThemeChoice),
     Language(Language),
@@ -119,6 +123,8 @@ pub struct App {
     /// Accounts handed to the phone.
     registered: BTreeSet<String>,
     effects: Vec<phone_glue::Effect>,
+    /// The window closes once the phone has stopped.
+    closing: bool,
 }
 
 impl App {
@@ -146,6 +152,7 @@ impl App {
             outbox: Vec::new(),
             registered: BTreeSet::new(),
             effects: Vec::new(),
+            closing: false,
         };
         (app, open)
     }
@@ -190,9 +197,13 @@ impl App {
         }
     }
 
-    /// The bridge to the phone (once the profile is open), the keyboard, and the call timer.
+    /// The bridge to the phone (once the profile is open), the keyboard, the close button and
+    /// the call timer.
     pub fn subscription(&self) -> Subscription<Message> {
-        let mut subscriptions = vec![keys::listen().map(Message::Key)];
+        let mut subscriptions = vec![
+            keys::listen().map(Message::Key),
+            iced::window::close_requests().map(|_| Message::CloseRequested),
+        ];
         if let Some(manager) = &self.manager {
             subscriptions.push(link::connect(manager.paths().data_dir.clone()).map(Message::Link));
         }
@@ -266,7 +277,9 @@ impl App {
             | Message::Key(_)
             | Message::Pasted(_)
             | Message::Registering(_)
-            | Message::Tick => {
+            | Message::Tick
+            | Message::CloseRequested
+            | Message::Exit => {
                 self.phone_step(message);
                 None
             }

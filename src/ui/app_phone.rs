@@ -1,6 +1,8 @@
 //! The app's phone half: the bridge's events, the Phone and call screens' actions, the
 //! keyboard, and the requests queued for the phone's controller.
 
+use std::time::Duration;
+
 use iced::Task;
 
 use super::{App, Message, Screen};
@@ -22,7 +24,13 @@ pub enum Effect {
     Register(Vec<String>),
     /// Show the desktop notification for a call ringing here (the text is its body).
     Notify(CallHandle, String),
+    /// Close the window after this long, unless the phone stops sooner.
+    QuitAfter(Duration),
+    Quit,
 }
+
+/// How long a closing window waits for the phone to unregister and end its calls.
+pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
 
 impl App {
     /// Applies a phone message.
@@ -63,6 +71,12 @@ impl App {
                 }
             }
             Message::Key(key) => self.key(key),
+            Message::CloseRequested if self.controller.is_some() => {
+                self.closing = true;
+                self.outbox.push(Request::Shutdown);
+                self.effects.push(Effect::QuitAfter(SHUTDOWN_WAIT));
+            }
+            Message::CloseRequested | Message::Exit => self.effects.push(Effect::Quit),
             Message::Pasted(Some(text)) if self.dialing() => {
                 let _ = self.dialer.update(phone::Message::Paste(text), &self.doc);
             }
@@ -84,6 +98,7 @@ impl App {
                 let body = crate::ui::notify::body(from, called, account);
                 self.effects.push(Effect::Notify(*call, body));
             }
+            Update::Stopped if self.closing => self.effects.push(Effect::Quit),
             Update::Stopped => {
                 self.controller = None;
                 self.dialer.error = Some(fl!("phone-stopped"));
@@ -165,6 +180,8 @@ impl App {
     fn effect_task(&self, effect: Effect) -> Task<Message> {
         match (effect, &self.manager) {
             (Effect::ReadClipboard, _) => iced::clipboard::read().map(Message::Pasted),
+            (Effect::QuitAfter(wait), _) => Task::perform(tokio::time::sleep(wait), |()| Message::Exit),
+            (Effect::Quit, _) => iced::exit(),
             (Effect::Notify(call, body), _) => Task::perform(
                 async move {
                     tokio::task::spawn_blocking(move || crate::ui::notify::incoming_call(call, &body))

@@ -30,6 +30,7 @@ pub fn run(paths: ProfilePaths, target: Option<String>) -> iced::Result {
         app::App::view,
     )
     .subscription(app::App::subscription)
+    .exit_on_close_request(false)
     .title(app::App::title)
     .theme(app::App::theme)
     .window_size((1000.0, 780.0))

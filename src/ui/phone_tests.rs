@@ -418,6 +418,45 @@ fn the_phone_starts_registering_every_account_with_its_password() {
     );
 }
 
+#[test]
+fn closing_the_window_stops_the_phone_first() {
+    let (_d, mut app) = app();
+    step(&mut app, Message::CloseRequested);
+    assert!(
+        matches!(app.effects[..], [phone_glue::Effect::Quit]),
+        "no phone yet: {:?}",
+        app.effects
+    );
+    app.effects.clear();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (controller, _updates) =
+        runtime.block_on(async { Controller::spawn(Default::default(), Default::default(), None) });
+    step(
+        &mut app,
+        Message::Link(link::Event::Ready {
+            controller,
+            history: Vec::new(),
+            error: None,
+        }),
+    );
+    app.effects.clear();
+    app.outbox.clear();
+    step(&mut app, Message::CloseRequested);
+    assert_eq!(sent(&mut app), ["Shutdown"]);
+    assert!(
+        matches!(app.effects[..], [phone_glue::Effect::QuitAfter(_)]),
+        "{:?}",
+        app.effects
+    );
+    app.effects.clear();
+    update(&mut app, Update::Stopped);
+    assert!(
+        matches!(app.effects[..], [phone_glue::Effect::Quit]),
+        "{:?}",
+        app.effects
+    );
+}
+
 // ---- simulator flow ----
 
 fn click(app: &mut App, id: &str) {
