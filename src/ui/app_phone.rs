@@ -40,6 +40,10 @@ impl App {
                 self.notice = None;
                 self.screen = Screen::Phone;
             }
+            // Enter in the number field while a call rings here answers it, as Enter does elsewhere.
+            Message::Phone(phone::Message::Call) if self.calls.ringing().is_some() => {
+                self.key(PhoneKey::Enter);
+            }
             Message::Phone(m) => {
                 if let phone::Action::Send(request) = self.dialer.update(m, &self.doc) {
                     self.send(request);

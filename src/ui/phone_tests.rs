@@ -370,6 +370,15 @@ fn incoming_call_is_answered_with_enter_and_a_waiting_call_holds_the_first() {
 }
 
 #[test]
+fn enter_in_the_number_field_answers_a_ringing_call_instead_of_dialling() {
+    let (_d, mut app) = app();
+    phone(&mut app, phone::Message::Number("555".into()));
+    update(&mut app, incoming(BOB, "sip:bob@example.org"));
+    phone(&mut app, phone::Message::Call);
+    assert_eq!(sent(&mut app), ["Answer(CallHandle(7))"]);
+}
+
+#[test]
 fn the_phone_starts_registering_every_account_with_its_password() {
     let (_d, mut app) = app();
     let runtime = tokio::runtime::Runtime::new().unwrap();
