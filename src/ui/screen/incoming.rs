@@ -48,5 +48,6 @@ pub fn modal<'a, M: 'a>(base: Element<'a, M>, line: &'a Line, map: fn(Message) -
         .width(Length::Fill)
         .height(Length::Fill)
         .style(|_| container::Style::default().background(Color::from_rgba(0.0, 0.0, 0.0, 0.5)));
+    let base = container(base).width(Length::Fill).height(Length::Fill);
     iced::widget::stack![base, opaque(backdrop)].into()
 }
