@@ -125,12 +125,16 @@ impl App {
         matches!(self.screen, Screen::Phone) && self.calls.shown().is_none()
     }
 
+    /// A key no widget took: a ringing call is answered or declined from any screen; the
+    /// call on screen and the dialer only take keys on the Phone screen.
     fn key(&mut self, key: PhoneKey) {
         let ringing = self.calls.ringing().map(|l| l.call);
         let shown = self.calls.shown().map(|l| (l.call, l.stage));
         let message = match (key, ringing, shown) {
             (PhoneKey::Enter, Some(call), _) => Message::Call(call::Message::Answer(call)),
             (PhoneKey::Escape, Some(call), _) => Message::Call(call::Message::Decline(call)),
+            // Elsewhere (the editor, the accounts) keys never touch a call in progress.
+            _ if !matches!(self.screen, Screen::Phone) => return,
             (PhoneKey::Escape, None, Some((call, _))) => Message::Call(call::Message::Hangup(call)),
             (PhoneKey::Digit(d), _, Some((call, Stage::Talking))) => {
                 Message::Call(call::Message::Dtmf(call, d))

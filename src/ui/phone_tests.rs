@@ -323,6 +323,14 @@ fn call_controls_send_their_requests_and_the_end_returns_to_the_dialer() {
         ]
     );
     assert_eq!(app.calls.shown().unwrap().digits, "5#");
+    step(&mut app, Message::ShowAccounts);
+    step(&mut app, Message::Key(PhoneKey::Escape));
+    step(&mut app, Message::Key(PhoneKey::Digit('1')));
+    assert!(
+        app.outbox.is_empty(),
+        "keys on another screen leave the call alone"
+    );
+    step(&mut app, Message::ShowPhone);
     assert!(
         app.dialer.number.is_empty(),
         "digits in a call are tones, not dialled"
