@@ -17,7 +17,8 @@ use clap::{Parser, Subcommand};
 use handset::account::{AccountManager, Error, ProfilePaths, Secret};
 
 /// Handset: a native desktop softphone with a built-in SIP account manager.
-/// Without a command it opens the window.
+/// Without a command it opens the window; `handset sip:…` or `handset tel:…` opens it ready
+/// to call that number.
 #[derive(Debug, Parser)]
 #[command(name = "handset", version, about)]
 pub struct Cli {
@@ -32,6 +33,9 @@ pub struct Cli {
     pub json: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// A sip:/tel: URI or number to have ready to call in the window.
+    #[arg(value_name = "URI")]
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -153,7 +157,7 @@ pub type CliResult = Result<(), CliError>;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CliResult {
     let Some(command) = cli.command else {
-        return gui(cli.profile.as_deref(), cli.verbose);
+        return gui(cli.profile.as_deref(), cli.verbose, cli.target);
     };
     if let Command::ClipboardHold = command {
         return clipboard::hold();
@@ -198,10 +202,17 @@ pub fn run(cli: Cli) -> CliResult {
 }
 
 /// Opens the desktop app on the profile.
-fn gui(profile: Option<&std::path::Path>, verbose: u8) -> CliResult {
+fn gui(profile: Option<&std::path::Path>, verbose: u8, target: Option<String>) -> CliResult {
     let paths = ProfilePaths::resolve(profile).map_err(|e| CliError::storage(e.to_string()))?;
     let _log = handset::logging::init(verbose, Some(&paths.log_dir()));
-    handset::ui::run(paths).map_err(CliError::other)
+    if let Some(t) = &target
+        && handset::ui::screen::phone::dialable(t).is_none()
+    {
+        return Err(CliError::usage(format!(
+            "`{t}` is neither a command nor a number or sip:/tel: URI to call"
+        )));
+    }
+    handset::ui::run(paths, target).map_err(CliError::other)
 }
 
 /// How results are printed.
@@ -247,4 +258,22 @@ pub fn read_secret_stdin(what: &str) -> Result<Secret, CliError> {
         )));
     }
     Ok(Secret::new(line))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uri_alone_opens_the_window_ready_to_call() {
+        for uri in ["sip:bob@example.org", "tel:+14155550100", "101"] {
+            let cli = Cli::try_parse_from(["handset", uri]).unwrap();
+            assert!(cli.command.is_none(), "{uri}");
+            assert_eq!(cli.target.as_deref(), Some(uri));
+        }
+        let cli = Cli::try_parse_from(["handset", "--profile", "/p", "devices"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Devices)) && cli.target.is_none());
+        let cli = Cli::try_parse_from(["handset", "accounts", "--profile", "/p", "list"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Accounts { .. })) && cli.profile.is_some());
+    }
 }

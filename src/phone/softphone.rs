@@ -264,16 +264,14 @@ impl Phone {
         self.connect_and_register(&account.name).await
     }
 
-    /// Tries the candidates from the current one on; registers on the first that connects.
+    /// Tries the candidates from the current one to the last; registers on the first that
+    /// connects. The caller starts the next round from the first after a pause.
     async fn connect_and_register(&mut self, name: &str) -> Result<(), PhoneError> {
         let Some(line) = self.lines.get(name) else {
             return Ok(());
         };
         let mut errors = Vec::new();
-        let start = line.index;
-        let count = line.candidates.len();
-        for i in 0..count {
-            let idx = (start + i) % count;
+        for idx in line.index..line.candidates.len() {
             let (target, tls) = {
                 let line = &self.lines[name];
                 let cand = &line.candidates[idx];
@@ -592,6 +590,7 @@ impl Phone {
             if self.connect_and_register(&name).await.is_err()
                 && let Some(line) = self.lines.get_mut(&name)
             {
+                line.index = 0;
                 line.reconnect_delay = (line.reconnect_delay * 2).min(Duration::from_secs(4));
                 line.reconnect_at = Some(tokio::time::Instant::now() + line.reconnect_delay);
             }
@@ -623,7 +622,13 @@ impl Phone {
                                 self.driver.close(c.flow);
                             }
                             line.index = (line.index + 1) % line.candidates.len();
-                            line.reconnect_at = Some(tokio::time::Instant::now());
+                            // Every server failed: the next round waits (a refusing host fails at once).
+                            let wait = if line.index == 0 {
+                                line.reconnect_delay
+                            } else {
+                                Duration::ZERO
+                            };
+                            line.reconnect_at = Some(tokio::time::Instant::now() + wait);
                         }
                         _ => {}
                     }
@@ -776,6 +781,41 @@ mod tests {
         assert_eq!(
             target_uri("sip:bob@x;transport=tcp", "d"),
             "sip:bob@x;transport=tcp"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_refusing_server_is_retried_after_a_pause_not_in_a_loop() {
+        // A port nobody listens on: UDP answers with ICMP refusals, TCP refuses the connection.
+        let port = std::net::UdpSocket::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut account = SipAccount {
+            name: "A".into(),
+            ..SipAccount::default()
+        };
+        account.credentials.username = "a".into();
+        account.credentials.domain = "127.0.0.1".into();
+        account.credentials.port = Some(port);
+        account.advanced.transports = vec![AccountTransport::Udp, AccountTransport::Tcp];
+        let mut phone = Phone::new(PhoneOptions::default());
+        let _ = phone.add_account(&account, Secret::new("pw"), None).await;
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(1500);
+        let mut failures = 0;
+        while let Ok(Some(event)) = tokio::time::timeout_at(deadline, phone.next_event()).await {
+            if let PhoneEvent::Registration {
+                state: RegistrationState::Failed { .. },
+                ..
+            } = event
+            {
+                failures += 1;
+            }
+        }
+        assert!(
+            (1..=4).contains(&failures),
+            "{failures} failed registrations in 1.5 s"
         );
     }
 

@@ -1,19 +1,27 @@
 //! The application: its screens, top-level messages, and the jobs it hands to the account core.
 
+use std::collections::BTreeSet;
 use std::fmt;
+use std::time::Duration;
 
 use iced::widget::{button, column, container, pick_list, row, text};
-use iced::{Alignment, Element, Length, Task, Theme};
+use iced::{Alignment, Element, Length, Subscription, Task, Theme};
 
 use super::i18n::{self, fl};
 use super::jobs::{Done, Job, Outcome};
+use super::keys::{self, PhoneKey};
+use super::link;
 use super::prefs::Prefs;
 use super::screen::accounts::{self, Accounts};
+use super::screen::call::{self, Calls};
 use super::screen::editor::{self, Editor};
+use super::screen::incoming;
+use super::screen::phone::{self, Dialer};
 use super::screen::welcome::{self, Welcome};
 use super::screen::workspace::{self, Workspace};
 use super::theme::ThemeChoice;
-use crate::account::{AccountManager, Document, ProfilePaths};
+use crate::account::{AccountManager, Document, ProfilePaths, Secret, SipAccount};
+use crate::phone::controller::{Controller, Request};
 
 /// What the window shows.
 #[derive(Debug)]
@@ -26,6 +34,8 @@ pub enum Screen {
     /// The Settings pane's workspace catalogues.
     Workspace(Box<Workspace>),
     Editor(Box<Editor>),
+    /// The dialer and history, or the call screen while a call is on.
+    Phone,
 }
 
 /// A language of the language picker.
@@ -71,6 +81,22 @@ pub enum Message {
     /// The header's navigation.
     ShowAccounts,
     ShowWorkspace,
+    ShowPhone,
+    Phone(phone::Message),
+    Call(call::Message),
+    /// The bridge to the phone.
+    Link(link::Event),
+    Key(PhoneKey),
+    /// The clipboard's text, for a paste outside the number field.
+    Pasted(Option<String>),
+    /// Accounts with their passwords from the keyring, to register.
+    Registering(Vec<(Box<SipAccount>, Secret)>),
+    /// Redraws the call timer.
+    Tick,
+    /// The window's close button: the phone unregisters and ends its calls first.
+    CloseRequested,
+    /// Close now (the phone has stopped, or took too long).
+    Exit,
     Done(Box<Outcome>),
     Theme(ThemeChoice),
     Language(Language),
@@ -88,6 +114,17 @@ pub struct App {
     prefs: Prefs,
     /// A file dialog to open on the next `update`.
     dialog: Option<accounts::FileChoice>,
+    pub dialer: Dialer,
+    pub calls: Calls,
+    /// The phone's handle, once the bridge has started it.
+    controller: Option<Controller>,
+    /// Requests for the phone, sent by `update` once it runs (tests read them here).
+    pub outbox: Vec<Request>,
+    /// Accounts handed to the phone.
+    registered: BTreeSet<String>,
+    effects: Vec<phone_glue::Effect>,
+    /// The window closes once the phone has stopped.
+    closing: bool,
 }
 
 impl App {
@@ -109,6 +146,13 @@ impl App {
             notice: None,
             dialog: None,
             prefs: Prefs::default(),
+            dialer: Dialer::default(),
+            calls: Calls::default(),
+            controller: None,
+            outbox: Vec::new(),
+            registered: BTreeSet::new(),
+            effects: Vec::new(),
+            closing: false,
         };
         (app, open)
     }
@@ -137,15 +181,36 @@ impl App {
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
         let job = self.step(message);
+        let phone = self.phone_tasks();
         if let Some(choice) = self.dialog.take() {
-            return Task::perform(choose_file(choice), move |path| {
+            let dialog = Task::perform(choose_file(choice), move |path| {
                 Message::Accounts(accounts::Message::Chosen(choice, path))
             });
+            return Task::batch([phone, dialog]);
         }
         match (job, &self.manager) {
-            (Some(job), Some(manager)) => job.spawn(manager.clone()).map(|o| Message::Done(Box::new(o))),
-            _ => Task::none(),
+            (Some(job), Some(manager)) => Task::batch([
+                phone,
+                job.spawn(manager.clone()).map(|o| Message::Done(Box::new(o))),
+            ]),
+            _ => phone,
         }
+    }
+
+    /// The bridge to the phone (once the profile is open), the keyboard, the close button and
+    /// the call timer.
+    pub fn subscription(&self) -> Subscription<Message> {
+        let mut subscriptions = vec![
+            keys::listen().map(Message::Key),
+            iced::window::close_requests().map(|_| Message::CloseRequested),
+        ];
+        if let Some(manager) = &self.manager {
+            subscriptions.push(link::connect(manager.paths().data_dir.clone()).map(Message::Link));
+        }
+        if !self.calls.lines.is_empty() {
+            subscriptions.push(iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick));
+        }
+        Subscription::batch(subscriptions)
     }
 
     /// Applies a message; returns the job to run for it, if any.
@@ -164,9 +229,10 @@ impl App {
                 self.screen = if doc.accounts.is_empty() {
                     Screen::Welcome(Welcome::default())
                 } else {
-                    Screen::Accounts(Accounts::default())
+                    Screen::Phone
                 };
                 self.doc = doc;
+                self.accounts_changed();
                 None
             }
             Message::Opened(Err(reason)) => {
@@ -204,6 +270,19 @@ impl App {
                 None
             }
             Message::ShowAccounts | Message::ShowWorkspace => None,
+            Message::ShowPhone
+            | Message::Phone(_)
+            | Message::Call(_)
+            | Message::Link(_)
+            | Message::Key(_)
+            | Message::Pasted(_)
+            | Message::Registering(_)
+            | Message::Tick
+            | Message::CloseRequested
+            | Message::Exit => {
+                self.phone_step(message);
+                None
+            }
             Message::Accounts(m) => {
                 let Screen::Accounts(screen) = &mut self.screen else {
                     return None;
@@ -265,7 +344,10 @@ impl App {
 
     fn finished(&mut self, outcome: Outcome) {
         match outcome.doc {
-            Some(Ok(doc)) => self.doc = doc,
+            Some(Ok(doc)) => {
+                self.doc = doc;
+                self.accounts_changed();
+            }
             Some(Err(e)) => self.notice = Some(Err(e.to_string())),
             None => {}
         }
@@ -345,6 +427,9 @@ impl App {
         let language = languages.iter().find(|l| l.0 == current).cloned();
         let header = row![
             text(fl!("app-name")).size(22),
+            button(text(fl!("nav-phone")))
+                .on_press(Message::ShowPhone)
+                .style(button::text),
             button(text(fl!("nav-accounts")))
                 .on_press(Message::ShowAccounts)
                 .style(button::text),
@@ -387,8 +472,14 @@ impl App {
             Screen::Accounts(screen) => screen.view(&self.doc).map(Message::Accounts),
             Screen::Workspace(screen) => screen.view(&self.doc).map(Message::Workspace),
             Screen::Editor(editor) => editor.view(&self.doc).map(Message::Editor),
+            Screen::Phone if self.calls.shown().is_some() => self.calls.view().map(Message::Call),
+            Screen::Phone => self.dialer.view(&self.doc).map(Message::Phone),
         };
-        page.push(body).into()
+        let page = page.push(body).into();
+        match self.calls.ringing() {
+            Some(line) => incoming::modal(page, line, Message::Call),
+            None => page,
+        }
     }
 }
 
@@ -403,6 +494,13 @@ async fn choose_file(choice: accounts::FileChoice) -> Option<std::path::PathBuf>
     file.map(|f| f.path().to_path_buf())
 }
 
+#[path = "app_phone.rs"]
+mod phone_glue;
+
 #[cfg(test)]
 #[path = "app_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "phone_tests.rs"]
+mod phone_tests;

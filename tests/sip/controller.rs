@@ -1,15 +1,21 @@
 //! The GUI's bridge to the phone (`phone::controller`) driven in-process against Kamailio and
 //! baresip: it registers, calls out, sends live figures and mutes, hangs up, declines while Do
 //! Not Disturb is on, rings and answers an incoming call, and keeps each call in the history
-//! file.
+//! file. The window's own state (`ui::app::App`) is then driven through the same bridge.
 
 use std::time::Duration;
 
+use futures_util::{Stream, StreamExt};
 use handset::account::{AccountManager, ProfilePaths};
 use handset::engine::{CallHandle, CallState, RegistrationState};
 use handset::phone::controller::{Controller, Request, Update};
 use handset::phone::history::{CallHistory, CallRecord, Direction, Outcome};
 use handset::phone::softphone::{PhoneEvent, PhoneOptions};
+use handset::ui::app::{App, Message};
+use handset::ui::keys::PhoneKey;
+use handset::ui::link::{self, Event};
+use handset::ui::screen::call::Stage;
+use handset::ui::screen::phone::{self, Registration};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::handset::Profile;
@@ -200,4 +206,110 @@ fn the_controller_calls_reports_figures_declines_on_dnd_answers_and_keeps_histor
             (Direction::Outgoing, Outcome::Answered),
         ]
     );
+}
+
+/// Feeds the bridge's events to the window and sends its requests to the phone until `done`.
+async fn pump(
+    app: &mut App,
+    events: &mut (impl Stream<Item = Event> + Unpin),
+    ctl: &Controller,
+    what: &str,
+    done: impl Fn(&App) -> bool,
+) {
+    let deadline = tokio::time::Instant::now() + T;
+    loop {
+        for request in app.outbox.drain(..) {
+            ctl.send(request);
+        }
+        if done(app) {
+            return;
+        }
+        match tokio::time::timeout_at(deadline, events.next()).await {
+            Ok(Some(event)) => assert!(app.step(Message::Link(event)).is_none()),
+            Ok(None) => panic!("the bridge ended while waiting for {what}"),
+            Err(_) => panic!("no {what} within {T:?}: {:?} {:?}", app.dialer, app.calls),
+        }
+    }
+}
+
+#[test]
+fn the_window_registers_calls_and_declines_through_its_bridge() {
+    let k = Kamailio::start(KamailioOptions::default());
+    k.add_subscriber("winbob", "pw-winbob");
+    let bob = Baresip::start(
+        &k,
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            ..BaresipOptions::new("winbob", "pw-winbob")
+        },
+    );
+    let alice = Profile::new(&k, "winalice", "pw-winalice", "udp");
+    let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
+    let mut app = App::with_manager(manager.clone());
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut events = Box::pin(link::events(manager.paths().data_dir.clone()));
+        let Some(ready @ Event::Ready { .. }) = events.next().await else {
+            panic!("the controller comes first")
+        };
+        let Event::Ready { controller: ctl, .. } = &ready else {
+            unreachable!()
+        };
+        let ctl = ctl.clone();
+        app.step(Message::Link(ready));
+        // What the window's keyring task does: each account with its password.
+        let accounts = link::with_passwords(&manager, &["A".into()])
+            .into_iter()
+            .map(|(a, p)| (Box::new(a), p))
+            .collect();
+        app.step(Message::Registering(accounts));
+        pump(&mut app, &mut events, &ctl, "registration", |app| {
+            app.dialer.registration.get("A") == Some(&Registration::Registered)
+        })
+        .await;
+
+        // Out: typed, called, answered by bob; codec and figures shown; Esc hangs up.
+        app.step(Message::Phone(phone::Message::Number(bob.sip_uri())));
+        app.step(Message::Key(PhoneKey::Enter));
+        pump(&mut app, &mut events, &ctl, "the answer and figures", |app| {
+            app.calls
+                .shown()
+                .is_some_and(|l| l.stage == Stage::Talking && l.figures.is_some())
+        })
+        .await;
+        assert_eq!(app.calls.shown().unwrap().codec.as_deref(), Some("PCMU"));
+        app.step(Message::Key(PhoneKey::Escape));
+        pump(&mut app, &mut events, &ctl, "the call in the history", |app| {
+            !app.dialer.history.is_empty()
+        })
+        .await;
+        let out = &app.dialer.history[0];
+        assert_eq!(
+            (out.direction, out.outcome),
+            (Direction::Outgoing, Outcome::Answered)
+        );
+        bob.wait_event("CALL_CLOSED", T);
+
+        // In: the modal rings with the called number; Esc declines.
+        bob.clear_events();
+        bob.dial(&alice.uri());
+        pump(&mut app, &mut events, &ctl, "the incoming call", |app| {
+            app.calls.ringing().is_some()
+        })
+        .await;
+        assert!(app.calls.ringing().unwrap().called.contains("winalice"));
+        app.step(Message::Key(PhoneKey::Escape));
+        pump(&mut app, &mut events, &ctl, "the declined call", |app| {
+            app.dialer.history.len() == 2
+        })
+        .await;
+        assert_eq!(app.dialer.history[0].outcome, Outcome::Declined);
+        assert!(app.calls.lines.is_empty());
+        bob.wait_event("CALL_CLOSED", T);
+        ctl.send(Request::Shutdown);
+    });
 }

@@ -1,7 +1,10 @@
 //! One module per screen; each owns its messages and returns an action to the app.
 
 pub mod accounts;
+pub mod call;
 pub mod delivery;
 pub mod editor;
+pub mod incoming;
+pub mod phone;
 pub mod welcome;
 pub mod workspace;

@@ -1,0 +1,553 @@
+//! Phone half tests: the Phone, call and incoming screens driven through `App::step` with the
+//! phone's `Update`s fed as messages (the requests they produce wait in `App::outbox`), and
+//! `iced_test` simulator flows. The keyring is keyring-core's mock store.
+
+use iced::keyboard::key::Named;
+use iced_test::core::Settings;
+use iced_test::{Simulator, selector};
+
+use super::*;
+use crate::account::SecretStore;
+use crate::engine::{CallHandle, CallState, RegistrationState};
+use crate::media::rtp_session::StreamReport;
+use crate::phone::controller::Update;
+use crate::phone::history::{CallRecord, Direction, Outcome};
+use crate::phone::softphone::{CallFigures, PhoneError, PhoneEvent};
+use crate::ui::screen::call::Stage;
+
+const BOB: CallHandle = CallHandle(7);
+const CAROL: CallHandle = CallHandle(8);
+
+/// An app on a profile with the account `Desk` (outbound on) and `Lobby` (outbound off),
+/// opened on the Phone screen.
+fn app() -> (tempfile::TempDir, App) {
+    let dir = tempfile::tempdir().unwrap();
+    let mock = keyring_core::mock::Store::new().unwrap();
+    let m = AccountManager::open_with(ProfilePaths::portable(dir.path()), |id| {
+        Ok(SecretStore::with_store(mock, id))
+    })
+    .unwrap();
+    m.add_user("Ann Smith", None).unwrap();
+    m.add_phone_number("+14155550100", "Main").unwrap();
+    for (name, outbound) in [("Desk", true), ("Lobby", false)] {
+        let mut a = SipAccount {
+            name: name.into(),
+            ..SipAccount::default()
+        };
+        a.general.user = Some("Ann Smith".into());
+        a.credentials.domain = "sip.example.com".into();
+        a.outbound.enabled = outbound;
+        a.outbound.external_caller_id = outbound.then(|| "+14155550100".into());
+        m.create(a, Some(Secret::new(format!("pw-{name}")))).unwrap();
+    }
+    let app = App::with_manager(m);
+    assert!(
+        matches!(app.screen, Screen::Phone),
+        "opens on Phone with accounts"
+    );
+    (dir, app)
+}
+
+fn step(app: &mut App, message: Message) {
+    assert!(app.step(message).is_none(), "no account-manager job");
+}
+
+fn update(app: &mut App, update: Update) {
+    step(app, Message::Link(link::Event::Update(update)));
+}
+
+fn phone(app: &mut App, m: phone::Message) {
+    step(app, Message::Phone(m));
+}
+
+fn sent(app: &mut App) -> Vec<String> {
+    app.outbox.drain(..).map(|r| format!("{r:?}")).collect()
+}
+
+fn call_state(call: CallHandle, state: CallState) -> Update {
+    Update::Phone(PhoneEvent::Call { call, state })
+}
+
+fn answered(call: CallHandle, sdp: &str) -> Update {
+    call_state(
+        call,
+        CallState::Answered {
+            sdp: sdp.as_bytes().to_vec(),
+        },
+    )
+}
+
+fn ended(call: CallHandle) -> Update {
+    call_state(
+        call,
+        CallState::Ended {
+            code: 200,
+            reason: "BYE".into(),
+            by_remote: true,
+        },
+    )
+}
+
+fn incoming(call: CallHandle, from: &str) -> Update {
+    Update::Phone(PhoneEvent::Incoming {
+        account: "Desk".into(),
+        call,
+        from: from.into(),
+        called: "+14155550100".into(),
+    })
+}
+
+fn dialled(call: CallHandle, target: &str) -> Update {
+    Update::Dialled {
+        account: "Desk".into(),
+        target: target.into(),
+        result: Ok(call),
+    }
+}
+
+const SRTP_PCMA: &str = "v=0\r\no=- 1 1 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n\
+m=audio 4000 RTP/SAVP 8 101\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n";
+
+#[test]
+fn keypad_and_call_button_dial_from_the_chosen_account() {
+    let (_d, mut app) = app();
+    assert_eq!(app.dialer.account.as_deref(), Some("Desk"));
+    phone(&mut app, phone::Message::Call);
+    assert!(app.outbox.is_empty(), "no number, no call");
+    for k in ['1', '0', '2', '9'] {
+        phone(&mut app, phone::Message::Key(k));
+    }
+    phone(&mut app, phone::Message::Backspace);
+    phone(&mut app, phone::Message::Call);
+    assert_eq!(sent(&mut app), [r#"Dial { account: "Desk", target: "102" }"#]);
+}
+
+#[test]
+fn outbound_off_disables_the_call_button_with_the_reason() {
+    let (_d, mut app) = app();
+    phone(&mut app, phone::Message::Account("Lobby".into()));
+    phone(&mut app, phone::Message::Number("101".into()));
+    let reason = app.dialer.cannot_call(&app.doc).expect("calling is off");
+    assert!(
+        reason.contains("Lobby") && reason.contains("Outbound"),
+        "{reason}"
+    );
+    phone(&mut app, phone::Message::Call);
+    assert!(app.outbox.is_empty());
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 800.0), app.view());
+    assert!(ui.find(reason.as_str()).is_ok(), "the reason is shown");
+}
+
+#[test]
+fn pasted_numbers_and_uris_are_cleaned() {
+    assert_eq!(
+        phone::dialable(" tel:+1 (415) 555-0100 ").as_deref(),
+        Some("+14155550100")
+    );
+    assert_eq!(
+        phone::dialable("sip:bob@example.org").as_deref(),
+        Some("sip:bob@example.org")
+    );
+    assert_eq!(phone::dialable("*97#").as_deref(), Some("*97#"));
+    assert_eq!(phone::dialable("hello"), None);
+    assert_eq!(phone::dialable("1+2"), None);
+    let (_d, mut app) = app();
+    phone(&mut app, phone::Message::Paste("tel:+49 30 901820".into()));
+    assert_eq!(app.dialer.number, "+4930901820");
+    phone(&mut app, phone::Message::Paste("not a number".into()));
+    assert_eq!(app.dialer.number, "+4930901820", "kept");
+    assert!(app.dialer.error.is_some());
+}
+
+#[test]
+fn registration_state_and_failure_reasons_are_shown() {
+    let (_d, mut app) = app();
+    let shown = |app: &App, s: &str| {
+        Simulator::with_size(Settings::default(), (1000.0, 800.0), app.view())
+            .find(s)
+            .is_ok()
+    };
+    assert!(shown(&app, "Registering…"));
+    update(
+        &mut app,
+        Update::Phone(PhoneEvent::Registration {
+            account: "Desk".into(),
+            state: RegistrationState::Registered { expires: 600 },
+        }),
+    );
+    assert!(shown(&app, "Registered"));
+    update(
+        &mut app,
+        Update::Phone(PhoneEvent::Registration {
+            account: "Desk".into(),
+            state: RegistrationState::Failed {
+                code: 403,
+                reason: "Forbidden".into(),
+                retry_in: None,
+            },
+        }),
+    );
+    assert!(shown(&app, "Registration failed: 403 Forbidden"));
+    update(
+        &mut app,
+        Update::AccountFailed {
+            account: "Lobby".into(),
+            error: PhoneError::Network("no server answers at sip.example.com".into()),
+        },
+    );
+    phone(&mut app, phone::Message::Account("Lobby".into()));
+    assert!(shown(
+        &app,
+        "Registration failed: no server answers at sip.example.com"
+    ));
+}
+
+#[test]
+fn history_lists_calls_and_a_click_calls_back() {
+    let (_d, mut app) = app();
+    let record = |direction, outcome, remote: &str, called: &str, secs| CallRecord {
+        direction,
+        outcome,
+        account: "Desk".into(),
+        remote: remote.into(),
+        called: called.into(),
+        started: 0,
+        duration_secs: secs,
+        code: None,
+    };
+    update(
+        &mut app,
+        Update::History(record(Direction::Outgoing, Outcome::Answered, "201", "", 75)),
+    );
+    update(
+        &mut app,
+        Update::History(record(
+            Direction::Incoming,
+            Outcome::Missed,
+            "sip:carol@example.org",
+            "+14155550100",
+            0,
+        )),
+    );
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 800.0), app.view());
+    for s in [
+        "Missed",
+        "sip:carol@example.org",
+        "+14155550100 on Desk",
+        "Outgoing",
+        "Desk · 1:15",
+    ] {
+        assert!(ui.find(s).is_ok(), "{s}");
+    }
+    drop(ui);
+    phone(&mut app, phone::Message::CallBack(1));
+    assert_eq!(sent(&mut app), [r#"Dial { account: "Desk", target: "201" }"#]);
+}
+
+#[test]
+fn dnd_is_sent_and_hides_incoming_calls() {
+    let (_d, mut app) = app();
+    phone(&mut app, phone::Message::DoNotDisturb(true));
+    assert_eq!(sent(&mut app), ["DoNotDisturb(true)"]);
+    update(&mut app, incoming(BOB, "sip:bob@example.org"));
+    assert!(app.calls.ringing().is_none(), "the phone declines it");
+    assert!(app.effects.is_empty(), "no notification");
+}
+
+#[test]
+fn a_placed_call_shows_the_call_screen_with_media_and_quality() {
+    let (_d, mut app) = app();
+    update(&mut app, dialled(BOB, "201"));
+    assert_eq!(app.calls.shown().map(|l| l.stage), Some(Stage::Dialling));
+    update(&mut app, call_state(BOB, CallState::Ringing { early_sdp: None }));
+    assert_eq!(app.calls.shown().map(|l| l.stage), Some(Stage::Ringing));
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    let line = app.calls.shown().unwrap();
+    assert_eq!(
+        (line.codec.as_deref(), line.encryption),
+        (Some("PCMA"), Some("SRTP"))
+    );
+    update(
+        &mut app,
+        Update::Figures {
+            call: BOB,
+            figures: CallFigures {
+                report: StreamReport {
+                    received: 95,
+                    lost: 5,
+                    jitter_ms: 12,
+                    rtt: Some(Duration::from_millis(40)),
+                    ..StreamReport::default()
+                },
+                input_dbfs: -20.0,
+                output_dbfs: -90.0,
+                muted: false,
+            },
+        },
+    );
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    for s in [
+        "201",
+        "Connected",
+        "Codec PCMA, encrypted (SRTP)",
+        "Loss 5.0 % · Jitter 12 ms · RTT 40 ms",
+    ] {
+        assert!(ui.find(s).is_ok(), "{s}");
+    }
+    assert_eq!(call::level(-90.0), 0.0);
+    assert!((call::level(-20.0) - 2.0 / 3.0).abs() < 1e-6);
+}
+
+#[test]
+fn call_controls_send_their_requests_and_the_end_returns_to_the_dialer() {
+    let (_d, mut app) = app();
+    update(&mut app, dialled(BOB, "201"));
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    for m in [
+        call::Message::Mute(BOB, true),
+        call::Message::Hold(BOB),
+        call::Message::Resume(BOB),
+        call::Message::Dtmf(BOB, '5'),
+    ] {
+        step(&mut app, Message::Call(m));
+    }
+    step(&mut app, Message::Key(PhoneKey::Digit('#')));
+    assert_eq!(
+        sent(&mut app),
+        [
+            "Mute { call: CallHandle(7), muted: true }",
+            "Hold(CallHandle(7))",
+            "Resume(CallHandle(7))",
+            r#"Dtmf { call: CallHandle(7), digits: "5" }"#,
+            r##"Dtmf { call: CallHandle(7), digits: "#" }"##,
+        ]
+    );
+    assert_eq!(app.calls.shown().unwrap().digits, "5#");
+    step(&mut app, Message::ShowAccounts);
+    step(&mut app, Message::Key(PhoneKey::Escape));
+    step(&mut app, Message::Key(PhoneKey::Digit('1')));
+    assert!(
+        app.outbox.is_empty(),
+        "keys on another screen leave the call alone"
+    );
+    step(&mut app, Message::ShowPhone);
+    assert!(
+        app.dialer.number.is_empty(),
+        "digits in a call are tones, not dialled"
+    );
+    step(&mut app, Message::Key(PhoneKey::Escape));
+    assert_eq!(sent(&mut app), ["Hangup(CallHandle(7))"]);
+    assert!(app.calls.shown().is_none());
+    update(&mut app, ended(BOB));
+    assert!(app.calls.lines.is_empty());
+}
+
+#[test]
+fn incoming_call_is_answered_with_enter_and_a_waiting_call_holds_the_first() {
+    let (_d, mut app) = app();
+    update(&mut app, incoming(BOB, "sip:bob@example.org"));
+    assert_eq!(app.calls.ringing().map(|l| l.call), Some(BOB));
+    let [phone_glue::Effect::Notify(BOB, body)] = &app.effects[..] else {
+        panic!("a desktop notification: {:?}", app.effects)
+    };
+    assert_eq!(body, "sip:bob@example.org\nTo +14155550100 on Desk");
+    app.effects.clear();
+    step(&mut app, Message::Key(PhoneKey::Enter));
+    assert_eq!(sent(&mut app), ["Answer(CallHandle(7))"]);
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    assert_eq!(app.calls.shown().map(|l| l.call), Some(BOB));
+
+    // Call waiting: Carol rings while Bob talks; answering her puts Bob on hold.
+    update(&mut app, incoming(CAROL, "sip:carol@example.org"));
+    assert_eq!(
+        app.calls.shown().map(|l| l.call),
+        Some(BOB),
+        "Bob stays on screen"
+    );
+    step(&mut app, Message::Call(call::Message::Answer(CAROL)));
+    assert_eq!(sent(&mut app), ["Hold(CallHandle(7))", "Answer(CallHandle(8))"]);
+    update(&mut app, answered(CAROL, SRTP_PCMA));
+    assert!(app.calls.line(BOB).unwrap().held);
+    // Back to Bob: Carol is held, Bob resumed.
+    step(&mut app, Message::Call(call::Message::Switch(BOB)));
+    assert_eq!(sent(&mut app), ["Hold(CallHandle(8))", "Resume(CallHandle(7))"]);
+    assert_eq!(app.calls.shown().map(|l| l.call), Some(BOB));
+    // Carol hangs up; Bob stays.
+    update(&mut app, ended(CAROL));
+    assert_eq!(app.calls.shown().map(|l| l.call), Some(BOB));
+}
+
+#[test]
+fn enter_in_the_number_field_answers_a_ringing_call_instead_of_dialling() {
+    let (_d, mut app) = app();
+    phone(&mut app, phone::Message::Number("555".into()));
+    update(&mut app, incoming(BOB, "sip:bob@example.org"));
+    phone(&mut app, phone::Message::Call);
+    assert_eq!(sent(&mut app), ["Answer(CallHandle(7))"]);
+}
+
+#[test]
+fn the_phone_starts_registering_every_account_with_its_password() {
+    let (_d, mut app) = app();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (controller, _updates) = runtime.block_on(async {
+        Controller::spawn(
+            Default::default(),
+            crate::phone::history::CallHistory::in_memory(),
+            None,
+        )
+    });
+    step(
+        &mut app,
+        Message::Link(link::Event::Ready {
+            controller,
+            history: Vec::new(),
+            error: None,
+        }),
+    );
+    assert!(matches!(app.outbox.first(), Some(Request::Devices(Some(_)))));
+    let [phone_glue::Effect::Register(names)] = &app.effects[..] else {
+        panic!("{:?}", app.effects)
+    };
+    let names = names.clone();
+    assert_eq!(names, ["Desk", "Lobby"]);
+    let accounts = link::with_passwords(app.manager().unwrap(), &names)
+        .into_iter()
+        .map(|(a, p)| (Box::new(a), p))
+        .collect();
+    step(&mut app, Message::Registering(accounts));
+    let added: Vec<(String, String)> = app
+        .outbox
+        .iter()
+        .filter_map(|r| match r {
+            Request::AddAccount { account, password } => {
+                Some((account.name.clone(), password.expose().to_owned()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        added,
+        [
+            ("Desk".into(), "pw-Desk".into()),
+            ("Lobby".into(), "pw-Lobby".into())
+        ]
+    );
+}
+
+#[test]
+fn closing_the_window_stops_the_phone_first() {
+    let (_d, mut app) = app();
+    step(&mut app, Message::CloseRequested);
+    assert!(
+        matches!(app.effects[..], [phone_glue::Effect::Quit]),
+        "no phone yet: {:?}",
+        app.effects
+    );
+    app.effects.clear();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (controller, _updates) =
+        runtime.block_on(async { Controller::spawn(Default::default(), Default::default(), None) });
+    step(
+        &mut app,
+        Message::Link(link::Event::Ready {
+            controller,
+            history: Vec::new(),
+            error: None,
+        }),
+    );
+    app.effects.clear();
+    app.outbox.clear();
+    step(&mut app, Message::CloseRequested);
+    assert_eq!(sent(&mut app), ["Shutdown"]);
+    assert!(
+        matches!(app.effects[..], [phone_glue::Effect::QuitAfter(_)]),
+        "{:?}",
+        app.effects
+    );
+    app.effects.clear();
+    update(&mut app, Update::Stopped);
+    assert!(
+        matches!(app.effects[..], [phone_glue::Effect::Quit]),
+        "{:?}",
+        app.effects
+    );
+}
+
+// ---- simulator flow ----
+
+fn click(app: &mut App, id: &str) {
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    ui.click(selector::id(id.to_owned()))
+        .unwrap_or_else(|e| panic!("{id}: {e}"));
+    let messages: Vec<Message> = ui.into_messages().collect();
+    for m in messages {
+        step(app, m);
+    }
+}
+
+/// Presses `key` in the window; when no widget takes it, it reaches the phone's keyboard.
+fn press(app: &mut App, key: Named) {
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    let status = ui.tap_key(key);
+    let mut messages: Vec<Message> = ui.into_messages().collect();
+    if status == iced::event::Status::Ignored {
+        let event = iced::keyboard::Event::KeyPressed {
+            key: iced::keyboard::Key::Named(key),
+            modified_key: iced::keyboard::Key::Named(key),
+            physical_key: iced::keyboard::key::Physical::Unidentified(
+                iced::keyboard::key::NativeCode::Unidentified,
+            ),
+            location: iced::keyboard::Location::Standard,
+            modifiers: iced::keyboard::Modifiers::empty(),
+            text: None,
+            repeat: false,
+        };
+        messages.extend(keys::phone_key(event).map(Message::Key));
+    }
+    for m in messages {
+        step(app, m);
+    }
+}
+
+#[test]
+fn simulator_keypad_call_then_incoming_modal_declined_with_escape() {
+    let (_d, mut app) = app();
+    for k in ["key-1", "key-0", "key-1"] {
+        click(&mut app, k);
+    }
+    assert_eq!(app.dialer.number, "101");
+    click(&mut app, "call");
+    assert_eq!(sent(&mut app), [r#"Dial { account: "Desk", target: "101" }"#]);
+
+    update(&mut app, incoming(BOB, "sip:bob@example.org"));
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    for s in ["Incoming call", "sip:bob@example.org", "To +14155550100 on Desk"] {
+        assert!(ui.find(s).is_ok(), "{s}");
+    }
+    drop(ui);
+    press(&mut app, Named::Escape);
+    assert_eq!(sent(&mut app), ["Decline(CallHandle(7))"]);
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(ui.find("Incoming call").is_err(), "the modal is gone");
+}
+
+#[test]
+fn simulator_incoming_call_answered_by_click_shows_the_call_screen() {
+    let (_d, mut app) = app();
+    update(&mut app, incoming(BOB, "sip:bob@example.org"));
+    click(&mut app, "answer");
+    assert_eq!(sent(&mut app), ["Answer(CallHandle(7))"]);
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    click(&mut app, "dtmf-3");
+    click(&mut app, "mute");
+    click(&mut app, "hangup");
+    assert_eq!(
+        sent(&mut app),
+        [
+            r#"Dtmf { call: CallHandle(7), digits: "3" }"#,
+            "Mute { call: CallHandle(7), muted: true }",
+            "Hangup(CallHandle(7))",
+        ]
+    );
+}

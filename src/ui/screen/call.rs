@@ -1,0 +1,435 @@
+//! The calls in progress: the call screen (remote party, state and timer, mute, hold, DTMF
+//! keypad, hang up, codec and encryption, quality and level meters), ringing incoming calls,
+//! and switching between calls (call waiting).
+
+use std::time::Instant;
+
+use iced::widget::{button, column, container, progress_bar, row, text};
+use iced::{Alignment, Element, Length};
+
+use super::phone::{duration, keypad};
+use crate::engine::{CallHandle, CallState, sdp};
+use crate::phone::controller::{Request, Update};
+use crate::phone::softphone::{CallFigures, PhoneEvent};
+use crate::ui::i18n::fl;
+use crate::ui::widgets::hint;
+
+#[derive(Clone, Debug)]
+pub enum Message {
+    Answer(CallHandle),
+    Decline(CallHandle),
+    Hangup(CallHandle),
+    Mute(CallHandle, bool),
+    Hold(CallHandle),
+    Resume(CallHandle),
+    Dtmf(CallHandle, char),
+    /// Make this call the current one (the other is put on hold).
+    Switch(CallHandle),
+}
+
+/// What the app should do after an update: send these requests, in order.
+#[derive(Debug)]
+pub enum Action {
+    None,
+    Send(Vec<Request>),
+}
+
+/// Where a call stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Placed; waiting for the far end.
+    Dialling,
+    /// The far end is ringing.
+    Ringing,
+    /// Ringing here, not answered yet.
+    Incoming,
+    /// Answered.
+    Talking,
+}
+
+/// One call.
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub call: CallHandle,
+    pub account: String,
+    pub remote: String,
+    /// For incoming calls, the DID or internal number that was called.
+    pub called: String,
+    pub stage: Stage,
+    /// When it was answered (the timer's start).
+    pub since: Option<Instant>,
+    pub muted: bool,
+    pub held: bool,
+    pub codec: Option<String>,
+    /// The media's encryption (`SRTP`, `DTLS-SRTP`), `None` for plain RTP.
+    pub encryption: Option<&'static str>,
+    pub figures: Option<CallFigures>,
+    /// Digits sent on this call.
+    pub digits: String,
+}
+
+impl Line {
+    fn new(call: CallHandle, account: &str, remote: &str, called: &str, stage: Stage) -> Line {
+        Line {
+            call,
+            account: account.to_owned(),
+            remote: remote.to_owned(),
+            called: called.to_owned(),
+            stage,
+            since: None,
+            muted: false,
+            held: false,
+            codec: None,
+            encryption: None,
+            figures: None,
+            digits: String::new(),
+        }
+    }
+
+    /// Reads the codec and the encryption from the far end's session description.
+    fn described(&mut self, remote_sdp: &[u8]) {
+        let sdp = String::from_utf8_lossy(remote_sdp);
+        self.codec = sdp::offered_formats(&sdp).and_then(|formats| {
+            formats
+                .into_iter()
+                .map(|(_, name, _)| name)
+                .find(|n| !n.is_empty() && !n.eq_ignore_ascii_case("telephone-event"))
+        });
+        self.encryption = if sdp::is_dtls(&sdp) {
+            Some("DTLS-SRTP")
+        } else if sdp::is_secure(&sdp) {
+            Some("SRTP")
+        } else {
+            None
+        };
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Calls {
+    /// Oldest first.
+    pub lines: Vec<Line>,
+    /// The call the call screen shows.
+    pub current: Option<CallHandle>,
+}
+
+impl Calls {
+    pub fn line(&self, call: CallHandle) -> Option<&Line> {
+        self.lines.iter().find(|l| l.call == call)
+    }
+
+    fn line_mut(&mut self, call: CallHandle) -> Option<&mut Line> {
+        self.lines.iter_mut().find(|l| l.call == call)
+    }
+
+    /// The first call ringing here.
+    pub fn ringing(&self) -> Option<&Line> {
+        self.lines.iter().find(|l| l.stage == Stage::Incoming)
+    }
+
+    fn is_ringing(&self, call: CallHandle) -> bool {
+        self.line(call).is_some_and(|l| l.stage == Stage::Incoming)
+    }
+
+    /// The call on screen, unless it is still ringing here.
+    pub fn shown(&self) -> Option<&Line> {
+        self.current
+            .and_then(|c| self.line(c))
+            .filter(|l| l.stage != Stage::Incoming)
+    }
+
+    /// Puts the current call on hold when another is taken up.
+    fn hold_current(&mut self, except: CallHandle, out: &mut Vec<Request>) {
+        if let Some(line) = self
+            .current
+            .filter(|&c| c != except)
+            .and_then(|c| self.line_mut(c))
+            && line.stage == Stage::Talking
+            && !line.held
+        {
+            line.held = true;
+            out.push(Request::Hold(line.call));
+        }
+    }
+
+    /// The requests to send before placing a call: the current one goes on hold.
+    pub fn before_dial(&mut self) -> Vec<Request> {
+        let mut out = Vec::new();
+        self.hold_current(CallHandle(u64::MAX), &mut out);
+        out
+    }
+
+    fn remove(&mut self, call: CallHandle) {
+        self.lines.retain(|l| l.call != call);
+        if self.current == Some(call) {
+            self.current = self
+                .lines
+                .iter()
+                .rev()
+                .find(|l| l.stage != Stage::Incoming)
+                .map(|l| l.call);
+        }
+    }
+
+    pub fn update(&mut self, message: Message) -> Action {
+        let mut out = Vec::new();
+        match message {
+            Message::Answer(call) if self.is_ringing(call) => {
+                self.hold_current(call, &mut out);
+                out.push(Request::Answer(call));
+                self.current = Some(call);
+            }
+            Message::Decline(call) if self.is_ringing(call) => {
+                self.remove(call);
+                out.push(Request::Decline(call));
+            }
+            // A late click (the call stopped ringing meanwhile).
+            Message::Answer(_) | Message::Decline(_) => {}
+            Message::Hangup(call) => {
+                self.remove(call);
+                out.push(Request::Hangup(call));
+            }
+            Message::Mute(call, muted) => {
+                if let Some(l) = self.line_mut(call) {
+                    l.muted = muted;
+                    out.push(Request::Mute { call, muted });
+                }
+            }
+            Message::Hold(call) => {
+                if let Some(l) = self.line_mut(call) {
+                    l.held = true;
+                    out.push(Request::Hold(call));
+                }
+            }
+            Message::Resume(call) | Message::Switch(call) => {
+                self.hold_current(call, &mut out);
+                if let Some(l) = self.line_mut(call)
+                    && l.held
+                {
+                    l.held = false;
+                    out.push(Request::Resume(call));
+                }
+                self.current = Some(call);
+            }
+            Message::Dtmf(call, digit) => {
+                if let Some(l) = self.line_mut(call) {
+                    l.digits.push(digit);
+                    out.push(Request::Dtmf {
+                        call,
+                        digits: digit.to_string(),
+                    });
+                }
+            }
+        }
+        if out.is_empty() {
+            Action::None
+        } else {
+            Action::Send(out)
+        }
+    }
+
+    /// Follows the phone. Incoming calls are not shown while Do Not Disturb is on (the
+    /// phone declines them).
+    pub fn on_update(&mut self, update: &Update, dnd: bool) {
+        match update {
+            Update::Dialled {
+                account,
+                target,
+                result: Ok(call),
+            } => {
+                self.lines
+                    .push(Line::new(*call, account, target, "", Stage::Dialling));
+                self.current = Some(*call);
+            }
+            Update::Phone(PhoneEvent::Incoming {
+                account,
+                call,
+                from,
+                called,
+            }) if !dnd => {
+                self.lines
+                    .push(Line::new(*call, account, from, called, Stage::Incoming));
+            }
+            Update::Phone(PhoneEvent::Call { call, state }) => match state {
+                CallState::Ended { .. } => self.remove(*call),
+                CallState::Ringing { .. } => {
+                    if let Some(l) = self.line_mut(*call)
+                        && l.stage == Stage::Dialling
+                    {
+                        l.stage = Stage::Ringing;
+                    }
+                }
+                CallState::Answered { sdp } => {
+                    if let Some(l) = self.line_mut(*call) {
+                        l.stage = Stage::Talking;
+                        l.since.get_or_insert_with(Instant::now);
+                        l.described(sdp);
+                    }
+                }
+                CallState::Renegotiated { sdp } => {
+                    if let Some(l) = self.line_mut(*call) {
+                        l.described(sdp);
+                    }
+                }
+            },
+            Update::Figures { call, figures } => {
+                if let Some(l) = self.line_mut(*call) {
+                    l.figures = Some(figures.clone());
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The call screen for the current call, with the other calls under it.
+    pub fn view(&self) -> Element<'_, Message> {
+        let Some(line) = self.shown() else {
+            return hint(fl!("call-none"));
+        };
+        let call = line.call;
+        let stage = match (line.stage, line.held) {
+            (Stage::Dialling, _) => fl!("call-dialling"),
+            (Stage::Ringing, _) => fl!("call-ringing"),
+            (Stage::Incoming, _) => fl!("call-incoming"),
+            (Stage::Talking, true) => fl!("call-on-hold"),
+            (Stage::Talking, false) => fl!("call-talking"),
+        };
+        let timer = line
+            .since
+            .map(|s| duration(s.elapsed().as_secs()))
+            .unwrap_or_default();
+        let talking = line.stage == Stage::Talking;
+        let small = |label: String, id: &str, msg: Option<Message>| {
+            container(button(text(label)).on_press_maybe(msg).style(button::secondary)).id(id.to_owned())
+        };
+        let mute = if line.muted {
+            small(fl!("call-unmute"), "mute", Some(Message::Mute(call, false)))
+        } else {
+            small(
+                fl!("call-mute"),
+                "mute",
+                talking.then_some(Message::Mute(call, true)),
+            )
+        };
+        let hold = if line.held {
+            small(fl!("call-resume"), "hold", Some(Message::Resume(call)))
+        } else {
+            small(fl!("call-hold"), "hold", talking.then_some(Message::Hold(call)))
+        };
+        let hangup = container(
+            button(text(fl!("call-hangup")))
+                .on_press(Message::Hangup(call))
+                .style(button::danger),
+        )
+        .id("hangup");
+        let mut col = column![
+            text(line.remote.as_str()).size(28),
+            row![text(stage), text(timer)].spacing(12),
+            text(fl!("call-on-account", account = line.account.as_str()))
+                .size(13)
+                .style(text::secondary),
+            row![mute, hold, hangup].spacing(10),
+        ]
+        .spacing(12);
+        if talking {
+            col = col.push(dtmf_keypad(call, &line.digits));
+            col = col.push(media_line(line));
+            if let Some(f) = &line.figures {
+                col = col.push(quality(f));
+            }
+        }
+        let others: Vec<&Line> = self
+            .lines
+            .iter()
+            .filter(|l| l.call != call && l.stage != Stage::Incoming)
+            .collect();
+        if !others.is_empty() {
+            let mut list = column![text(fl!("call-others")).size(16)].spacing(6);
+            for l in others {
+                let state = if l.held {
+                    fl!("call-on-hold")
+                } else {
+                    fl!("call-talking")
+                };
+                list = list.push(
+                    row![
+                        text(format!("{} — {state}", l.remote)).width(Length::Fill),
+                        container(
+                            button(text(fl!("call-switch")))
+                                .on_press(Message::Switch(l.call))
+                                .style(button::secondary)
+                        )
+                        .id(format!("switch-{}", l.call.0)),
+                    ]
+                    .align_y(Alignment::Center),
+                );
+            }
+            col = col.push(list);
+        }
+        container(col).padding(20).width(Length::Fill).into()
+    }
+}
+
+fn dtmf_keypad(call: CallHandle, sent: &str) -> Element<'_, Message> {
+    column![
+        keypad("dtmf", 48.0, move |k| Message::Dtmf(call, k)),
+        text(sent).size(14)
+    ]
+    .spacing(4)
+    .into()
+}
+
+/// Codec and encryption, when known.
+fn media_line<'a>(line: &Line) -> Element<'a, Message> {
+    let codec = line.codec.clone().unwrap_or_else(|| fl!("call-unknown"));
+    let encryption = match line.encryption {
+        Some(e) => fl!("call-encrypted", method = e),
+        None => fl!("call-unencrypted"),
+    };
+    text(fl!("call-media", codec = codec, encryption = encryption))
+        .size(13)
+        .into()
+}
+
+/// Loss, jitter and RTT, and the input and output level meters.
+fn quality<'a>(f: &CallFigures) -> Element<'a, Message> {
+    let r = &f.report;
+    let expected = i64::from(r.received) + i64::from(r.lost.max(0));
+    let loss = if expected > 0 {
+        100.0 * f64::from(r.lost.max(0)) / expected as f64
+    } else {
+        0.0
+    };
+    let rtt = r
+        .rtt
+        .map(|d| format!("{} ms", d.as_millis()))
+        .unwrap_or_else(|| "–".into());
+    let figures = fl!(
+        "call-quality",
+        loss = format!("{loss:.1}"),
+        jitter = r.jitter_ms,
+        rtt = rtt
+    );
+    let meter = |label: String, dbfs: f32| {
+        row![
+            text(label).size(13).width(Length::Fixed(90.0)),
+            progress_bar(0.0..=1.0, level(dbfs))
+                .girth(8)
+                .length(Length::Fixed(200.0)),
+        ]
+        .spacing(8)
+        .align_y(Alignment::Center)
+    };
+    column![
+        text(figures).size(13),
+        meter(fl!("call-input-level"), f.input_dbfs),
+        meter(fl!("call-output-level"), f.output_dbfs),
+    ]
+    .spacing(4)
+    .into()
+}
+
+/// A meter's fill for a level in dBFS: -60 dB and below empty, 0 dB full.
+pub fn level(dbfs: f32) -> f32 {
+    ((dbfs + 60.0) / 60.0).clamp(0.0, 1.0)
+}
