@@ -98,6 +98,8 @@ pub enum Message {
     /// Close now (the phone has stopped, or took too long).
     Exit,
     Done(Box<Outcome>),
+    /// Start-up measurement (`HANDSET_STARTUP_PROBE`).
+    Probe(super::probe::Step),
     Theme(ThemeChoice),
     Language(Language),
     DismissNotice,
@@ -180,6 +182,9 @@ impl App {
     }
 
     pub fn update(&mut self, message: Message) -> Task<Message> {
+        if let Message::Probe(step) = message {
+            return super::probe::on(step);
+        }
         let job = self.step(message);
         let phone = self.phone_tasks();
         if let Some(choice) = self.dialog.take() {
@@ -203,6 +208,7 @@ impl App {
         let mut subscriptions = vec![
             keys::listen().map(Message::Key),
             iced::window::close_requests().map(|_| Message::CloseRequested),
+            super::probe::subscription().map(Message::Probe),
         ];
         if let Some(manager) = &self.manager {
             subscriptions.push(link::connect(manager.paths().data_dir.clone()).map(Message::Link));
@@ -279,6 +285,7 @@ impl App {
             | Message::Registering(_)
             | Message::Tick
             | Message::CloseRequested
+            | Message::Probe(_)
             | Message::Exit => {
                 self.phone_step(message);
                 None

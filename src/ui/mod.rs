@@ -9,6 +9,7 @@ pub mod keys;
 pub mod link;
 mod notify;
 pub mod prefs;
+mod probe;
 pub mod screen;
 #[cfg(test)]
 mod screenshots;
@@ -29,6 +30,7 @@ pub fn run(paths: ProfilePaths, target: Option<String>) -> Result<(), String> {
             return Err(i18n::fl!("no-display"));
         }
     }
+    probe::start();
     let target = target.and_then(|t| screen::phone::dialable(&t));
     iced::application(
         move || {
