@@ -66,19 +66,54 @@ async fn history(updates: &mut UnboundedReceiver<Update>) -> CallRecord {
     .await
 }
 
+/// Kamailio, a baresip `bob` (PCMU, auto answer) and a Handset profile `alice` with account
+/// `A`, for users `<prefix>bob`/`<prefix>alice`; and a runtime for the phone.
+struct Setup {
+    _k: Kamailio,
+    bob: Baresip,
+    alice: Profile,
+    manager: AccountManager,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Setup {
+    fn new(prefix: &str) -> Setup {
+        let k = Kamailio::start(KamailioOptions::default());
+        let bob_user = format!("{prefix}bob");
+        k.add_subscriber(&bob_user, "pw-bob");
+        let bob = Baresip::start(
+            &k,
+            BaresipOptions {
+                codecs: Some("PCMU".into()),
+                ..BaresipOptions::new(&bob_user, "pw-bob")
+            },
+        );
+        let alice = Profile::new(&k, &format!("{prefix}alice"), "pw-alice", "udp");
+        let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        Setup {
+            _k: k,
+            bob,
+            alice,
+            manager,
+            rt,
+        }
+    }
+}
+
 #[test]
 fn the_controller_calls_reports_figures_declines_on_dnd_answers_and_keeps_history() {
-    let k = Kamailio::start(KamailioOptions::default());
-    k.add_subscriber("ctlbob", "pw-bob");
-    let bob = Baresip::start(
-        &k,
-        BaresipOptions {
-            codecs: Some("PCMU".into()),
-            ..BaresipOptions::new("ctlbob", "pw-bob")
-        },
-    );
-    let alice = Profile::new(&k, "ctlalice", "pw-alice", "udp");
-    let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
+    let Setup {
+        _k,
+        bob,
+        alice,
+        manager,
+        rt,
+    } = Setup::new("ctl");
     let account = manager.account("A").unwrap();
     let password = manager
         .credentials("A")
@@ -86,11 +121,6 @@ fn the_controller_calls_reports_figures_declines_on_dnd_answers_and_keeps_histor
         .password
         .expect("password in the keyring");
     let history_dir = tempfile::tempdir().unwrap();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     rt.block_on(async {
         let history_now = CallHistory::load(history_dir.path()).unwrap();
         let (ctl, mut updates) = Controller::spawn(PhoneOptions::default(), history_now, None);
@@ -234,23 +264,14 @@ async fn pump(
 
 #[test]
 fn the_window_registers_calls_and_declines_through_its_bridge() {
-    let k = Kamailio::start(KamailioOptions::default());
-    k.add_subscriber("winbob", "pw-winbob");
-    let bob = Baresip::start(
-        &k,
-        BaresipOptions {
-            codecs: Some("PCMU".into()),
-            ..BaresipOptions::new("winbob", "pw-winbob")
-        },
-    );
-    let alice = Profile::new(&k, "winalice", "pw-winalice", "udp");
-    let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
+    let Setup {
+        _k,
+        bob,
+        alice,
+        manager,
+        rt,
+    } = Setup::new("win");
     let mut app = App::with_manager(manager.clone());
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
     rt.block_on(async {
         let mut events = Box::pin(link::events(manager.paths().data_dir.clone()));
         let Some(ready @ Event::Ready { .. }) = events.next().await else {
