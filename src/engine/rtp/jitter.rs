@@ -74,6 +74,10 @@ pub struct JitterBuffer {
     /// End (timestamp + one frame) of the newest packet.
     newest_end: i64,
     transit: VecDeque<i64>,
+    /// The smallest transit in the window.
+    fastest: Option<i64>,
+    /// Reused for the percentile (no allocation per packet).
+    scratch: Vec<i64>,
     over: u32,
     stats: JitterStats,
 }
@@ -93,6 +97,8 @@ impl JitterBuffer {
             play: None,
             newest_end: 0,
             transit: VecDeque::with_capacity(WINDOW),
+            fastest: None,
+            scratch: Vec::with_capacity(WINDOW),
             over: 0,
             stats: JitterStats::default(),
         }
@@ -111,6 +117,7 @@ impl JitterBuffer {
         self.packets.clear();
         self.play = None;
         self.transit.clear();
+        self.fastest = None;
         self.over = 0;
         self.stats.restarts += 1;
     }
@@ -143,6 +150,7 @@ impl JitterBuffer {
             self.transit.pop_front();
         }
         self.transit.push_back(arrival as i64 - ts);
+        self.fastest = self.transit.iter().copied().min();
         self.update_target();
         Insert::Buffered
     }
@@ -151,11 +159,12 @@ impl JitterBuffer {
         if self.transit.len() < 10 {
             return;
         }
-        let fastest = self.transit.iter().copied().min().unwrap_or(0);
-        let mut excess: Vec<i64> = self.transit.iter().map(|t| t - fastest).collect();
-        excess.sort_unstable();
-        let p95 = excess[(excess.len() * 95 / 100).min(excess.len() - 1)];
-        self.target = (p95 + self.frame).clamp(self.min_target, self.max_target);
+        let fastest = self.fastest.unwrap_or(0);
+        self.scratch.clear();
+        self.scratch.extend(self.transit.iter());
+        let n = self.scratch.len();
+        let (_, p95, _) = self.scratch.select_nth_unstable((n * 95 / 100).min(n - 1));
+        self.target = (*p95 - fastest + self.frame).clamp(self.min_target, self.max_target);
     }
 
     /// The next frame for the playout clock at `now` (local clock, timestamp units, the clock
@@ -167,7 +176,7 @@ impl JitterBuffer {
     /// it counts as lost.
     pub fn pop(&mut self, now: u64) -> Playout {
         let now = now as i64;
-        let Some(fastest) = self.transit.iter().copied().min() else {
+        let Some(fastest) = self.fastest else {
             return Playout::Waiting;
         };
         let Some(mut play) = self.play else {
