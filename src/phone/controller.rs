@@ -187,6 +187,7 @@ impl Task {
             Request::Mute { call, muted } => self.phone.set_muted(call, muted),
             Request::Devices(devices) => self.devices = devices,
             Request::DoNotDisturb(on) => self.dnd = on,
+            // Handled by the loop (it stops the phone).
             Request::Shutdown => {}
         }
     }

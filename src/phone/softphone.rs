@@ -92,7 +92,7 @@ pub enum PhoneEvent {
 /// A call's figures while it runs (the quality read-out and the level meters).
 #[derive(Clone, Debug, PartialEq)]
 pub struct CallFigures {
-    /// Packets, loss, jitter, RTT (RTCP) and the codec so far.
+    /// Packets, loss, jitter, buffer delay and RTT (RTCP) so far.
     pub report: StreamReport,
     /// Microphone and speaker levels (dBFS; silent without devices).
     pub input_dbfs: f32,
