@@ -83,6 +83,7 @@ fn latency(codec: &str, clicks: usize) -> Option<Vec<f64>> {
             codec: make(codec).expect("codec"),
             source,
             record,
+            recording: None,
             ssrc,
             cname: format!("{ssrc}@bench"),
             rtcp: None,

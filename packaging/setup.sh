@@ -64,6 +64,8 @@ TEST_PACKAGES=(
     rtpengine-daemon
     # a DNS server with NAPTR/SRV records for the RFC 3263 tests
     dnsmasq-base
+    # an independent Ogg Opus decoder (opusdec) that reads back call recordings
+    opus-tools
     # the PESQ scorer of the call-quality tests (tests/tools/pesq_score.py) is built from
     # source in a virtual environment
     python3-venv

@@ -148,7 +148,24 @@ impl fmt::Display for Field {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
     pub field: Field,
+    /// In English (the command line and the logs show this).
     pub message: String,
+    /// The message's Fluent id (`problem-…` in `i18n/`) and its arguments, for the window's
+    /// translation; empty when the message has none (it is shown as it is).
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Problem {
+    /// A problem without a translation of its own.
+    pub fn new(field: Field, message: impl Into<String>) -> Problem {
+        Problem {
+            field,
+            message: message.into(),
+            key: "",
+            args: Vec::new(),
+        }
+    }
 }
 
 impl fmt::Display for Problem {
@@ -175,20 +192,44 @@ pub fn validate(account: &SipAccount, workspace: &Workspace, others: &[SipAccoun
 struct Problems(Vec<Problem>);
 
 impl Problems {
-    fn add(&mut self, field: Field, message: impl Into<String>) {
+    /// A problem with its English `message` and its translation's `key` and `args`.
+    fn add(
+        &mut self,
+        field: Field,
+        key: &'static str,
+        args: &[(&'static str, &str)],
+        message: impl Into<String>,
+    ) {
         self.0.push(Problem {
             field,
             message: message.into(),
+            key,
+            args: args.iter().map(|(k, v)| (*k, (*v).to_owned())).collect(),
         });
+    }
+}
+
+/// The translation of a [`check_name`] refusal of `name`.
+fn name_key(name: &str) -> &'static str {
+    if name.trim().is_empty() {
+        "problem-name-empty"
+    } else if name.trim() != name {
+        "problem-name-spaces"
+    } else if name.chars().count() > 64 {
+        "problem-name-long"
+    } else {
+        "problem-name-control"
     }
 }
 
 fn general(a: &SipAccount, ws: &Workspace, others: &[&SipAccount], p: &mut Problems) {
     if let Err(e) = check_name("the account name", &a.name) {
-        p.add(Field::Name, e);
+        p.add(Field::Name, name_key(&a.name), &[("name", &a.name)], e);
     } else if others.iter().any(|o| o.name.eq_ignore_ascii_case(&a.name)) {
         p.add(
             Field::Name,
+            "problem-name-taken",
+            &[("name", &a.name)],
             format!(
                 "another account is already named `{}`: choose another name",
                 a.name
@@ -196,9 +237,16 @@ fn general(a: &SipAccount, ws: &Workspace, others: &[&SipAccount], p: &mut Probl
         );
     }
     match &a.general.user {
-        None => p.add(Field::User, "choose the user this account is assigned to"),
+        None => p.add(
+            Field::User,
+            "problem-user-missing",
+            &[],
+            "choose the user this account is assigned to",
+        ),
         Some(u) if !ws.has_user(u) => p.add(
             Field::User,
+            "problem-user-unknown",
+            &[("user", u)],
             format!("`{u}` is not a workspace user: add it under Settings → Users first, or pick another"),
         ),
         Some(_) => {}
@@ -210,6 +258,8 @@ fn inbound(a: &SipAccount, ws: &Workspace, p: &mut Problems) {
         if !ws.has_phone_number(did) {
             p.add(
                 Field::DidNumbers,
+                "problem-did-unknown",
+                &[("number", did)],
                 format!(
                     "`{did}` is not a workspace phone number: add it under Settings → Phone Numbers first"
                 ),
@@ -220,6 +270,8 @@ fn inbound(a: &SipAccount, ws: &Workspace, p: &mut Problems) {
         if !ws.has_extension(ext) {
             p.add(
                 Field::InternalNumbers,
+                "problem-internal-number-unknown",
+                &[("number", ext)],
                 format!("`{ext}` is not a workspace internal number: add it under Settings → Internal Numbers first"),
             );
         }
@@ -228,10 +280,14 @@ fn inbound(a: &SipAccount, ws: &Workspace, p: &mut Problems) {
         match greeting {
             None => p.add(
                 Field::VoicemailGreeting,
+                "problem-greeting-missing",
+                &[],
                 "Route To Voicemail needs the voicemail audio to play: choose a greeting",
             ),
             Some(g) if !ws.has_greeting(g) => p.add(
                 Field::VoicemailGreeting,
+                "problem-greeting-unknown",
+                &[("name", g)],
                 format!("`{g}` is not a voicemail greeting: upload it under Settings → Voicemail Greetings or pick another"),
             ),
             Some(_) => {}
@@ -244,10 +300,14 @@ fn outbound(a: &SipAccount, ws: &Workspace, p: &mut Problems) {
     match &o.external_caller_id {
         None if o.enabled => p.add(
             Field::ExternalCallerId,
+            "problem-caller-id-missing",
+            &[],
             "outbound calling is enabled: select the External Caller ID (a workspace phone number)",
         ),
         Some(id) if !ws.has_phone_number(id) => p.add(
             Field::ExternalCallerId,
+            "problem-caller-id-unknown",
+            &[("number", id)],
             format!("`{id}` is not a workspace phone number: add it under Settings → Phone Numbers or pick another"),
         ),
         _ => {}
@@ -256,6 +316,8 @@ fn outbound(a: &SipAccount, ws: &Workspace, p: &mut Problems) {
         if !ws.has_extension(ext) {
             p.add(
                 Field::InternalCallerIds,
+                "problem-internal-caller-id-unknown",
+                &[("number", ext)],
                 format!("`{ext}` is not a workspace internal number: pick an existing extension"),
             );
         }
@@ -269,6 +331,8 @@ fn outbound(a: &SipAccount, ws: &Workspace, p: &mut Problems) {
         {
             p.add(
                 field,
+                "problem-announcement-unknown",
+                &[("name", name)],
                 format!("`{name}` is not an announcement: upload it under Settings → Announcements or pick another"),
             );
         }
@@ -294,17 +358,26 @@ fn recording(a: &SipAccount, ws: &Workspace, others: &[&SipAccount], p: &mut Pro
     if r.enabled && r.directions.is_empty() && !r.on_demand {
         p.add(
             Field::RecordingDirections,
+            "problem-recording-nothing",
+            &[],
             "recording is enabled but records nothing: tick at least one direction or turn on Record on Demand",
         );
     }
     match (&r.feature_code, r.on_demand) {
         (None, true) => p.add(
             Field::FeatureCode,
+            "problem-feature-code-missing",
+            &[],
             "Record on Demand needs a feature code to dial, e.g. *1",
         ),
         (Some(code), _) => {
             if let Err(e) = check_feature_code(code) {
-                p.add(Field::FeatureCode, e);
+                p.add(
+                    Field::FeatureCode,
+                    "problem-feature-code-invalid",
+                    &[("code", code)],
+                    e,
+                );
             } else if let Some(other) = others.iter().find_map(|o| {
                 let c = o.recording.feature_code.as_deref()?;
                 let clash = c != code && (c.starts_with(code.as_str()) || code.starts_with(c));
@@ -312,6 +385,8 @@ fn recording(a: &SipAccount, ws: &Workspace, others: &[&SipAccount], p: &mut Pro
             }) {
                 p.add(
                     Field::FeatureCode,
+                    "problem-feature-code-clash",
+                    &[("code", code), ("other", other.1), ("account", other.0)],
                     format!(
                         "`{code}` collides with `{}` of account `{}`: one would be dialed instead of the other; choose a code that is not a prefix of another",
                         other.1, other.0
@@ -324,6 +399,8 @@ fn recording(a: &SipAccount, ws: &Workspace, others: &[&SipAccount], p: &mut Pro
     if r.on_demand && !a.advanced.codecs.contains(&Codec::TelephoneEvent) {
         p.add(
             Field::Codecs,
+            "problem-on-demand-needs-digits",
+            &[],
             "Record on Demand needs digit input: add telephone-event to the codecs",
         );
     }
@@ -332,6 +409,8 @@ fn recording(a: &SipAccount, ws: &Workspace, others: &[&SipAccount], p: &mut Pro
     {
         p.add(
             Field::DeliveryMethod,
+            "problem-delivery-unknown",
+            &[("name", d)],
             format!(
                 "`{d}` is not a delivery method: add it under Settings → Delivery Methods or pick another"
             ),
@@ -344,40 +423,78 @@ fn advanced(a: &SipAccount, ws: &Workspace, p: &mut Problems) {
     if adv.allowed_ips_enabled && adv.allowed_ips.is_empty() {
         p.add(
             Field::AllowedIps,
+            "problem-allowed-ips-empty",
+            &[],
             "Allowed IPs is enabled but the list is empty: add the addresses devices register from, or disable it",
         );
     }
     if !adv.codecs.iter().any(|c| c.is_audio()) {
         p.add(
             Field::Codecs,
+            "problem-codec-missing",
+            &[],
             "choose at least one audio codec, e.g. OPUS or PCMU",
         );
     }
     if has_duplicates(&adv.codecs) {
-        p.add(Field::Codecs, "a codec is listed twice: keep each once");
+        p.add(
+            Field::Codecs,
+            "problem-codec-twice",
+            &[],
+            "a codec is listed twice: keep each once",
+        );
     }
     if adv.media_types.is_empty() {
-        p.add(Field::MediaTypes, "choose at least one media type, e.g. RTP");
+        p.add(
+            Field::MediaTypes,
+            "problem-media-type-missing",
+            &[],
+            "choose at least one media type, e.g. RTP",
+        );
     }
     if has_duplicates(&adv.media_types) {
-        p.add(Field::MediaTypes, "a media type is listed twice: keep each once");
+        p.add(
+            Field::MediaTypes,
+            "problem-media-type-twice",
+            &[],
+            "a media type is listed twice: keep each once",
+        );
     }
     if adv.transports.is_empty() {
         p.add(
             Field::Transports,
+            "problem-transport-missing",
+            &[],
             "choose at least one transport protocol, e.g. UDP",
         );
     }
     if has_duplicates(&adv.transports) {
-        p.add(Field::Transports, "a transport is listed twice: keep each once");
+        p.add(
+            Field::Transports,
+            "problem-transport-twice",
+            &[],
+            "a transport is listed twice: keep each once",
+        );
     }
     if !ws.encryption_enabled {
         let locked = "is encrypted, and encrypted media types and transports are disabled for this workspace: turn on encryption in Settings first";
         for m in adv.media_types.iter().filter(|m| m.is_encrypted()) {
-            p.add(Field::MediaTypes, format!("{m} {locked}"));
+            let item = m.to_string();
+            p.add(
+                Field::MediaTypes,
+                "problem-encrypted-locked",
+                &[("item", &item)],
+                format!("{m} {locked}"),
+            );
         }
         for t in adv.transports.iter().filter(|t| t.is_encrypted()) {
-            p.add(Field::Transports, format!("{t} {locked}"));
+            let item = t.to_string();
+            p.add(
+                Field::Transports,
+                "problem-encrypted-locked",
+                &[("item", &item)],
+                format!("{t} {locked}"),
+            );
         }
     }
 }
@@ -448,19 +565,26 @@ fn credentials(a: &SipAccount, others: &[&SipAccount], p: &mut Problems) {
     if c.username.is_empty() {
         p.add(
             Field::Username,
+            "problem-username-missing",
+            &[],
             "type a SIP username, or leave it out to have one generated",
         );
     } else if c.username.len() > 64 || !c.username.chars().all(is_sip_user_char) {
         p.add(
             Field::Username,
+            "problem-username-invalid",
+            &[("username", &c.username)],
             format!("`{}` is not a valid SIP username: use up to 64 letters, digits and - _ . ! ~ * ' ( ) & = + $ , ; ? /", c.username),
         );
     } else if others.iter().any(|o| {
         o.credentials.username.eq_ignore_ascii_case(&c.username)
             && o.credentials.domain.eq_ignore_ascii_case(&c.domain)
     }) {
+        let address = format!("{}@{}", c.username, c.domain);
         p.add(
             Field::Username,
+            "problem-username-taken",
+            &[("address", &address)],
             format!(
                 "`{}@{}` is already used by another account: choose another username",
                 c.username, c.domain
@@ -470,21 +594,31 @@ fn credentials(a: &SipAccount, others: &[&SipAccount], p: &mut Problems) {
     if c.domain.is_empty() {
         p.add(
             Field::Domain,
+            "problem-domain-missing",
+            &[],
             "type the SIP domain or registrar, e.g. sip.example.com",
         );
     } else if let Err(e) = check_host(&c.domain) {
-        p.add(Field::Domain, e);
+        p.add(Field::Domain, "problem-host-invalid", &[("host", &c.domain)], e);
     }
     if c.port == Some(0) {
         p.add(
             Field::Port,
+            "problem-port-zero",
+            &[],
             "port 0 is not usable: use 1 to 65535, or leave it out for the default",
         );
     }
     if let Some(proxy) = &c.outbound_proxy
         && let Err(e) = check_host_port(proxy)
     {
-        p.add(Field::OutboundProxy, e);
+        let (host, _) = split_host_port(proxy);
+        let (key, arg) = if check_host(host).is_err() {
+            ("problem-host-invalid", ("host", host))
+        } else {
+            ("problem-port-invalid", ("address", proxy.as_str()))
+        };
+        p.add(Field::OutboundProxy, key, &[arg], e);
     }
 }
 

@@ -89,6 +89,7 @@ impl MediaArgs {
         // A file to play replaces the sound devices (scripted and test calls).
         let devices = play.is_none().then(|| DeviceChoice {
             input: self.input_device.clone(),
+            ring: None,
             output: self.output_device.clone(),
             voice: VoiceOptions {
                 echo_cancellation: !self.no_echo_cancellation,
@@ -98,6 +99,7 @@ impl MediaArgs {
         Ok(MediaOptions {
             play,
             record: self.record.clone(),
+            recording: None,
             devices,
         })
     }

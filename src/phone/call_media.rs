@@ -19,6 +19,8 @@ use crate::media::rtp_session::{Stream, StreamConfig};
 
 pub(super) struct CallInfo {
     pub(super) account: String,
+    /// The other party (the caller of an incoming call).
+    pub(super) remote: String,
     pub(super) answer_formats: Vec<Format>,
     pub(super) local_ip: IpAddr,
     pub(super) media: MediaOptions,
@@ -37,6 +39,8 @@ pub(super) struct CallInfo {
     pub(super) dtls: Option<(DtlsIdentity, &'static str)>,
     /// Our ICE agent when the call uses ICE, and whether we offered (RFC 8445).
     pub(super) ice: Option<(IceAgent, bool)>,
+    /// The codec the media runs with and its encryption (`SRTP`, `DTLS-SRTP`; `None`: plain RTP).
+    pub(super) described: Option<(String, Option<&'static str>)>,
 }
 
 pub(super) type DigitSender = mpsc::UnboundedSender<(u64, char)>;
@@ -48,6 +52,9 @@ pub struct MediaOptions {
     pub play: Option<Pcm>,
     /// Where to write what the far end sends (mono WAV at the codec's rate).
     pub record: Option<PathBuf>,
+    /// Where the call is recorded (both sides, Ogg Opus) when recording is turned on; `None`:
+    /// a file in the phone's recordings folder.
+    pub recording: Option<PathBuf>,
     /// Sound devices for the call: the input is sent when there is no `play`, and the far end
     /// is heard on the output. `None`: no sound devices.
     pub devices: Option<DeviceChoice>,
@@ -57,6 +64,7 @@ impl CallInfo {
     pub(super) fn new(account: String, answer_formats: Vec<Format>, local_ip: IpAddr) -> CallInfo {
         CallInfo {
             account,
+            remote: String::new(),
             answer_formats,
             local_ip,
             media: MediaOptions::default(),
@@ -67,6 +75,7 @@ impl CallInfo {
             dtmf_rtp: false,
             dtls: None,
             ice: None,
+            described: None,
         }
     }
 
@@ -224,6 +233,12 @@ impl CallInfo {
             .flatten();
         self.dtmf_rtp = dtmf.is_some();
         let ssrc = rand_u64() as u32;
+        let encryption = match (&dtls, &srtp) {
+            (Some(_), _) => Some("DTLS-SRTP"),
+            (None, Some(_)) => Some("SRTP"),
+            (None, None) => None,
+        };
+        self.described = Some((name.clone(), encryption));
         self.stream = Some(Stream::start(
             socket,
             StreamConfig {
@@ -232,6 +247,7 @@ impl CallInfo {
                 codec,
                 source: self.media.play.take(),
                 record: self.media.record.clone(),
+                recording: self.media.recording.clone(),
                 ssrc,
                 cname: format!("{ssrc:08x}@handset"),
                 rtcp,

@@ -14,7 +14,8 @@ use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions}
 use crate::account::Secret;
 use crate::account::model::SipAccount;
 use crate::engine::{CallHandle, CallState};
-use crate::media::device::DeviceChoice;
+use crate::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
+use crate::media::sounds::{MicMeter, Player, Sound};
 
 /// How often each call's figures are sent.
 pub const FIGURES_EVERY: Duration = Duration::from_secs(1);
@@ -22,11 +23,13 @@ pub const FIGURES_EVERY: Duration = Duration::from_secs(1);
 /// What the UI asks of the phone.
 #[derive(Clone, Debug)]
 pub enum Request {
-    /// Connect and register.
+    /// Connect and register; an account of that name already there is replaced (an edit).
     AddAccount {
         account: Box<SipAccount>,
         password: Secret,
     },
+    /// Unregister the account and forget it (its calls end).
+    RemoveAccount(String),
     Dial {
         account: String,
         target: String,
@@ -45,6 +48,24 @@ pub enum Request {
         call: CallHandle,
         muted: bool,
     },
+    /// Start or pause recording the call (on demand).
+    Record {
+        call: CallHandle,
+        on: bool,
+    },
+    /// Blind transfer of the call to `target` (a number or SIP URI).
+    Transfer {
+        call: CallHandle,
+        target: String,
+    },
+    /// Play the test tone on the output (`false`) or on the ring device (`true`).
+    TestSound {
+        ring: bool,
+    },
+    /// List the sound devices (the answer comes as [`Update::DeviceList`]).
+    ListDevices,
+    /// Start or stop the microphone meter of the settings (levels come as [`Update::MicLevel`]).
+    MicTest(bool),
     /// The devices for calls placed or answered from now on (`None`: no sound devices).
     Devices(Option<DeviceChoice>),
     /// Do not disturb: incoming calls are declined at once (and logged as declined).
@@ -68,6 +89,17 @@ pub enum Update {
         account: String,
         error: PhoneError,
     },
+    /// A request on a call was refused or failed (e.g. recording not allowed): the reason.
+    CallFailed {
+        call: CallHandle,
+        error: PhoneError,
+    },
+    /// The inputs and the outputs (the default flagged), or why they cannot be listed.
+    DeviceList(Result<(Vec<DeviceInfo>, Vec<DeviceInfo>), String>),
+    /// The settings' microphone meter: the input's peak level in dBFS (every 100 ms).
+    MicLevel(f32),
+    /// A sound device could not be used by the settings' tests: the reason.
+    DeviceFailed(String),
     /// A call's live figures.
     Figures {
         call: CallHandle,
@@ -101,6 +133,10 @@ impl Controller {
             history,
             devices,
             dnd: false,
+            ringing: Vec::new(),
+            ringer: None,
+            test_sound: None,
+            mic_meter: None,
             calls: Vec::new(),
             updates,
         };
@@ -119,6 +155,11 @@ struct Task {
     history: CallHistory,
     devices: Option<DeviceChoice>,
     dnd: bool,
+    /// Calls ringing here, and the ringtone while there are any.
+    ringing: Vec<CallHandle>,
+    ringer: Option<Player>,
+    test_sound: Option<Player>,
+    mic_meter: Option<MicMeter>,
     /// Calls that have media (figures are sent for them).
     calls: Vec<CallHandle>,
     updates: mpsc::UnboundedSender<Update>,
@@ -164,6 +205,7 @@ impl Task {
                     self.emit(Update::AccountFailed { account: name, error });
                 }
             }
+            Request::RemoveAccount(name) => self.phone.remove_account(&name),
             Request::Dial { account, target } => {
                 let result = self.phone.dial_with(&account, &target, self.media()).await;
                 if let Ok(call) = &result {
@@ -175,8 +217,12 @@ impl Task {
                     result,
                 });
             }
-            Request::Answer(call) => self.phone.answer_with(call, self.media()).await,
+            Request::Answer(call) => {
+                self.stop_ringing(call);
+                self.phone.answer_with(call, self.media()).await;
+            }
             Request::Decline(call) => {
+                self.stop_ringing(call);
                 self.history.declined(call);
                 self.phone.reject(call, 486);
             }
@@ -185,6 +231,43 @@ impl Task {
             Request::Resume(call) => self.phone.resume(call),
             Request::Dtmf { call, digits } => self.phone.send_dtmf(call, &digits),
             Request::Mute { call, muted } => self.phone.set_muted(call, muted),
+            Request::Record { call, on } => {
+                if let Err(error) = self.phone.set_recording(call, on) {
+                    self.emit(Update::CallFailed { call, error });
+                }
+                self.send_figures();
+            }
+            Request::Transfer { call, .. } => self.emit(Update::CallFailed {
+                call,
+                error: PhoneError::Refused("transfer is not available yet".into()),
+            }),
+            Request::ListDevices => {
+                let updates = self.updates.clone();
+                tokio::task::spawn_blocking(move || {
+                    let listed = AudioDevices::list().map_err(|e| e.to_string());
+                    let _ = updates.send(Update::DeviceList(listed));
+                });
+            }
+            Request::TestSound { ring } => {
+                let choice = self.devices.clone().unwrap_or_default();
+                let device = if ring { choice.ring } else { choice.output };
+                self.test_sound = Some(Player::start(device, Sound::TestTone));
+            }
+            Request::MicTest(on) => {
+                self.mic_meter = on.then(|| {
+                    let device = self.devices.as_ref().and_then(|d| d.input.clone());
+                    let (levels, failures) = (self.updates.clone(), self.updates.clone());
+                    MicMeter::start(
+                        device,
+                        move |dbfs| {
+                            let _ = levels.send(Update::MicLevel(dbfs));
+                        },
+                        move |reason| {
+                            let _ = failures.send(Update::DeviceFailed(reason));
+                        },
+                    )
+                });
+            }
             Request::Devices(devices) => self.devices = devices,
             Request::DoNotDisturb(on) => self.dnd = on,
             // Handled by the loop (it stops the phone).
@@ -206,9 +289,19 @@ impl Task {
                     self.phone.reject(*call, 486);
                 } else {
                     self.phone.ring(*call);
+                    self.ringing.push(*call);
+                    // Without sound devices (a headless phone) nothing rings.
+                    if self.ringer.is_none()
+                        && let Some(d) = &self.devices
+                    {
+                        self.ringer = Some(Player::start(d.ring.clone(), Sound::Ring));
+                    }
                 }
             }
             PhoneEvent::Call { call, state } => {
+                if matches!(state, CallState::Answered { .. } | CallState::Ended { .. }) {
+                    self.stop_ringing(*call);
+                }
                 match state {
                     CallState::Answered { .. } if !self.calls.contains(call) => self.calls.push(*call),
                     CallState::Ended { .. } => self.calls.retain(|c| c != call),
@@ -230,6 +323,14 @@ impl Task {
             _ => {}
         }
         self.emit(Update::Phone(event));
+    }
+
+    /// The call no longer rings here; the ringtone stops when no other call rings.
+    fn stop_ringing(&mut self, call: CallHandle) {
+        self.ringing.retain(|c| *c != call);
+        if self.ringing.is_empty() {
+            self.ringer = None;
+        }
     }
 
     fn send_figures(&self) {

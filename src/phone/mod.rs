@@ -6,6 +6,7 @@ pub mod catalogue;
 pub mod controller;
 pub mod history;
 mod negotiation;
+pub mod recordings;
 pub mod softphone;
 
 pub use call_media::MediaOptions;

@@ -14,6 +14,7 @@ use tracing::{info, warn};
 
 use super::call_media::{CallInfo, DigitSender, MediaOptions};
 use super::negotiation::offers_ice;
+use super::recordings;
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
 use crate::account::model::{Codec, SipAccount, Transport as AccountTransport};
@@ -40,6 +41,8 @@ pub struct PhoneOptions {
     pub user_agent: String,
     /// STUN server (`stun:host:port`) for a server-reflexive ICE candidate.
     pub stun_server: Option<String>,
+    /// The folder call recordings go to; `None`: calls cannot be recorded.
+    pub recordings: Option<PathBuf>,
 }
 
 impl Default for PhoneOptions {
@@ -50,6 +53,7 @@ impl Default for PhoneOptions {
             keepalive: Duration::from_secs(25),
             user_agent: format!("Handset/{}", env!("CARGO_PKG_VERSION")),
             stun_server: None,
+            recordings: None,
         }
     }
 }
@@ -98,6 +102,12 @@ pub struct CallFigures {
     pub input_dbfs: f32,
     pub output_dbfs: f32,
     pub muted: bool,
+    /// Whether the call is being recorded right now.
+    pub recording: bool,
+    /// The codec in use (its SDP name, e.g. `opus`, `PCMU`).
+    pub codec: String,
+    /// The media's encryption (`SRTP`, `DTLS-SRTP`); `None` for plain RTP.
+    pub encryption: Option<&'static str>,
 }
 
 /// A refusal or failure, said so the user knows what to do.
@@ -131,6 +141,8 @@ pub struct Phone {
     driver: Driver,
     events: mpsc::UnboundedReceiver<DriverEvent>,
     lines: HashMap<String, Line>,
+    /// Removed accounts' connections, closed once their un-REGISTER is answered.
+    retiring: HashMap<String, Flow>,
     calls: HashMap<CallHandle, CallInfo>,
     incoming_offers: HashMap<CallHandle, Vec<u8>>,
     pending: std::collections::VecDeque<PhoneEvent>,
@@ -203,6 +215,7 @@ impl Phone {
             driver,
             events,
             lines: HashMap::new(),
+            retiring: HashMap::new(),
             calls: HashMap::new(),
             incoming_offers: HashMap::new(),
             pending: Default::default(),
@@ -248,6 +261,13 @@ impl Phone {
         } else {
             None
         };
+        // Added again (edited): the new settings replace the old; the engine moves the binding.
+        let old_flow = self
+            .lines
+            .remove(&account.name)
+            .and_then(|l| l.conn)
+            .map(|c| c.flow);
+        let old_flow = old_flow.or_else(|| self.retiring.remove(&account.name));
         let line = Line {
             account: account.clone(),
             password,
@@ -261,7 +281,35 @@ impl Phone {
             reconnect_delay: Duration::from_secs(1),
         };
         self.lines.insert(account.name.clone(), line);
-        self.connect_and_register(&account.name).await
+        let result = self.connect_and_register(&account.name).await;
+        let new_flow = self.flow_of(&account.name);
+        if let Some(old) = old_flow
+            && new_flow != Some(old)
+        {
+            self.driver.close(old);
+        }
+        result
+    }
+
+    /// Unregisters the account and forgets it: its calls end, and its connection closes once
+    /// the server has answered the un-REGISTER.
+    pub fn remove_account(&mut self, name: &str) {
+        let Some(line) = self.lines.remove(name) else {
+            return;
+        };
+        let calls: Vec<CallHandle> = self
+            .calls
+            .iter()
+            .filter(|(_, info)| info.account == name)
+            .map(|(call, _)| *call)
+            .collect();
+        for call in calls {
+            self.hangup(call);
+        }
+        if let Some(conn) = line.conn {
+            self.retiring.insert(name.to_owned(), conn.flow);
+        }
+        self.driver.command(Command::Unregister { key: name.to_owned() });
     }
 
     /// Tries the candidates from the current one to the last; registers on the first that
@@ -395,6 +443,9 @@ impl Phone {
         let formats = formats(&line.account.advanced.codecs);
         let mut info = CallInfo::new(name.to_owned(), formats, conn.local.ip());
         info.media = media;
+        if info.media.recording.is_none() {
+            info.media.recording = self.recording_for(name, &uri);
+        }
         let port = info.bind()?;
         let (advanced, transport) = (line.account.advanced.clone(), conn.flow.transport);
         let reflexive = if offers_ice(&advanced) {
@@ -429,6 +480,16 @@ impl Phone {
         };
         let offer = self.incoming_offers.remove(&call).unwrap_or_default();
         info.media = media;
+        if info.media.recording.is_none() {
+            let (account, remote) = (info.account.clone(), info.remote.clone());
+            let path = self.recording_for(&account, &remote);
+            if let Some(info) = self.calls.get_mut(&call) {
+                info.media.recording = path;
+            }
+        }
+        let Some(info) = self.calls.get_mut(&call) else {
+            return;
+        };
         let port = match info.bind() {
             Ok(p) => p,
             Err(e) => {
@@ -513,15 +574,59 @@ impl Phone {
         }
     }
 
+    /// Starts or pauses recording the call (both sides, to the recordings folder). Refused, with
+    /// the reason, when the account does not allow recording on demand or there is no folder.
+    pub fn set_recording(&self, call: CallHandle, on: bool) -> Result<(), PhoneError> {
+        let info = self
+            .calls
+            .get(&call)
+            .ok_or_else(|| PhoneError::Refused("the call has ended".into()))?;
+        let allowed = self
+            .lines
+            .get(&info.account)
+            .is_some_and(|l| l.account.recording.on_demand);
+        if on && !allowed {
+            return Err(PhoneError::Refused(format!(
+                "recording on demand is off for `{}`: turn on Record on Demand under Call Recording",
+                info.account
+            )));
+        }
+        if on && info.media.recording.is_none() {
+            return Err(PhoneError::Refused("there is no folder for recordings".into()));
+        }
+        let stream = info
+            .stream
+            .as_ref()
+            .ok_or_else(|| PhoneError::Refused("the call has no media yet".into()))?;
+        stream.controls().set_recording(on);
+        Ok(())
+    }
+
+    /// Where a call's recording goes (when the caller of `dial_with`/`answer_with` did not say).
+    fn recording_for(&self, account: &str, remote: &str) -> Option<PathBuf> {
+        let dir = self.options.recordings.as_deref()?;
+        Some(recordings::recording_path(
+            dir,
+            account,
+            remote,
+            std::time::SystemTime::now(),
+        ))
+    }
+
     /// The call's live figures for the UI; `None` before its media starts.
     pub fn figures(&self, call: CallHandle) -> Option<CallFigures> {
-        let stream = self.calls.get(&call)?.stream.as_ref()?;
+        let info = self.calls.get(&call)?;
+        let stream = info.stream.as_ref()?;
         let controls = stream.controls();
+        let (codec, encryption) = info.described.clone().unwrap_or_default();
         Some(CallFigures {
             report: stream.stats(),
             input_dbfs: controls.input_dbfs(),
             output_dbfs: controls.output_dbfs(),
             muted: controls.is_muted(),
+            recording: controls.is_recording(),
+            codec,
+            encryption,
         })
     }
 
@@ -611,6 +716,15 @@ impl Phone {
             }
             DriverEvent::Engine(Event::Dtmf { call, digit }) => Some(PhoneEvent::Dtmf { call, digit }),
             DriverEvent::Engine(Event::Registration { key, state }) => {
+                if !self.lines.contains_key(&key)
+                    && matches!(
+                        state,
+                        RegistrationState::Unregistered | RegistrationState::Failed { .. }
+                    )
+                    && let Some(flow) = self.retiring.remove(&key)
+                {
+                    self.driver.close(flow);
+                }
                 if let Some(line) = self.lines.get_mut(&key) {
                     match &state {
                         RegistrationState::Registered { .. } => line.registered_once = true,
@@ -649,10 +763,9 @@ impl Phone {
                     .as_ref()
                     .map(|c| c.local.ip())
                     .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-                self.calls.insert(
-                    call,
-                    CallInfo::new(key.clone(), formats(&line.account.advanced.codecs), ip),
-                );
+                let mut info = CallInfo::new(key.clone(), formats(&line.account.advanced.codecs), ip);
+                info.remote = from.clone();
+                self.calls.insert(call, info);
                 self.incoming_offers.insert(call, sdp);
                 let called = crate::engine::sip::msg::addr_uri(&to);
                 Some(PhoneEvent::Incoming {

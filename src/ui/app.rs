@@ -1,6 +1,6 @@
 //! The application: its screens, top-level messages, and the jobs it hands to the account core.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
@@ -11,8 +11,9 @@ use super::i18n::{self, fl};
 use super::jobs::{Done, Job, Outcome};
 use super::keys::{self, PhoneKey};
 use super::link;
-use super::prefs::Prefs;
+use super::prefs::{Prefs, WindowPrefs};
 use super::screen::accounts::{self, Accounts};
+use super::screen::audio::{self, Audio};
 use super::screen::call::{self, Calls};
 use super::screen::editor::{self, Editor};
 use super::screen::incoming;
@@ -33,6 +34,8 @@ pub enum Screen {
     Accounts(Accounts),
     /// The Settings pane's workspace catalogues.
     Workspace(Box<Workspace>),
+    /// The Settings pane's sound devices.
+    Audio(Audio),
     Editor(Box<Editor>),
     /// The dialer and history, or the call screen while a call is on.
     Phone,
@@ -78,9 +81,11 @@ pub enum Message {
     Accounts(accounts::Message),
     Editor(editor::Message),
     Workspace(workspace::Message),
+    Audio(audio::Message),
     /// The header's navigation.
     ShowAccounts,
     ShowWorkspace,
+    ShowAudio,
     ShowPhone,
     Phone(phone::Message),
     Call(call::Message),
@@ -103,6 +108,8 @@ pub enum Message {
     Theme(ThemeChoice),
     Language(Language),
     DismissNotice,
+    /// The window was moved or resized (kept for the next start).
+    Window(iced::window::Event),
 }
 
 #[derive(Debug)]
@@ -123,7 +130,7 @@ pub struct App {
     /// Requests for the phone, sent by `update` once it runs (tests read them here).
     pub outbox: Vec<Request>,
     /// Accounts handed to the phone.
-    registered: BTreeSet<String>,
+    registered: BTreeMap<String, SipAccount>,
     effects: Vec<phone_glue::Effect>,
     /// The window closes once the phone has stopped.
     closing: bool,
@@ -152,7 +159,7 @@ impl App {
             calls: Calls::default(),
             controller: None,
             outbox: Vec::new(),
-            registered: BTreeSet::new(),
+            registered: BTreeMap::new(),
             effects: Vec::new(),
             closing: false,
         };
@@ -208,6 +215,7 @@ impl App {
         let mut subscriptions = vec![
             keys::listen().map(Message::Key),
             iced::window::close_requests().map(|_| Message::CloseRequested),
+            iced::event::listen_with(placement),
             super::probe::subscription().map(Message::Probe),
         ];
         if let Some(manager) = &self.manager {
@@ -221,6 +229,15 @@ impl App {
 
     /// Applies a message; returns the job to run for it, if any.
     pub fn step(&mut self, message: Message) -> Option<Job> {
+        let metering = matches!(&self.screen, Screen::Audio(a) if a.mic_test);
+        let job = self.apply(message);
+        if metering && !matches!(&self.screen, Screen::Audio(_)) {
+            self.outbox.push(Request::MicTest(false));
+        }
+        job
+    }
+
+    fn apply(&mut self, message: Message) -> Option<Job> {
         match message {
             Message::Opened(Ok(opened)) => {
                 let Opened { manager, doc, prefs } = *opened;
@@ -275,7 +292,30 @@ impl App {
                 self.screen = Screen::Workspace(Box::default());
                 None
             }
-            Message::ShowAccounts | Message::ShowWorkspace => None,
+            Message::ShowAudio if self.manager.is_some() => {
+                self.notice = None;
+                self.screen = Screen::Audio(Audio::default());
+                self.outbox.push(Request::ListDevices);
+                None
+            }
+            Message::Audio(m) => {
+                let Screen::Audio(screen) = &mut self.screen else {
+                    return None;
+                };
+                match screen.update(m, &mut self.prefs.audio) {
+                    audio::Action::None => None,
+                    audio::Action::Send(request) => {
+                        self.outbox.push(request);
+                        None
+                    }
+                    audio::Action::Changed => {
+                        self.outbox
+                            .push(Request::Devices(Some(self.prefs.audio.choice())));
+                        Some(Job::SavePrefs(self.prefs.clone()))
+                    }
+                }
+            }
+            Message::ShowAccounts | Message::ShowWorkspace | Message::ShowAudio => None,
             Message::ShowPhone
             | Message::Phone(_)
             | Message::Call(_)
@@ -346,10 +386,47 @@ impl App {
                 self.notice = None;
                 None
             }
+            Message::Window(event) => {
+                self.placed(&event);
+                None
+            }
+        }
+    }
+
+    /// Follows the window's size and position (the last one is stored when it closes).
+    fn placed(&mut self, event: &iced::window::Event) {
+        use iced::window::Event as W;
+        let w = self.prefs.window.get_or_insert(WindowPrefs {
+            width: 1000.0,
+            height: 780.0,
+            x: None,
+            y: None,
+        });
+        match event {
+            W::Opened { position, size } => {
+                (w.width, w.height) = (size.width, size.height);
+                (w.x, w.y) = (position.map(|p| p.x), position.map(|p| p.y));
+            }
+            W::Resized(size) => (w.width, w.height) = (size.width, size.height),
+            W::Moved(p) => (w.x, w.y) = (Some(p.x), Some(p.y)),
+            _ => {}
+        }
+    }
+
+    /// Stores the preferences now (the window is closing: no job would finish).
+    pub(super) fn save_prefs_now(&mut self) {
+        if let Some(manager) = &self.manager
+            && let Err(e) = self.prefs.save(manager.paths())
+        {
+            tracing::warn!(error = %e, "preferences not saved");
         }
     }
 
     fn finished(&mut self, outcome: Outcome) {
+        // A saved account registers again, even when only its password changed.
+        if let Done::Saved(Ok(account)) = &outcome.done {
+            self.registered.remove(&account.name);
+        }
         match outcome.doc {
             Some(Ok(doc)) => {
                 self.doc = doc;
@@ -443,6 +520,12 @@ impl App {
             button(text(fl!("nav-workspace")))
                 .on_press(Message::ShowWorkspace)
                 .style(button::text),
+            container(
+                button(text(fl!("nav-audio")))
+                    .on_press(Message::ShowAudio)
+                    .style(button::text)
+            )
+            .id("nav-audio"),
             iced::widget::space().width(Length::Fill),
             text(fl!("theme")).size(14),
             container(pick_list(ThemeChoice::ALL, Some(self.theme), Message::Theme)).id("theme"),
@@ -476,8 +559,11 @@ impl App {
         let body: Element<'_, Message> = match &self.screen {
             Screen::Loading => container(text(fl!("loading"))).padding(20).into(),
             Screen::Welcome(screen) => screen.view(&self.doc).map(Message::Welcome),
-            Screen::Accounts(screen) => screen.view(&self.doc).map(Message::Accounts),
+            Screen::Accounts(screen) => screen
+                .view(&self.doc, &self.dialer.registration)
+                .map(Message::Accounts),
             Screen::Workspace(screen) => screen.view(&self.doc).map(Message::Workspace),
+            Screen::Audio(screen) => screen.view(&self.prefs.audio).map(Message::Audio),
             Screen::Editor(editor) => editor.view(&self.doc).map(Message::Editor),
             Screen::Phone if self.calls.shown().is_some() => self.calls.view().map(Message::Call),
             Screen::Phone => self.dialer.view(&self.doc).map(Message::Phone),
@@ -487,6 +573,15 @@ impl App {
             Some(line) => incoming::modal(page, line, Message::Call),
             None => page,
         }
+    }
+}
+
+/// The window's moves and resizes (nothing else: no message per frame).
+fn placement(event: iced::Event, _: iced::event::Status, _: iced::window::Id) -> Option<Message> {
+    use iced::window::Event as W;
+    match event {
+        iced::Event::Window(e @ (W::Moved(_) | W::Resized(_) | W::Opened { .. })) => Some(Message::Window(e)),
+        _ => None,
     }
 }
 

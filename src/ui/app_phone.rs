@@ -64,7 +64,8 @@ impl App {
                 if let Some(e) = error {
                     self.dialer.error = Some(fl!("phone-history-unreadable", reason = e));
                 }
-                self.outbox.insert(0, Request::Devices(link::devices()));
+                self.outbox
+                    .insert(0, Request::Devices(Some(self.prefs.audio.choice())));
                 self.registered.clear();
                 self.register_new();
             }
@@ -75,10 +76,15 @@ impl App {
                 }
             }
             Message::Key(key) => self.key(key),
-            Message::CloseRequested if self.controller.is_some() => {
-                self.closing = true;
-                self.outbox.push(Request::Shutdown);
-                self.effects.push(Effect::QuitAfter(SHUTDOWN_WAIT));
+            Message::CloseRequested if !self.closing => {
+                self.save_prefs_now();
+                if self.controller.is_some() {
+                    self.closing = true;
+                    self.outbox.push(Request::Shutdown);
+                    self.effects.push(Effect::QuitAfter(SHUTDOWN_WAIT));
+                } else {
+                    self.effects.push(Effect::Quit);
+                }
             }
             Message::CloseRequested | Message::Exit => self.effects.push(Effect::Quit),
             Message::Pasted(Some(text)) if self.dialing() => {
@@ -89,6 +95,9 @@ impl App {
     }
 
     fn phone_update(&mut self, update: &Update) {
+        if let Screen::Audio(screen) = &mut self.screen {
+            screen.on_update(update);
+        }
         self.dialer.on_update(update);
         self.calls.on_update(update, self.dialer.dnd);
         match update {
@@ -152,7 +161,8 @@ impl App {
         self.phone_step(message);
     }
 
-    /// The profile's accounts changed: the new ones are registered, the picker kept valid.
+    /// The profile's accounts changed: new and edited ones (re-)register, deleted ones
+    /// unregister, the picker stays valid.
     pub(super) fn accounts_changed(&mut self) {
         self.dialer.sync(&self.doc);
         if self.controller.is_some() {
@@ -161,16 +171,31 @@ impl App {
     }
 
     fn register_new(&mut self) {
-        let new: Vec<String> = self
+        let gone: Vec<String> = self
+            .registered
+            .keys()
+            .filter(|n| !self.doc.accounts.iter().any(|a| &a.name == *n))
+            .cloned()
+            .collect();
+        for name in gone {
+            self.registered.remove(&name);
+            self.dialer.registration.remove(&name);
+            self.outbox.push(Request::RemoveAccount(name));
+        }
+        let changed: Vec<String> = self
             .doc
             .accounts
             .iter()
+            .filter(|a| self.registered.get(&a.name) != Some(*a))
             .map(|a| a.name.clone())
-            .filter(|n| !self.registered.contains(n))
             .collect();
-        if !new.is_empty() {
-            self.registered.extend(new.iter().cloned());
-            self.effects.push(Effect::Register(new));
+        for name in &changed {
+            if let Some(a) = self.doc.accounts.iter().find(|a| &a.name == name) {
+                self.registered.insert(name.clone(), a.clone());
+            }
+        }
+        if !changed.is_empty() {
+            self.effects.push(Effect::Register(changed));
         }
     }
 

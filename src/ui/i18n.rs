@@ -72,6 +72,16 @@ pub fn set_language(code: &str) {
     }
 }
 
+/// A validation problem of the account core in the current language (its English text when
+/// it has no translation).
+pub fn problem(p: &crate::account::validate::Problem) -> String {
+    if p.key.is_empty() || !LOADER.has(p.key) {
+        return p.message.clone();
+    }
+    let args: std::collections::HashMap<&str, String> = p.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+    LOADER.get_args(p.key, args)
+}
+
 /// The code of the language in use (e.g. `en`).
 pub fn current() -> String {
     LOADER.current_language().language.to_string()
@@ -135,6 +145,58 @@ mod tests {
             .filter(|k| !text.contains(&format!("\"{k}\"")))
             .collect();
         assert!(unused.is_empty(), "keys used nowhere in src/: {unused:?}");
+    }
+
+    /// The account core names its problems' translations at run time: each must exist, and
+    /// the English one must say exactly what the core says.
+    #[test]
+    fn account_problems_are_translated_with_their_arguments() {
+        use crate::account::model::{Codec, MediaType, SipAccount, Transport, Unavailable};
+        use crate::account::validate::validate;
+        use crate::account::workspace::Workspace;
+        let english = keys(&root().join("en/handset.ftl"));
+        let core =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/account/validate.rs"))
+                .unwrap();
+        let named: BTreeSet<&str> = core
+            .split('"')
+            .filter(|s| s.starts_with("problem-") && !s.contains(' '))
+            .collect();
+        assert!(named.len() > 30, "{named:?}");
+        for key in &named {
+            assert!(english.contains(*key), "{key} is not in en/handset.ftl");
+        }
+        let mut a = SipAccount {
+            name: " Desk".into(),
+            ..SipAccount::default()
+        };
+        a.general.user = Some("Nobody".into());
+        a.inbound.did_numbers = vec!["+15550000".into()];
+        a.inbound.internal_numbers = vec!["999".into()];
+        a.inbound.when_unavailable = Unavailable::RouteToVoicemail {
+            greeting: Some("Gone".into()),
+        };
+        a.outbound.enabled = true;
+        a.outbound.internal_caller_ids = vec!["998".into()];
+        a.outbound.internal_announcement = Some("Hello".into());
+        a.recording.enabled = true;
+        a.recording.on_demand = true;
+        a.recording.feature_code = Some("12a".into());
+        a.recording.delivery_method = Some("Mail".into());
+        a.advanced.allowed_ips_enabled = true;
+        a.advanced.codecs = vec![Codec::Pcmu, Codec::Pcmu];
+        a.advanced.media_types = vec![MediaType::SrtpSdes];
+        a.advanced.transports = vec![Transport::Tls, Transport::Tls];
+        a.credentials.username = "bad user".into();
+        a.credentials.domain = "bad_host".into();
+        a.credentials.port = Some(0);
+        a.credentials.outbound_proxy = Some("proxy.example.com:99999".into());
+        let problems = validate(&a, &Workspace::default(), &[]);
+        assert!(problems.len() >= 18, "{problems:#?}");
+        for p in &problems {
+            assert!(!p.key.is_empty(), "{p:?} has no translation");
+            assert_eq!(super::problem(p), p.message, "{}", p.key);
+        }
     }
 
     #[test]

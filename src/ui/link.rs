@@ -7,7 +7,6 @@ use futures_util::{SinkExt, Stream};
 use iced::Subscription;
 
 use crate::account::{AccountManager, Secret, SipAccount};
-use crate::media::device::DeviceChoice;
 use crate::phone::controller::{Controller, Update};
 use crate::phone::history::{CallHistory, CallRecord};
 use crate::phone::softphone::{PhoneEvent, PhoneOptions};
@@ -25,11 +24,6 @@ pub enum Event {
     Update(Update),
 }
 
-/// The devices calls use: the system's default input and output.
-pub fn devices() -> Option<DeviceChoice> {
-    Some(DeviceChoice::default())
-}
-
 /// Runs the phone for the profile whose data directory is `data_dir` (the history lives there).
 pub fn connect(data_dir: PathBuf) -> Subscription<Event> {
     Subscription::run_with(data_dir, |dir| events(dir.clone()))
@@ -39,6 +33,10 @@ pub fn connect(data_dir: PathBuf) -> Subscription<Event> {
 /// polled on), yields it, then forwards every update until the phone stops.
 pub fn events(dir: PathBuf) -> impl Stream<Item = Event> {
     iced::stream::channel(64, async move |mut out| {
+        let options = PhoneOptions {
+            recordings: Some(dir.join("recordings")),
+            ..PhoneOptions::default()
+        };
         let loaded = tokio::task::spawn_blocking(move || CallHistory::load(&dir)).await;
         let (history, error) = match loaded {
             Ok(Ok(h)) => (h, None),
@@ -46,7 +44,7 @@ pub fn events(dir: PathBuf) -> impl Stream<Item = Event> {
             Err(e) => (CallHistory::in_memory(), Some(e.to_string())),
         };
         let records = history.records().to_vec();
-        let (controller, mut updates) = Controller::spawn(PhoneOptions::default(), history, devices());
+        let (controller, mut updates) = Controller::spawn(options, history, None);
         let ready = Event::Ready {
             controller,
             history: records,

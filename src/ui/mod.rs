@@ -32,6 +32,7 @@ pub fn run(paths: ProfilePaths, target: Option<String>) -> Result<(), String> {
     }
     probe::start();
     let target = target.and_then(|t| screen::phone::dialable(&t));
+    let (size, position) = window_placement(prefs::Prefs::load(&paths).window);
     iced::application(
         move || {
             let (mut app, task) = app::App::boot(paths.clone());
@@ -45,7 +46,50 @@ pub fn run(paths: ProfilePaths, target: Option<String>) -> Result<(), String> {
     .exit_on_close_request(false)
     .title(app::App::title)
     .theme(app::App::theme)
-    .window_size((1000.0, 780.0))
+    .window_size(size)
+    .position(position)
     .run()
     .map_err(|e| e.to_string())
+}
+
+/// Where the window opens: as it was last closed, else 1000×780 where the system puts it.
+/// A stored size is kept to at least 640×480.
+fn window_placement(stored: Option<prefs::WindowPrefs>) -> (iced::Size, iced::window::Position) {
+    match stored {
+        Some(w) if w.width.is_finite() && w.height.is_finite() => {
+            let size = iced::Size::new(w.width.max(640.0), w.height.max(480.0));
+            let position = match (w.x, w.y) {
+                (Some(x), Some(y)) if x.is_finite() && y.is_finite() => {
+                    iced::window::Position::Specific(iced::Point::new(x, y))
+                }
+                _ => iced::window::Position::Default,
+            };
+            (size, position)
+        }
+        _ => (iced::Size::new(1000.0, 780.0), iced::window::Position::Default),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_window_opens_as_it_was_closed() {
+        use iced::window::Position;
+        let (size, position) = window_placement(None);
+        assert_eq!(size, iced::Size::new(1000.0, 780.0));
+        assert!(matches!(position, Position::Default));
+        let stored = prefs::WindowPrefs {
+            width: 300.0,
+            height: 900.0,
+            x: Some(20.0),
+            y: Some(30.0),
+        };
+        let (size, position) = window_placement(Some(stored));
+        assert_eq!(size, iced::Size::new(640.0, 900.0), "kept to a usable size");
+        assert!(matches!(position, Position::Specific(p) if p == iced::Point::new(20.0, 30.0)));
+        let wayland = prefs::WindowPrefs { x: None, ..stored };
+        assert!(matches!(window_placement(Some(wayland)).1, Position::Default));
+    }
 }

@@ -262,11 +262,7 @@ fn a_placed_call_shows_the_call_screen_with_media_and_quality() {
     update(&mut app, call_state(BOB, CallState::Ringing { early_sdp: None }));
     assert_eq!(app.calls.shown().map(|l| l.stage), Some(Stage::Ringing));
     update(&mut app, answered(BOB, SRTP_PCMA));
-    let line = app.calls.shown().unwrap();
-    assert_eq!(
-        (line.codec.as_deref(), line.encryption),
-        (Some("PCMA"), Some("SRTP"))
-    );
+    assert_eq!(app.calls.shown().map(|l| l.stage), Some(Stage::Talking));
     update(
         &mut app,
         Update::Figures {
@@ -282,6 +278,9 @@ fn a_placed_call_shows_the_call_screen_with_media_and_quality() {
                 input_dbfs: -20.0,
                 output_dbfs: -90.0,
                 muted: false,
+                recording: false,
+                codec: "PCMA".into(),
+                encryption: Some("SRTP"),
             },
         },
     );
@@ -436,6 +435,72 @@ fn the_phone_starts_registering_every_account_with_its_password() {
 }
 
 #[test]
+fn edited_accounts_register_again_and_deleted_ones_unregister() {
+    let (_d, mut app) = app();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (controller, _updates) =
+        runtime.block_on(async { Controller::spawn(Default::default(), Default::default(), None) });
+    step(
+        &mut app,
+        Message::Link(link::Event::Ready {
+            controller,
+            history: Vec::new(),
+            error: None,
+        }),
+    );
+    app.effects.clear();
+    app.outbox.clear();
+    // An edit saved through the app's job (the window's path): Lobby registers again.
+    let mut lobby = app
+        .doc
+        .accounts
+        .iter()
+        .find(|a| a.name == "Lobby")
+        .unwrap()
+        .clone();
+    lobby.outbound.enabled = true;
+    lobby.outbound.external_caller_id = Some("+14155550100".into());
+    let job = Job::Update {
+        name: "Lobby".into(),
+        account: Box::new(lobby),
+        password: None,
+    };
+    let outcome = job.run(app.manager().unwrap());
+    assert!(app.step(Message::Done(Box::new(outcome))).is_none());
+    assert!(
+        matches!(&app.effects[..], [phone_glue::Effect::Register(names)] if names == &["Lobby"]),
+        "{:?}",
+        app.effects
+    );
+    app.effects.clear();
+    // Saved without a change (a new password only): registers again all the same.
+    let same = app
+        .doc
+        .accounts
+        .iter()
+        .find(|a| a.name == "Desk")
+        .unwrap()
+        .clone();
+    let job = Job::Update {
+        name: "Desk".into(),
+        account: Box::new(same),
+        password: Some(Secret::new("new-pw")),
+    };
+    let outcome = job.run(app.manager().unwrap());
+    assert!(app.step(Message::Done(Box::new(outcome))).is_none());
+    assert!(
+        matches!(&app.effects[..], [phone_glue::Effect::Register(names)] if names == &["Desk"]),
+        "{:?}",
+        app.effects
+    );
+    // Deleted: unregistered and gone from the states.
+    let outcome = Job::Delete { name: "Lobby".into() }.run(app.manager().unwrap());
+    assert!(app.step(Message::Done(Box::new(outcome))).is_none());
+    assert_eq!(sent(&mut app), [r#"RemoveAccount("Lobby")"#]);
+    assert!(!app.dialer.registration.contains_key("Lobby"));
+}
+
+#[test]
 fn closing_the_window_stops_the_phone_first() {
     let (_d, mut app) = app();
     step(&mut app, Message::CloseRequested);
@@ -550,4 +615,186 @@ fn simulator_incoming_call_answered_by_click_shows_the_call_screen() {
             "Hangup(CallHandle(7))",
         ]
     );
+}
+
+fn figures(recording: bool) -> CallFigures {
+    CallFigures {
+        report: StreamReport::default(),
+        input_dbfs: -90.0,
+        output_dbfs: -90.0,
+        muted: false,
+        recording,
+        codec: "opus".into(),
+        encryption: None,
+    }
+}
+
+#[test]
+fn simulator_record_toggle_shows_the_indicator_and_follows_the_phone() {
+    let (_d, mut app) = app();
+    update(&mut app, dialled(BOB, "201"));
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    click(&mut app, "record");
+    assert_eq!(sent(&mut app), ["Record { call: CallHandle(7), on: true }"]);
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    for s in ["● Recording", "Stop recording"] {
+        assert!(ui.find(s).is_ok(), "{s}");
+    }
+    drop(ui);
+    // The phone refuses (the account does not allow it): the reason shows, the indicator goes.
+    let reason = "recording on demand is off for `Desk`: turn on Record on Demand under Call Recording";
+    update(
+        &mut app,
+        Update::CallFailed {
+            call: BOB,
+            error: PhoneError::Refused(reason.into()),
+        },
+    );
+    update(
+        &mut app,
+        Update::Figures {
+            call: BOB,
+            figures: figures(false),
+        },
+    );
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(ui.find(reason).is_ok());
+    assert!(
+        ui.find("● Recording").is_err(),
+        "no indicator while the phone does not record"
+    );
+    assert!(
+        ui.find("Codec opus, not encrypted").is_ok(),
+        "codec from the phone's figures"
+    );
+    drop(ui);
+    // Recording that runs is stopped with the same button; the file is announced after the call.
+    update(
+        &mut app,
+        Update::Figures {
+            call: BOB,
+            figures: figures(true),
+        },
+    );
+    click(&mut app, "record");
+    assert_eq!(sent(&mut app), ["Record { call: CallHandle(7), on: false }"]);
+    update(&mut app, ended(BOB));
+    let report = StreamReport {
+        recorded: Some("/rec/20261126-184500_Desk_201.opus".into()),
+        ..StreamReport::default()
+    };
+    update(&mut app, Update::Phone(PhoneEvent::Media { call: BOB, report }));
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(
+        ui.find("Call recording saved: /rec/20261126-184500_Desk_201.opus")
+            .is_ok(),
+        "{:?}",
+        app.dialer.info
+    );
+}
+
+#[test]
+fn simulator_blind_transfer_sends_the_typed_target() {
+    let (_d, mut app) = app();
+    update(&mut app, dialled(BOB, "201"));
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    click(&mut app, "transfer");
+    for typing in [true, false] {
+        let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+        ui.click(selector::id("transfer-target")).unwrap();
+        if typing {
+            ui.typewrite("202");
+        } else {
+            ui.tap_key(Named::Enter);
+        }
+        let messages: Vec<Message> = ui.into_messages().collect();
+        for m in messages {
+            step(&mut app, m);
+        }
+    }
+    assert_eq!(
+        sent(&mut app),
+        [r#"Transfer { call: CallHandle(7), target: "202" }"#]
+    );
+    let line = app.calls.shown().unwrap();
+    assert_eq!(line.transfer, None, "the field closes");
+    assert_eq!(line.note.as_deref(), Some("Transferring to 202…"));
+    // Cancel closes the field without a request.
+    click(&mut app, "transfer");
+    click(&mut app, "transfer-cancel");
+    assert!(sent(&mut app).is_empty());
+    assert_eq!(app.calls.shown().unwrap().transfer, None);
+}
+
+#[test]
+fn the_window_size_and_place_are_kept_when_it_closes() {
+    let (dir, mut app) = app();
+    use iced::window::Event as W;
+    step(
+        &mut app,
+        Message::Window(W::Resized(iced::Size::new(880.0, 700.0))),
+    );
+    step(&mut app, Message::Window(W::Moved(iced::Point::new(120.0, 64.0))));
+    step(&mut app, Message::CloseRequested);
+    let paths = ProfilePaths::portable(dir.path());
+    let stored = Prefs::load(&paths).window;
+    assert_eq!(
+        stored,
+        Some(WindowPrefs {
+            width: 880.0,
+            height: 700.0,
+            x: Some(120.0),
+            y: Some(64.0)
+        })
+    );
+}
+
+#[test]
+fn audio_settings_choose_devices_for_the_phone_and_persist() {
+    let (dir, mut app) = app();
+    step(&mut app, Message::ShowAudio);
+    assert_eq!(sent(&mut app), ["ListDevices"]);
+    let speakers = crate::media::device::DeviceInfo {
+        name: "spk".into(),
+        description: "Speakers".into(),
+        is_default: true,
+    };
+    update(&mut app, Update::DeviceList(Ok((Vec::new(), vec![speakers]))));
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    for s in [
+        "Microphone",
+        "Speaker",
+        "Ringtone on",
+        "Echo cancellation",
+        "Noise suppression",
+    ] {
+        assert!(ui.find(s).is_ok(), "{s}");
+    }
+    drop(ui);
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    ui.click(selector::id("echo-cancellation")).unwrap();
+    let messages: Vec<Message> = ui.into_messages().collect();
+    for m in messages {
+        // The preferences are saved by a job, run here as the window's thread would.
+        if let Some(job) = app.step(m) {
+            let outcome = job.run(app.manager().unwrap());
+            step(&mut app, Message::Done(Box::new(outcome)));
+        }
+    }
+    let devices = sent(&mut app);
+    assert_eq!(devices.len(), 1, "{devices:?}");
+    assert!(devices[0].contains("echo_cancellation: false"), "{devices:?}");
+    let paths = ProfilePaths::portable(dir.path());
+    assert!(!Prefs::load(&paths).audio.echo_cancellation, "persisted");
+    click(&mut app, "test-ring");
+    assert_eq!(sent(&mut app), ["TestSound { ring: true }"]);
+    click(&mut app, "mic-test");
+    assert_eq!(sent(&mut app), ["MicTest(true)"]);
+    update(&mut app, Update::MicLevel(-18.0));
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(ui.find("-18 dBFS").is_ok());
+    drop(ui);
+    // Leaving the screen stops the meter.
+    step(&mut app, Message::ShowPhone);
+    assert_eq!(sent(&mut app), ["MicTest(false)"]);
 }

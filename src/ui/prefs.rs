@@ -7,6 +7,8 @@ use serde::{Deserialize, Serialize};
 
 use super::theme::ThemeChoice;
 use crate::account::ProfilePaths;
+use crate::media::device::DeviceChoice;
+use crate::media::voice::VoiceOptions;
 
 /// The format version written by this build.
 const VERSION: u32 = 1;
@@ -18,7 +20,59 @@ pub struct Prefs {
     pub theme: ThemeChoice,
     /// A language code (`en`, `de`, `es`); `None` follows the system.
     pub language: Option<String>,
+    pub audio: AudioPrefs,
+    /// The window's size and position when it was last closed.
+    pub window: Option<WindowPrefs>,
 }
+
+/// The sound devices (`None`: the system's default) and the microphone's processing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AudioPrefs {
+    pub input: Option<String>,
+    pub output: Option<String>,
+    pub ring: Option<String>,
+    pub echo_cancellation: bool,
+    pub noise_suppression: bool,
+}
+
+impl Default for AudioPrefs {
+    fn default() -> Self {
+        AudioPrefs {
+            input: None,
+            output: None,
+            ring: None,
+            echo_cancellation: true,
+            noise_suppression: true,
+        }
+    }
+}
+
+impl AudioPrefs {
+    /// What calls and the ringtone use.
+    pub fn choice(&self) -> DeviceChoice {
+        DeviceChoice {
+            input: self.input.clone(),
+            output: self.output.clone(),
+            ring: self.ring.clone(),
+            voice: VoiceOptions {
+                echo_cancellation: self.echo_cancellation,
+                noise_suppression: self.noise_suppression,
+            },
+        }
+    }
+}
+
+/// A window's logical size and position.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct WindowPrefs {
+    pub width: f32,
+    pub height: f32,
+    pub x: Option<f32>,
+    pub y: Option<f32>,
+}
+
+impl Eq for WindowPrefs {}
 
 impl Default for Prefs {
     fn default() -> Self {
@@ -26,6 +80,8 @@ impl Default for Prefs {
             version: VERSION,
             theme: ThemeChoice::System,
             language: None,
+            audio: AudioPrefs::default(),
+            window: None,
         }
     }
 }
@@ -69,6 +125,18 @@ mod tests {
         let prefs = Prefs {
             theme: ThemeChoice::Dark,
             language: Some("de".into()),
+            audio: AudioPrefs {
+                input: Some("alsa_input.usb-headset".into()),
+                ring: Some("alsa_output.pci-speakers".into()),
+                echo_cancellation: false,
+                ..AudioPrefs::default()
+            },
+            window: Some(WindowPrefs {
+                width: 900.0,
+                height: 640.0,
+                x: Some(40.0),
+                y: None,
+            }),
             ..Prefs::default()
         };
         prefs.save(&paths).unwrap();
@@ -76,6 +144,8 @@ mod tests {
         std::fs::write(Prefs::path(&paths), "theme = \"light\"\nunknown = 1\n").unwrap();
         let partial = Prefs::load(&paths);
         assert_eq!((partial.theme, partial.language), (ThemeChoice::Light, None));
+        assert_eq!(partial.audio, AudioPrefs::default(), "a file of an older version");
+        assert!(partial.audio.choice().voice.echo_cancellation);
         std::fs::write(Prefs::path(&paths), "theme = [").unwrap();
         assert_eq!(Prefs::load(&paths), Prefs::default());
     }

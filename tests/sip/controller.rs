@@ -8,6 +8,7 @@ use std::time::Duration;
 use futures_util::{Stream, StreamExt};
 use handset::account::{AccountManager, ProfilePaths};
 use handset::engine::{CallHandle, CallState, RegistrationState};
+use handset::media::device::DeviceChoice;
 use handset::phone::controller::{Controller, Request, Update};
 use handset::phone::history::{CallHistory, CallRecord, Direction, Outcome};
 use handset::phone::softphone::{PhoneEvent, PhoneOptions};
@@ -18,6 +19,7 @@ use handset::ui::screen::call::Stage;
 use handset::ui::screen::phone::{self, Registration};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::devices::{NullSink, Parec, play_tone};
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 
@@ -220,6 +222,29 @@ fn the_controller_calls_reports_figures_declines_on_dnd_answers_and_keeps_histor
             (Direction::Incoming, Outcome::Answered)
         );
 
+        // Removed: unregistered (its binding gone); added again: registered again.
+        ctl.send(Request::RemoveAccount("A".into()));
+        next(&mut updates, "the unregistration", |u| match u {
+            Update::Phone(PhoneEvent::Registration {
+                account,
+                state: RegistrationState::Unregistered,
+            }) if account == "A" => Some(()),
+            _ => None,
+        })
+        .await;
+        ctl.send(Request::AddAccount {
+            account: Box::new(manager.account("A").unwrap()),
+            password: manager.credentials("A").unwrap().password.unwrap(),
+        });
+        next(&mut updates, "the registration again", |u| match u {
+            Update::Phone(PhoneEvent::Registration {
+                account,
+                state: RegistrationState::Registered { .. },
+            }) if account == "A" => Some(()),
+            _ => None,
+        })
+        .await;
+
         ctl.send(Request::Shutdown);
         next(&mut updates, "the stop", |u| {
             matches!(u, Update::Stopped).then_some(())
@@ -302,7 +327,8 @@ fn the_window_registers_calls_and_declines_through_its_bridge() {
                 .is_some_and(|l| l.stage == Stage::Talking && l.figures.is_some())
         })
         .await;
-        assert_eq!(app.calls.shown().unwrap().codec.as_deref(), Some("PCMU"));
+        let figures = app.calls.shown().unwrap().figures.clone().unwrap();
+        assert_eq!((figures.codec.as_str(), figures.encryption), ("PCMU", None));
         app.step(Message::Key(PhoneKey::Escape));
         pump(&mut app, &mut events, &ctl, "the call in the history", |app| {
             !app.dialer.history.is_empty()
@@ -331,6 +357,255 @@ fn the_window_registers_calls_and_declines_through_its_bridge() {
         assert_eq!(app.dialer.history[0].outcome, Outcome::Declined);
         assert!(app.calls.lines.is_empty());
         bob.wait_event("CALL_CLOSED", T);
+        ctl.send(Request::Shutdown);
+    });
+}
+
+/// Decodes an Ogg Opus file with opus-tools' `opusdec` (an independent reader of our pages)
+/// to 8 kHz WAV: (samples, the WAV's path).
+fn opusdec(path: &std::path::Path, dir: &std::path::Path) -> (usize, std::path::PathBuf) {
+    let wav = dir.join("decoded.wav");
+    let out = std::process::Command::new("opusdec")
+        .args(["--quiet", "--rate", "8000"])
+        .arg(path)
+        .arg(&wav)
+        .output()
+        .expect("opusdec (opus-tools) runs");
+    assert!(
+        out.status.success(),
+        "opusdec: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let samples = hound::WavReader::open(&wav).unwrap().len() as usize;
+    (samples, wav)
+}
+
+#[test]
+fn the_controller_records_a_call_on_demand_with_a_pause_as_ogg_opus() {
+    let Setup {
+        _k,
+        bob,
+        alice: _alice,
+        manager,
+        rt,
+    } = Setup::new("rec");
+    let mut account = manager.account("A").unwrap();
+    account.recording.on_demand = true;
+    account.recording.feature_code = Some("*77".into());
+    let password = manager.credentials("A").unwrap().password.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let recordings = dir.path().join("recordings");
+    let options = PhoneOptions {
+        recordings: Some(recordings.clone()),
+        ..PhoneOptions::default()
+    };
+    let report = rt.block_on(async {
+        let (ctl, mut updates) = Controller::spawn(options, CallHistory::in_memory(), None);
+        ctl.send(Request::AddAccount {
+            account: Box::new(account),
+            password,
+        });
+        ctl.send(Request::Dial {
+            account: "A".into(),
+            target: bob.sip_uri(),
+        });
+        let call = next(&mut updates, "the dial result", |u| match u {
+            Update::Dialled { result: Ok(call), .. } => Some(*call),
+            _ => None,
+        })
+        .await;
+        next(&mut updates, "figures with audio", |u| match u {
+            Update::Figures { call: c, figures } if *c == call && figures.report.received > 10 => Some(()),
+            _ => None,
+        })
+        .await;
+        // 2 s recorded, 1.5 s paused (left out), 1 s recorded again into the same file.
+        for (on, secs) in [(true, 2.0), (false, 1.5), (true, 1.0)] {
+            ctl.send(Request::Record { call, on });
+            next(&mut updates, "figures saying so", |u| match u {
+                Update::Figures { call: c, figures } if *c == call && figures.recording == on => Some(()),
+                Update::CallFailed { error, .. } => panic!("refused: {error}"),
+                _ => None,
+            })
+            .await;
+            tokio::time::sleep(Duration::from_secs_f64(secs)).await;
+        }
+        ctl.send(Request::Hangup(call));
+        let report = next(&mut updates, "the media report", |u| match u {
+            Update::Phone(PhoneEvent::Media { call: c, report }) if *c == call => Some(report.clone()),
+            _ => None,
+        })
+        .await;
+        ctl.send(Request::Shutdown);
+        report
+    });
+    assert_eq!(report.recording_error, None);
+    let path = report.recorded.expect("the call was recorded");
+    assert_eq!(path.parent(), Some(recordings.as_path()));
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.ends_with(&format!("_A_{}.opus", "recbob")), "{name}");
+    assert!(!recordings.join(format!("{name}.part")).exists());
+    let (samples, wav) = opusdec(&path, dir.path());
+    let secs = samples as f64 / 8000.0;
+    // 3 s recorded (4.5 s had the pause been kept); the switches act within a frame.
+    assert!(
+        (2.7..=3.6).contains(&secs),
+        "{secs:.2} s recorded: the pause is left out"
+    );
+    let (pitch, rms) = crate::audio::analyse(&wav);
+    assert!(
+        (pitch - 440.0).abs() < 15.0,
+        "bob's 440 Hz tone is in it: {pitch:.0} Hz"
+    );
+    assert!(rms > 1000.0, "audible: RMS {rms:.0}");
+}
+
+/// The strength of `hz` in 48 kHz `pcm` (Goertzel).
+fn tone_power(pcm: &[i16], hz: f64) -> f64 {
+    let w = hz * std::f64::consts::TAU / 48000.0;
+    let (mut s1, mut s2) = (0f64, 0f64);
+    for &x in pcm {
+        let s = f64::from(x) + 2.0 * w.cos() * s1 - s2;
+        s2 = s1;
+        s1 = s;
+    }
+    (s1 * s1 + s2 * s2 - 2.0 * w.cos() * s1 * s2).sqrt() / pcm.len().max(1) as f64
+}
+
+/// Waits up to `timeout` for a loud stretch (0.2 s above 1000) in what `rec` has recorded
+/// after sample `from`; returns it.
+fn wait_loud(rec: &Parec, from: usize, timeout: Duration, what: &str) -> Vec<i16> {
+    let until = std::time::Instant::now() + timeout;
+    loop {
+        let pcm = rec.so_far();
+        let tail = pcm.get(from..).unwrap_or_default();
+        if let Some(at) = tail.iter().position(|s| s.unsigned_abs() > 1000)
+            && tail.len() > at + 9600
+        {
+            return tail[at..at + 9600].to_vec();
+        }
+        assert!(std::time::Instant::now() < until, "no {what} within {timeout:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn the_controller_rings_on_the_ring_device_plays_test_tones_and_meters_the_microphone() {
+    let Setup {
+        _k,
+        bob,
+        alice,
+        manager,
+        rt,
+    } = Setup::new("snd");
+    let (ring, speaker, mic) = (NullSink::new(), NullSink::new(), NullSink::new());
+    let devices = DeviceChoice {
+        input: Some(mic.monitor()),
+        output: Some(speaker.name.clone()),
+        ring: Some(ring.name.clone()),
+        ..DeviceChoice::default()
+    };
+    let account = manager.account("A").unwrap();
+    let password = manager.credentials("A").unwrap().password.unwrap();
+    let ringing = Parec::start(&ring.monitor());
+    let speaking = Parec::start(&speaker.monitor());
+    rt.block_on(async {
+        let (ctl, mut updates) =
+            Controller::spawn(PhoneOptions::default(), CallHistory::in_memory(), Some(devices));
+        ctl.send(Request::AddAccount {
+            account: Box::new(account),
+            password,
+        });
+        next(&mut updates, "registration", |u| match u {
+            Update::Phone(PhoneEvent::Registration {
+                state: RegistrationState::Registered { .. },
+                ..
+            }) => Some(()),
+            _ => None,
+        })
+        .await;
+
+        // Rings on the ring device (not the speaker) until answered.
+        bob.dial(&alice.uri());
+        let call = next(&mut updates, "the incoming call", |u| match u {
+            Update::Phone(PhoneEvent::Incoming { call, .. }) => Some(*call),
+            _ => None,
+        })
+        .await;
+        let ring_start = ringing.so_far().len();
+        let burst = tokio::task::block_in_place(|| {
+            wait_loud(&ringing, ring_start, Duration::from_secs(8), "ringtone")
+        });
+        let (a, b, off) = (
+            tone_power(&burst, 440.0),
+            tone_power(&burst, 480.0),
+            tone_power(&burst, 1000.0),
+        );
+        assert!(
+            a > 10.0 * off && b > 10.0 * off,
+            "440 Hz {a:.0}, 480 Hz {b:.0}, 1000 Hz {off:.0}"
+        );
+        ctl.send(Request::Answer(call));
+        call_state(&mut updates, call, "the answer", |s| {
+            matches!(s, CallState::Answered { .. })
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let answered_at = ringing.so_far().len();
+        tokio::time::sleep(Duration::from_millis(3500)).await;
+        let after = ringing.so_far();
+        let peak = after[answered_at..]
+            .iter()
+            .map(|s| s.unsigned_abs())
+            .max()
+            .unwrap_or(0);
+        assert!(peak < 100, "the ringtone stopped with the answer: peak {peak}");
+        assert!(
+            after.len() - answered_at > 48000 * 3,
+            "the ring device was still recorded"
+        );
+        bob.hangup();
+        call_state(&mut updates, call, "the end", |s| {
+            matches!(s, CallState::Ended { .. })
+        })
+        .await;
+
+        // The test tone goes to the speaker (once the call's audio there has drained).
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let speaker_start = speaking.so_far().len();
+        ctl.send(Request::TestSound { ring: false });
+        let tone = tokio::task::block_in_place(|| {
+            wait_loud(&speaking, speaker_start, Duration::from_secs(8), "test tone")
+        });
+        assert!(
+            tone_power(&tone, 440.0) > 10.0 * tone_power(&tone, 1000.0),
+            "440 Hz"
+        );
+
+        // The microphone meter follows what the microphone hears.
+        let player = play_tone(&mic.name, 1000.0, 8, 16384.0);
+        ctl.send(Request::MicTest(true));
+        let loud = next(&mut updates, "a loud microphone level", |u| match u {
+            Update::MicLevel(db) if *db > -12.0 => Some(*db),
+            Update::DeviceFailed(e) => panic!("{e}"),
+            _ => None,
+        })
+        .await;
+        assert!(loud < 0.5, "{loud} dBFS");
+        ctl.send(Request::MicTest(false));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        while updates.try_recv().is_ok() {}
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let mut more = Vec::new();
+        while let Ok(u) = updates.try_recv() {
+            if matches!(u, Update::MicLevel(_)) {
+                more.push(u);
+            }
+        }
+        assert!(more.is_empty(), "the meter stopped: {more:?}");
+        let mut player = player;
+        let _ = player.kill();
+        let _ = player.wait();
         ctl.send(Request::Shutdown);
     });
 }

@@ -13,14 +13,14 @@ use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 
 /// A null sink of this test's own, unloaded on drop.
-struct NullSink {
-    name: String,
+pub struct NullSink {
+    pub name: String,
     module: String,
     loaded: std::sync::atomic::AtomicBool,
 }
 
 impl NullSink {
-    fn new() -> NullSink {
+    pub fn new() -> NullSink {
         static N: AtomicU32 = AtomicU32::new(0);
         let name = format!(
             "handset_dev_{}_{}",
@@ -49,7 +49,7 @@ impl NullSink {
         }
     }
 
-    fn monitor(&self) -> String {
+    pub fn monitor(&self) -> String {
         format!("{}.monitor", self.name)
     }
 
@@ -71,10 +71,10 @@ impl Drop for NullSink {
 
 /// `parec` recording a source as raw mono s16le at 48 kHz into a file; killed (by its own
 /// handle) on drop.
-struct Parec(Child, tempfile::NamedTempFile);
+pub struct Parec(Child, tempfile::NamedTempFile);
 
 impl Parec {
-    fn start(source: &str) -> Parec {
+    pub fn start(source: &str) -> Parec {
         let file = tempfile::NamedTempFile::new().unwrap();
         let child = Command::new("parec")
             .args([
@@ -98,14 +98,19 @@ impl Parec {
         Parec(child, file)
     }
 
-    fn finish(mut self) -> Vec<i16> {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-        let bytes = std::fs::read(self.1.path()).unwrap();
+    /// What has been recorded so far (raw mono s16le at 48 kHz).
+    pub fn so_far(&self) -> Vec<i16> {
+        let bytes = std::fs::read(self.1.path()).unwrap_or_default();
         bytes
             .chunks_exact(2)
             .map(|b| i16::from_le_bytes([b[0], b[1]]))
             .collect()
+    }
+
+    pub fn finish(mut self) -> Vec<i16> {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+        self.so_far()
     }
 }
 
@@ -144,7 +149,7 @@ fn tone_stats(samples: &[i16], rate: u32) -> (f64, i16) {
 }
 
 /// `pacat` playing a tone of `seconds` into `sink` (kill it by its handle).
-fn play_tone(sink: &str, freq: f64, seconds: usize, amplitude: f64) -> Child {
+pub fn play_tone(sink: &str, freq: f64, seconds: usize, amplitude: f64) -> Child {
     let mut player = Command::new("pacat")
         .args([
             "-p",

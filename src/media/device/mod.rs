@@ -29,6 +29,8 @@ const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct DeviceChoice {
     pub input: Option<String>,
     pub output: Option<String>,
+    /// Where incoming calls ring (and the settings' ring test plays).
+    pub ring: Option<String>,
     /// Echo cancellation and noise suppression of the input.
     pub voice: crate::media::voice::VoiceOptions,
 }

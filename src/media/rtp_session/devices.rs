@@ -12,10 +12,11 @@ use tracing::{info, warn};
 use crate::media::device::{Capture, DeviceChoice, Playback, SILENT_DBFS};
 use crate::media::voice::VoiceProcessor;
 
-/// What the UI changes and reads while a call runs: mute and the two level meters.
+/// What the UI changes and reads while a call runs: mute, recording and the two level meters.
 #[derive(Debug)]
 pub struct Controls {
     muted: AtomicBool,
+    recording: AtomicBool,
     input: AtomicU32,
     output: AtomicU32,
 }
@@ -24,6 +25,7 @@ impl Default for Controls {
     fn default() -> Controls {
         Controls {
             muted: AtomicBool::new(false),
+            recording: AtomicBool::new(false),
             input: AtomicU32::new(SILENT_DBFS.to_bits()),
             output: AtomicU32::new(SILENT_DBFS.to_bits()),
         }
@@ -38,6 +40,16 @@ impl Controls {
 
     pub fn is_muted(&self) -> bool {
         self.muted.load(Ordering::Relaxed)
+    }
+
+    /// Recording on demand: both sides go to the call's recording while it is on (the stream
+    /// turns it off when the recording cannot be written).
+    pub fn set_recording(&self, on: bool) {
+        self.recording.store(on, Ordering::Relaxed);
+    }
+
+    pub fn is_recording(&self) -> bool {
+        self.recording.load(Ordering::Relaxed)
     }
 
     /// Peak level of the microphone (as sent) over the last ~50 ms, dBFS.

@@ -7,6 +7,7 @@
 mod devices;
 mod receive;
 mod reports;
+mod taping;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -33,6 +34,7 @@ use receive::{Received, Receiver};
 pub use reports::RemoteView;
 use reports::Reports;
 use rtc_srtp as srtp;
+use taping::Taping;
 
 /// Telephone-event clock units in a 20 ms frame (telephone-event/8000).
 const EVENT_FRAME: u16 = 160;
@@ -46,6 +48,9 @@ pub struct StreamConfig {
     pub source: Option<Pcm>,
     /// Where to write what the far end sent (mono WAV at the codec's rate).
     pub record: Option<PathBuf>,
+    /// Where the call is recorded (both sides, Ogg Opus) while [`Controls::set_recording`] is
+    /// on; `None`: recording is refused.
+    pub recording: Option<PathBuf>,
     pub ssrc: u32,
     /// Our RTCP CNAME (RFC 3550 §6.5.1).
     pub cname: String,
@@ -118,6 +123,10 @@ pub struct StreamReport {
     pub rtcp_sent: u32,
     pub rtcp_received: u32,
     pub record_error: Option<String>,
+    /// The call recording written, if it was recorded.
+    pub recorded: Option<PathBuf>,
+    /// Why the call recording stopped early or could not be written.
+    pub recording_error: Option<String>,
     /// Digits received as RFC 4733 events.
     pub digits: String,
 }
@@ -257,7 +266,7 @@ async fn run(
     let rate = codec.sample_rate();
     let frame_len = frame_samples(codec.as_ref());
     let ts_step = codec.rtp_clock() / 50;
-    let mut devices = Devices::open(config.devices, rate, config.source.is_none(), controls);
+    let mut devices = Devices::open(config.devices, rate, config.source.is_none(), controls.clone());
     let source = config.source.map(|p| resample(&p, rate)).unwrap_or_default();
     let mut report = StreamReport::default();
     let mut receiver = Receiver::new(config.payload_type, config.dtmf.map(|d| d.0), codec.as_ref());
@@ -272,6 +281,8 @@ async fn run(
     let mut latched = ice.is_some();
     let mut heard: Vec<i16> = Vec::new();
     let recording = config.record.is_some();
+    let mut taping = Taping::new(config.recording, rate);
+    let mut sent: Vec<i16> = Vec::with_capacity(frame_len);
     let mut tick = tokio::time::interval(Duration::from_millis(20));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let (mut seq, mut ts) = (config.ssrc as u16, config.ssrc.rotate_left(7));
@@ -401,6 +412,7 @@ async fn run(
                     }
                     let header = RtpHeader { marker: starts, payload_type: pt, sequence: seq, timestamp: event_ts, ssrc: config.ssrc };
                     packet::write(&header, &e.to_bytes(), &mut out);
+                    sent.clear();
                 } else {
                     let from = frame_no * frame_len;
                     let mut pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
@@ -410,6 +422,7 @@ async fn run(
                     codec.encode(&pcm, &mut enc);
                     let header = RtpHeader { marker: frame_no == 0, payload_type: config.payload_type, sequence: seq, timestamp: ts, ssrc: config.ssrc };
                     packet::write(&header, &enc, &mut out);
+                    sent = pcm;
                 }
                 let payload_len = out.len().saturating_sub(12) as u32;
                 if let Some(k) = &mut keys {
@@ -438,6 +451,7 @@ async fn run(
                 if recording {
                     heard.extend_from_slice(&frame);
                 }
+                taping.frame(&controls, &sent, &frame);
 
                 let now = Instant::now();
                 if reports.due(now) {
@@ -464,6 +478,8 @@ async fn run(
         send_rtcp(&socket, rtcp_socket.as_ref(), remote_rtcp, &mut keys, &out).await;
     }
     fill(&mut report, &receiver, &reports);
+    (report.recorded, report.recording_error) = taping.finish();
+    controls.set_recording(false);
     if let Some(path) = &config.record {
         let pcm = Pcm {
             sample_rate: rate,
@@ -655,6 +671,7 @@ mod tests {
                 codec: crate::media::codec::make("PCMU").unwrap(),
                 source: Some(tone),
                 record: None,
+                recording: None,
                 ssrc: 1,
                 cname: "a@test".into(),
                 rtcp: None,
@@ -675,6 +692,7 @@ mod tests {
                 codec: crate::media::codec::make("PCMU").unwrap(),
                 source: None,
                 record: Some(record.clone()),
+                recording: None,
                 ssrc: 2,
                 cname: "b@test".into(),
                 rtcp: None,
@@ -700,5 +718,88 @@ mod tests {
             .collect();
         let peak = samples.iter().map(|s| s.unsigned_abs()).max().unwrap();
         assert!(peak > 7000, "the tone arrived: peak {peak}");
+    }
+
+    fn tone(hz: f64) -> Pcm {
+        Pcm {
+            sample_rate: 8000,
+            samples: (0..16000)
+                .map(|i| ((i as f64 * hz * std::f64::consts::TAU / 8000.0).sin() * 8000.0) as i16)
+                .collect(),
+        }
+    }
+
+    fn plain(remote: SocketAddr, source: Pcm, recording: Option<PathBuf>, ssrc: u32) -> StreamConfig {
+        StreamConfig {
+            remote,
+            payload_type: 0,
+            codec: crate::media::codec::make("PCMU").unwrap(),
+            source: Some(source),
+            record: None,
+            recording,
+            ssrc,
+            cname: format!("{ssrc}@test"),
+            rtcp: None,
+            dtmf: None,
+            digits_to: None,
+            srtp: None,
+            dtls: None,
+            devices: None,
+            ice: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn recording_on_demand_holds_both_sides_while_it_is_on() {
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("call.opus");
+        let sa = Stream::start(a, plain(ba, tone(440.0), Some(path.clone()), 1));
+        let sb = Stream::start(b, plain(aa, tone(1000.0), None, 2));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !path.exists() && !dir.path().join("call.opus.part").exists(),
+            "nothing before it is on"
+        );
+        sa.controls().set_recording(true);
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        assert!(sa.controls().is_recording());
+        let ra = sa.stop().await;
+        sb.stop().await;
+        assert_eq!(
+            (ra.recorded.as_deref(), ra.recording_error),
+            (Some(path.as_path()), None)
+        );
+        let pcm = crate::media::recorder::decode(&std::fs::read(&path).unwrap(), 8000);
+        let secs = pcm.len() as f64 / 8000.0;
+        assert!((0.9..1.2).contains(&secs), "{secs} s: from the switch to the end");
+        let power = |hz| crate::media::recorder::tone_power(&pcm[1600..], 8000, hz);
+        let (ours, theirs, none) = (power(440.0), power(1000.0), power(2500.0));
+        assert!(ours > 20.0 * none, "what was sent: {ours} vs {none}");
+        assert!(theirs > 20.0 * none, "what was heard: {theirs} vs {none}");
+    }
+
+    #[tokio::test]
+    async fn a_recording_that_cannot_be_written_turns_itself_off_and_says_why() {
+        let a = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let b = UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let (aa, ba) = (a.local_addr().unwrap(), b.local_addr().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        // A file where the folder should be.
+        std::fs::write(dir.path().join("blocked"), b"x").unwrap();
+        let path = dir.path().join("blocked/call.opus");
+        let sa = Stream::start(a, plain(ba, tone(440.0), Some(path), 1));
+        let sb = Stream::start(b, plain(aa, tone(1000.0), None, 2));
+        sa.controls().set_recording(true);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!sa.controls().is_recording(), "turned off");
+        let ra = sa.stop().await;
+        sb.stop().await;
+        assert!(ra.sent > 5, "the call went on");
+        assert_eq!(ra.recorded, None);
+        let e = ra.recording_error.expect("the reason");
+        assert!(e.contains("cannot record to") && e.contains("blocked"), "{e}");
     }
 }

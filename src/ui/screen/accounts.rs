@@ -1,5 +1,6 @@
 //! The Accounts pane: the list, Create, Edit, Delete with a confirmation, CSV export and import.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use iced::widget::{button, checkbox, column, container, row, rule, scrollable, text, text_input};
@@ -9,6 +10,7 @@ use crate::account::credentials::CredentialsView;
 use crate::account::{CsvProblem, Document, Error};
 use crate::ui::i18n::fl;
 use crate::ui::jobs::Job;
+use crate::ui::screen::phone::{Registration, registration_state};
 use crate::ui::widgets::{csv_problems, hint};
 
 #[derive(Clone, Debug)]
@@ -128,7 +130,12 @@ impl Accounts {
         };
     }
 
-    pub fn view<'a>(&'a self, doc: &'a Document) -> Element<'a, Message> {
+    /// The list with each account's registration (`registration`: as the phone last said).
+    pub fn view<'a>(
+        &'a self,
+        doc: &'a Document,
+        registration: &'a BTreeMap<String, Registration>,
+    ) -> Element<'a, Message> {
         let mut col = column![
             row![
                 text(fl!("accounts-title")).size(26).width(Length::Fill),
@@ -165,7 +172,7 @@ impl Accounts {
             );
         }
         col = col
-            .push(list(doc))
+            .push(list(doc, registration))
             .push(rule::horizontal(1))
             .push(self.csv())
             .max_width(980);
@@ -213,7 +220,7 @@ impl Accounts {
     }
 }
 
-fn list(doc: &Document) -> Element<'_, Message> {
+fn list<'a>(doc: &'a Document, registration: &'a BTreeMap<String, Registration>) -> Element<'a, Message> {
     if doc.accounts.is_empty() {
         return column![text(fl!("app-description")), hint(fl!("accounts-empty"))]
             .spacing(6)
@@ -242,7 +249,12 @@ fn list(doc: &Document) -> Element<'_, Message> {
                 text(uri)
                     .wrapping(text::Wrapping::WordOrGlyph)
                     .width(Length::FillPortion(5)),
-                text(state).width(Length::FillPortion(2)),
+                column![
+                    registration_state(registration.get(&a.name)),
+                    text(state).size(13).style(text::secondary),
+                ]
+                .spacing(2)
+                .width(Length::FillPortion(2)),
                 row![
                     container(
                         button(text(fl!("edit")))

@@ -4,11 +4,11 @@
 
 use std::time::Instant;
 
-use iced::widget::{button, column, container, progress_bar, row, text};
+use iced::widget::{button, column, container, progress_bar, row, text, text_input};
 use iced::{Alignment, Element, Length};
 
 use super::phone::{duration, keypad};
-use crate::engine::{CallHandle, CallState, sdp};
+use crate::engine::{CallHandle, CallState};
 use crate::phone::controller::{Request, Update};
 use crate::phone::softphone::{CallFigures, PhoneEvent};
 use crate::ui::i18n::fl;
@@ -25,6 +25,12 @@ pub enum Message {
     Dtmf(CallHandle, char),
     /// Make this call the current one (the other is put on hold).
     Switch(CallHandle),
+    /// Start (`true`) or pause recording the call.
+    Record(CallHandle, bool),
+    /// Open the blind-transfer field (`Some` with its text as it is typed) or close it (`None`).
+    TransferTarget(CallHandle, Option<String>),
+    /// Transfer the call to the number or URI typed.
+    Transfer(CallHandle),
 }
 
 /// What the app should do after an update: send these requests, in order.
@@ -60,9 +66,13 @@ pub struct Line {
     pub since: Option<Instant>,
     pub muted: bool,
     pub held: bool,
-    pub codec: Option<String>,
-    /// The media's encryption (`SRTP`, `DTLS-SRTP`), `None` for plain RTP.
-    pub encryption: Option<&'static str>,
+    /// Being recorded (as asked; the figures then say what the phone does).
+    pub recording: bool,
+    /// The blind-transfer field while it is open.
+    pub transfer: Option<String>,
+    /// The last refusal or transfer progress on this call, for the user.
+    pub note: Option<String>,
+    /// Codec, encryption, quality and levels, from the phone once a second.
     pub figures: Option<CallFigures>,
     /// Digits sent on this call.
     pub digits: String,
@@ -79,29 +89,12 @@ impl Line {
             since: None,
             muted: false,
             held: false,
-            codec: None,
-            encryption: None,
+            recording: false,
+            transfer: None,
+            note: None,
             figures: None,
             digits: String::new(),
         }
-    }
-
-    /// Reads the codec and the encryption from the far end's session description.
-    fn described(&mut self, remote_sdp: &[u8]) {
-        let sdp = String::from_utf8_lossy(remote_sdp);
-        self.codec = sdp::offered_formats(&sdp).and_then(|formats| {
-            formats
-                .into_iter()
-                .map(|(_, name, _)| name)
-                .find(|n| !n.is_empty() && !n.eq_ignore_ascii_case("telephone-event"))
-        });
-        self.encryption = if sdp::is_dtls(&sdp) {
-            Some("DTLS-SRTP")
-        } else if sdp::is_secure(&sdp) {
-            Some("SRTP")
-        } else {
-            None
-        };
     }
 }
 
@@ -211,6 +204,27 @@ impl Calls {
                 }
                 self.current = Some(call);
             }
+            Message::Record(call, on) => {
+                if let Some(l) = self.line_mut(call) {
+                    l.recording = on;
+                    l.note = None;
+                    out.push(Request::Record { call, on });
+                }
+            }
+            Message::TransferTarget(call, target) => {
+                if let Some(l) = self.line_mut(call) {
+                    l.transfer = target;
+                }
+            }
+            Message::Transfer(call) => {
+                if let Some(l) = self.line_mut(call)
+                    && let Some(target) = l.transfer.take().map(|t| t.trim().to_owned())
+                    && !target.is_empty()
+                {
+                    l.note = Some(fl!("call-transferring", target = target.as_str()));
+                    out.push(Request::Transfer { call, target });
+                }
+            }
             Message::Dtmf(call, digit) => {
                 if let Some(l) = self.line_mut(call) {
                     l.digits.push(digit);
@@ -259,22 +273,23 @@ impl Calls {
                         l.stage = Stage::Ringing;
                     }
                 }
-                CallState::Answered { sdp } => {
+                CallState::Answered { .. } => {
                     if let Some(l) = self.line_mut(*call) {
                         l.stage = Stage::Talking;
                         l.since.get_or_insert_with(Instant::now);
-                        l.described(sdp);
                     }
                 }
-                CallState::Renegotiated { sdp } => {
-                    if let Some(l) = self.line_mut(*call) {
-                        l.described(sdp);
-                    }
-                }
+                CallState::Renegotiated { .. } => {}
             },
             Update::Figures { call, figures } => {
                 if let Some(l) = self.line_mut(*call) {
+                    l.recording = figures.recording;
                     l.figures = Some(figures.clone());
+                }
+            }
+            Update::CallFailed { call, error } => {
+                if let Some(l) = self.line_mut(*call) {
+                    l.note = Some(error.to_string());
                 }
             }
             _ => {}
@@ -316,25 +331,53 @@ impl Calls {
         } else {
             small(fl!("call-hold"), "hold", talking.then_some(Message::Hold(call)))
         };
+        let record = if line.recording {
+            small(
+                fl!("call-record-stop"),
+                "record",
+                Some(Message::Record(call, false)),
+            )
+        } else {
+            small(
+                fl!("call-record"),
+                "record",
+                talking.then_some(Message::Record(call, true)),
+            )
+        };
+        let transfer = small(
+            fl!("call-transfer"),
+            "transfer",
+            (talking && line.transfer.is_none()).then(|| Message::TransferTarget(call, Some(String::new()))),
+        );
         let hangup = container(
             button(text(fl!("call-hangup")))
                 .on_press(Message::Hangup(call))
                 .style(button::danger),
         )
         .id("hangup");
+        let mut status = row![text(stage), text(timer)].spacing(12);
+        if line.recording {
+            status = status.push(container(text(fl!("call-recording")).style(text::danger)).id("recording"));
+        }
         let mut col = column![
             text(line.remote.as_str()).size(28),
-            row![text(stage), text(timer)].spacing(12),
+            status,
             text(fl!("call-on-account", account = line.account.as_str()))
                 .size(13)
                 .style(text::secondary),
-            row![mute, hold, hangup].spacing(10),
+            row![mute, hold, record, transfer, hangup].spacing(10),
         ]
         .spacing(12);
+        if let Some(target) = &line.transfer {
+            col = col.push(transfer_field(call, target));
+        }
+        if let Some(note) = &line.note {
+            col = col.push(container(text(note.as_str()).size(13)).id("call-note"));
+        }
         if talking {
             col = col.push(dtmf_keypad(call, &line.digits));
-            col = col.push(media_line(line));
             if let Some(f) = &line.figures {
+                col = col.push(media_line(f));
                 col = col.push(quality(f));
             }
         }
@@ -379,10 +422,40 @@ fn dtmf_keypad(call: CallHandle, sent: &str) -> Element<'_, Message> {
     .into()
 }
 
-/// Codec and encryption, when known.
-fn media_line<'a>(line: &Line) -> Element<'a, Message> {
-    let codec = line.codec.clone().unwrap_or_else(|| fl!("call-unknown"));
-    let encryption = match line.encryption {
+/// The blind-transfer field: a number or SIP URI, Enter or the button transfers.
+fn transfer_field(call: CallHandle, target: &str) -> Element<'_, Message> {
+    let ready = !target.trim().is_empty();
+    row![
+        text_input(&fl!("call-transfer-placeholder"), target)
+            .id("transfer-target")
+            .on_input(move |t| Message::TransferTarget(call, Some(t)))
+            .on_submit_maybe(ready.then_some(Message::Transfer(call)))
+            .padding(6)
+            .width(Length::Fixed(260.0)),
+        container(
+            button(text(fl!("call-transfer-now"))).on_press_maybe(ready.then_some(Message::Transfer(call)))
+        )
+        .id("transfer-now"),
+        container(
+            button(text(fl!("call-transfer-cancel")))
+                .on_press(Message::TransferTarget(call, None))
+                .style(button::secondary)
+        )
+        .id("transfer-cancel"),
+    ]
+    .spacing(8)
+    .align_y(Alignment::Center)
+    .into()
+}
+
+/// Codec and encryption.
+fn media_line<'a>(f: &CallFigures) -> Element<'a, Message> {
+    let codec = if f.codec.is_empty() {
+        fl!("call-unknown")
+    } else {
+        f.codec.clone()
+    };
+    let encryption = match f.encryption {
         Some(e) => fl!("call-encrypted", method = e),
         None => fl!("call-unencrypted"),
     };

@@ -211,7 +211,7 @@ impl Editor {
         self.problems
             .iter()
             .filter(|p| p.field == field)
-            .map(|p| p.message.clone())
+            .map(crate::ui::i18n::problem)
             .collect()
     }
 
@@ -231,18 +231,12 @@ impl Editor {
         let mut problems = validate(&account, &doc.workspace, &doc.accounts);
         for ip in &self.ips {
             if let Err(e) = ip.parse::<IpNet>() {
-                problems.push(Problem {
-                    field: Field::AllowedIps,
-                    message: e,
-                });
+                problems.push(Problem::new(Field::AllowedIps, e));
             }
         }
         let port = self.port.trim();
         if !port.is_empty() && port.parse::<u16>().is_err() {
-            problems.push(Problem {
-                field: Field::Port,
-                message: fl!("error-port", port = port),
-            });
+            problems.push(Problem::new(Field::Port, fl!("error-port", port = port)));
         }
         self.problems = problems;
     }

@@ -250,10 +250,7 @@ fn a_bad_port_is_reported_and_save_errors_come_back_to_their_fields() {
         Some("proxy.example.com:5060")
     );
     e.update(Message::Save, &doc);
-    let problem = Problem {
-        field: Field::Name,
-        message: "taken".into(),
-    };
+    let problem = Problem::new(Field::Name, "taken");
     e.saved(&Err(Error::Invalid(vec![problem])));
     assert!(!e.saving);
     assert_eq!(e.errors(Field::Name), ["taken"]);

@@ -1,6 +1,7 @@
 //! One module per screen; each owns its messages and returns an action to the app.
 
 pub mod accounts;
+pub mod audio;
 pub mod call;
 pub mod delivery;
 pub mod editor;

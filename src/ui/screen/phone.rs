@@ -82,6 +82,18 @@ pub struct Dialer {
     pub dnd: bool,
     /// The last failure worth telling (a refused call, an unsaved history).
     pub error: Option<String>,
+    /// The last news worth telling that is not a failure (where a recording was saved).
+    pub info: Option<String>,
+}
+
+/// An account's registration as a short coloured line (also the Accounts list's state).
+pub fn registration_state<'a, M: 'a>(state: Option<&Registration>) -> Element<'a, M> {
+    match state {
+        None | Some(Registration::Registering) => hint(fl!("reg-registering")),
+        Some(Registration::Registered) => text(fl!("reg-registered")).style(text::success).into(),
+        Some(Registration::Unregistered) => hint(fl!("reg-unregistered")),
+        Some(Registration::Failed(reason)) => error(fl!("reg-failed", reason = reason.as_str())),
+    }
 }
 
 /// The number in `pasted`, cleaned of spaces and separators, or a SIP URI as it is;
@@ -191,6 +203,14 @@ impl Dialer {
                 self.error = Some(fl!("phone-call-failed", reason = e.to_string()));
             }
             Update::History(record) => self.history.insert(0, record.clone()),
+            Update::Phone(PhoneEvent::Media { report, .. }) => {
+                if let Some(path) = &report.recorded {
+                    self.info = Some(fl!("phone-recording-saved", path = path.display().to_string()));
+                }
+                if let Some(e) = &report.recording_error {
+                    self.error = Some(fl!("phone-recording-failed", reason = e.as_str()));
+                }
+            }
             Update::HistoryError(e) => self.error = Some(fl!("phone-history-not-saved", reason = e.as_str())),
             _ => {}
         }
@@ -240,6 +260,9 @@ impl Dialer {
         if let Some(e) = &self.error {
             left = left.push(error(e.clone()));
         }
+        if let Some(i) = &self.info {
+            left = left.push(container(hint(i.clone())).id("phone-info"));
+        }
         left = left.push(
             container(
                 checkbox(self.dnd)
@@ -252,12 +275,7 @@ impl Dialer {
     }
 
     fn state_line<'a>(&self, name: &str) -> Element<'a, Message> {
-        match self.registration.get(name) {
-            None | Some(Registration::Registering) => hint(fl!("reg-registering")),
-            Some(Registration::Registered) => text(fl!("reg-registered")).style(text::success).into(),
-            Some(Registration::Unregistered) => hint(fl!("reg-unregistered")),
-            Some(Registration::Failed(reason)) => error(fl!("reg-failed", reason = reason.as_str())),
-        }
+        registration_state(self.registration.get(name))
     }
 
     fn history_view(&self) -> Element<'_, Message> {
