@@ -13,7 +13,7 @@ use super::history::{CallHistory, CallRecord};
 use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions};
 use crate::account::Secret;
 use crate::account::model::SipAccount;
-use crate::engine::{CallHandle, CallState};
+use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::media::device::DeviceChoice;
 
 /// How often each call's figures are sent.
@@ -40,6 +40,13 @@ pub enum Request {
     Dtmf {
         call: CallHandle,
         digits: String,
+    },
+    /// Blind transfer of an answered call to `target` (a number or SIP URI). Progress comes as
+    /// [`PhoneEvent::Transfer`]; a refusal (no such call, not answered, already transferring,
+    /// unusable target) as its `Failed` with code 0 and the reason.
+    Transfer {
+        call: CallHandle,
+        target: String,
     },
     Mute {
         call: CallHandle,
@@ -184,6 +191,15 @@ impl Task {
             Request::Hold(call) => self.phone.hold(call),
             Request::Resume(call) => self.phone.resume(call),
             Request::Dtmf { call, digits } => self.phone.send_dtmf(call, &digits),
+            Request::Transfer { call, target } => {
+                if let Err(e) = self.phone.transfer(call, &target) {
+                    let progress = TransferProgress::Failed {
+                        code: 0,
+                        reason: e.to_string(),
+                    };
+                    self.emit(Update::Phone(PhoneEvent::Transfer { call, progress }));
+                }
+            }
             Request::Mute { call, muted } => self.phone.set_muted(call, muted),
             Request::Devices(devices) => self.devices = devices,
             Request::DoNotDisturb(on) => self.dnd = on,
