@@ -255,7 +255,10 @@ pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: 
                 }
                 PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
                 PhoneEvent::Incoming { call, .. } => phone.reject(call, 486),
-                PhoneEvent::Call { .. } | PhoneEvent::Media { .. } | PhoneEvent::Dtmf { .. } => {}
+                PhoneEvent::Call { .. }
+                | PhoneEvent::Media { .. }
+                | PhoneEvent::Dtmf { .. }
+                | PhoneEvent::Transfer { .. } => {}
             }
         };
         phone.shutdown(Duration::from_secs(2)).await;
@@ -376,7 +379,7 @@ pub fn call(
                 }
                 PhoneEvent::Media { call: c, report } => println!("{}", describe_media(c, &report)),
                 PhoneEvent::Dtmf { call: c, digit } => println!("{c}: received digit {digit}"),
-                PhoneEvent::Call { .. } => {}
+                PhoneEvent::Call { .. } | PhoneEvent::Transfer { .. } => {}
             }
         };
         phone.shutdown(Duration::from_secs(2)).await;
@@ -445,6 +448,7 @@ pub fn listen(
                 }
                 PhoneEvent::Media { call, report } => println!("{}", describe_media(call, &report)),
                 PhoneEvent::Dtmf { call, digit } => println!("{call}: received digit {digit}"),
+                PhoneEvent::Transfer { .. } => {}
                 PhoneEvent::Call { call, state } => {
                     println!("{}", describe_call(call, &state));
                     match state {

@@ -13,7 +13,9 @@ pub mod sip;
 use std::fmt;
 use std::net::SocketAddr;
 
-pub use sip::ua::{AccountConfig, CallHandle, CallState, Command, Event, RegistrationState, UserAgent};
+pub use sip::ua::{
+    AccountConfig, CallHandle, CallState, Command, Event, RegistrationState, TransferProgress, UserAgent,
+};
 
 /// A signalling transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -28,6 +28,8 @@ pub(super) struct CallInfo {
     /// the port; the RTCP one is dropped when both ends multiplex, RFC 5761).
     pub(super) socket: Option<(std::net::UdpSocket, std::net::UdpSocket)>,
     pub(super) stream: Option<Stream>,
+    /// The call has been answered (either way).
+    pub(super) answered: bool,
     /// Our last offer or answer (hold and resume re-offer it with another direction).
     pub(super) local_sdp: Option<String>,
     /// Our SDES keys when the call's media is SRTP (RFC 4568): one per suite in an offer, the
@@ -70,6 +72,7 @@ impl CallInfo {
             media: MediaOptions::default(),
             socket: None,
             stream: None,
+            answered: false,
             local_sdp: None,
             cryptos: Vec::new(),
             dtmf_rtp: false,

@@ -13,7 +13,7 @@ use super::history::{CallHistory, CallRecord};
 use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions};
 use crate::account::Secret;
 use crate::account::model::SipAccount;
-use crate::engine::{CallHandle, CallState};
+use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
 use crate::media::sounds::{MicMeter, Player, Sound};
 
@@ -44,6 +44,13 @@ pub enum Request {
         call: CallHandle,
         digits: String,
     },
+    /// Blind transfer of an answered call to `target` (a number or SIP URI). Progress comes as
+    /// [`PhoneEvent::Transfer`]; a refusal (no such call, not answered, already transferring,
+    /// unusable target) as its `Failed` with code 0 and the reason.
+    Transfer {
+        call: CallHandle,
+        target: String,
+    },
     Mute {
         call: CallHandle,
         muted: bool,
@@ -52,11 +59,6 @@ pub enum Request {
     Record {
         call: CallHandle,
         on: bool,
-    },
-    /// Blind transfer of the call to `target` (a number or SIP URI).
-    Transfer {
-        call: CallHandle,
-        target: String,
     },
     /// Play the test tone on the output (`false`) or on the ring device (`true`).
     TestSound {
@@ -230,6 +232,15 @@ impl Task {
             Request::Hold(call) => self.phone.hold(call),
             Request::Resume(call) => self.phone.resume(call),
             Request::Dtmf { call, digits } => self.phone.send_dtmf(call, &digits),
+            Request::Transfer { call, target } => {
+                if let Err(e) = self.phone.transfer(call, &target) {
+                    let progress = TransferProgress::Failed {
+                        code: 0,
+                        reason: e.to_string(),
+                    };
+                    self.emit(Update::Phone(PhoneEvent::Transfer { call, progress }));
+                }
+            }
             Request::Mute { call, muted } => self.phone.set_muted(call, muted),
             Request::Record { call, on } => {
                 if let Err(error) = self.phone.set_recording(call, on) {
@@ -237,10 +248,6 @@ impl Task {
                 }
                 self.send_figures();
             }
-            Request::Transfer { call, .. } => self.emit(Update::CallFailed {
-                call,
-                error: PhoneError::Refused("transfer is not available yet".into()),
-            }),
             Request::ListDevices => {
                 let updates = self.updates.clone();
                 tokio::task::spawn_blocking(move || {

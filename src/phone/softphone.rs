@@ -2,7 +2,7 @@
 //! enforces the account's policy (transports in order, outbound calling, caller IDs, allowed
 //! IPs, codecs). The CLI and the GUI drive it and read its events.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,7 +21,8 @@ use crate::account::model::{Codec, SipAccount, Transport as AccountTransport};
 use crate::account::validate::split_host_port;
 use crate::engine::sdp::{self, Format};
 use crate::engine::{
-    AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, Transport,
+    AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, TransferProgress,
+    Transport,
 };
 use crate::media::rtp_session::StreamReport;
 use crate::net::dns::{Candidate, resolve};
@@ -91,6 +92,12 @@ pub enum PhoneEvent {
         call: CallHandle,
         digit: char,
     },
+    /// A transfer of the call ([`Phone::transfer`]) moved on. After `Succeeded` the phone
+    /// hangs up the call itself; after `Failed` the call stays up.
+    Transfer {
+        call: CallHandle,
+        progress: TransferProgress,
+    },
 }
 
 /// A call's figures while it runs (the quality read-out and the level meters).
@@ -145,6 +152,8 @@ pub struct Phone {
     retiring: HashMap<String, Flow>,
     calls: HashMap<CallHandle, CallInfo>,
     incoming_offers: HashMap<CallHandle, Vec<u8>>,
+    /// Calls being transferred (REFER sent, no outcome yet).
+    transfers: HashSet<CallHandle>,
     pending: std::collections::VecDeque<PhoneEvent>,
     /// Digits to send as SIP INFO, one every [`INFO_DIGIT_GAP`] so they arrive in order.
     info_digits: std::collections::VecDeque<(CallHandle, char)>,
@@ -218,6 +227,7 @@ impl Phone {
             retiring: HashMap::new(),
             calls: HashMap::new(),
             incoming_offers: HashMap::new(),
+            transfers: HashSet::new(),
             pending: Default::default(),
             info_digits: Default::default(),
             next_info_at: tokio::time::Instant::now(),
@@ -642,6 +652,43 @@ impl Phone {
         self.driver.command(Command::Hangup { call });
     }
 
+    /// Blind transfer (RFC 3515 REFER): asks the far end of an answered call to call `target`
+    /// (a number or SIP URI, as for [`Phone::dial`]). Progress comes as
+    /// [`PhoneEvent::Transfer`]. When the target answers, the phone hangs up its own call
+    /// (unless the far end already did); when the transfer fails, or nothing is heard about it
+    /// for 30 s, the call stays up.
+    pub fn transfer(&mut self, call: CallHandle, target: &str) -> Result<(), PhoneError> {
+        let info = self
+            .calls
+            .get(&call)
+            .ok_or_else(|| PhoneError::Refused("there is no such call to transfer".into()))?;
+        if !info.answered {
+            return Err(PhoneError::Refused(
+                "only an answered call can be transferred".into(),
+            ));
+        }
+        if self.transfers.contains(&call) {
+            return Err(PhoneError::Refused(
+                "this call is already being transferred: wait for the outcome".into(),
+            ));
+        }
+        let line = self
+            .lines
+            .get(&info.account)
+            .ok_or_else(|| PhoneError::Refused(format!("the account `{}` is not active", info.account)))?;
+        let typed = target.trim();
+        let uri = target_uri(typed, &line.account.credentials.domain);
+        let unusable = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"');
+        if typed.is_empty() || uri.chars().any(unusable) {
+            return Err(PhoneError::Refused(format!(
+                "`{typed}` is not a number or SIP address to transfer to"
+            )));
+        }
+        self.transfers.insert(call);
+        self.driver.command(Command::Transfer { call, target: uri });
+        Ok(())
+    }
+
     /// The next event; handles reconnection and failover on the way.
     pub async fn next_event(&mut self) -> Option<PhoneEvent> {
         loop {
@@ -715,6 +762,10 @@ impl Phone {
                 None
             }
             DriverEvent::Engine(Event::Dtmf { call, digit }) => Some(PhoneEvent::Dtmf { call, digit }),
+            DriverEvent::Engine(Event::Transfer { call, progress }) => {
+                self.on_transfer(call, &progress);
+                Some(PhoneEvent::Transfer { call, progress })
+            }
             DriverEvent::Engine(Event::Registration { key, state }) => {
                 if !self.lines.contains_key(&key)
                     && matches!(
@@ -778,15 +829,16 @@ impl Phone {
             DriverEvent::Engine(Event::Call { call, state }) => {
                 match &state {
                     CallState::Answered { sdp } => {
-                        if let Some(info) = self.calls.get_mut(&call)
-                            && info.stream.is_none()
-                            && info.socket.is_some()
-                        {
-                            info.start_media(sdp, None, call, &self.digits_tx);
+                        if let Some(info) = self.calls.get_mut(&call) {
+                            info.answered = true;
+                            if info.stream.is_none() && info.socket.is_some() {
+                                info.start_media(sdp, None, call, &self.digits_tx);
+                            }
                         }
                     }
                     CallState::Ended { .. } => {
                         self.incoming_offers.remove(&call);
+                        self.transfers.remove(&call);
                         if let Some(stream) = self.calls.remove(&call).and_then(|i| i.stream) {
                             // The media report comes first, then the end of the call.
                             let report = stream.stop().await;
@@ -819,6 +871,24 @@ impl Phone {
                 None
             }
             DriverEvent::Engine(Event::Malformed { .. }) => None,
+        }
+    }
+
+    /// A blind transfer that succeeded ends our leg with a BYE (RFC 5589 §6), unless the far
+    /// end has hung up already (the call is gone then).
+    fn on_transfer(&mut self, call: CallHandle, progress: &TransferProgress) {
+        match progress {
+            TransferProgress::Succeeded => {
+                self.transfers.remove(&call);
+                if self.calls.contains_key(&call) {
+                    info!(%call, "transferred; hanging up");
+                    self.driver.command(Command::Hangup { call });
+                }
+            }
+            TransferProgress::Failed { .. } => {
+                self.transfers.remove(&call);
+            }
+            TransferProgress::Accepted | TransferProgress::Progress(_) => {}
         }
     }
 

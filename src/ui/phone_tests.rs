@@ -719,6 +719,36 @@ fn simulator_blind_transfer_sends_the_typed_target() {
     let line = app.calls.shown().unwrap();
     assert_eq!(line.transfer, None, "the field closes");
     assert_eq!(line.note.as_deref(), Some("Transferring to 202…"));
+    // The phone's progress is shown on the call; a failure leaves the call on screen.
+    let progress = |p: crate::engine::TransferProgress| {
+        Update::Phone(PhoneEvent::Transfer {
+            call: BOB,
+            progress: p,
+        })
+    };
+    update(&mut app, progress(crate::engine::TransferProgress::Accepted));
+    assert!(
+        app.calls
+            .shown()
+            .unwrap()
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("The transfer was accepted")
+    );
+    update(
+        &mut app,
+        progress(crate::engine::TransferProgress::Failed {
+            code: 404,
+            reason: "Not Found".into(),
+        }),
+    );
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(
+        ui.find("The transfer failed (404 Not Found); the call goes on.")
+            .is_ok()
+    );
+    drop(ui);
     // Cancel closes the field without a request.
     click(&mut app, "transfer");
     click(&mut app, "transfer-cancel");

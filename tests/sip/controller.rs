@@ -26,7 +26,7 @@ use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 const T: Duration = Duration::from_secs(10);
 
 /// The first update `pick` maps to something, within `T` (panics with what came instead).
-async fn next<R>(
+pub(crate) async fn next<R>(
     updates: &mut UnboundedReceiver<Update>,
     what: &str,
     mut pick: impl FnMut(&Update) -> Option<R>,
@@ -47,7 +47,7 @@ async fn next<R>(
     }
 }
 
-async fn call_state(
+pub(crate) async fn call_state(
     updates: &mut UnboundedReceiver<Update>,
     call: CallHandle,
     what: &str,
@@ -58,6 +58,64 @@ async fn call_state(
         _ => None,
     })
     .await;
+}
+
+/// A tokio runtime for a phone under test.
+pub(crate) fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// A controller with the profile's account `A` registered.
+pub(crate) async fn registered(
+    manager: &AccountManager,
+    history: CallHistory,
+) -> (Controller, UnboundedReceiver<Update>) {
+    let account = manager.account("A").unwrap();
+    let password = manager
+        .credentials("A")
+        .unwrap()
+        .password
+        .expect("password in the keyring");
+    let (ctl, mut updates) = Controller::spawn(PhoneOptions::default(), history, None);
+    assert!(ctl.send(Request::AddAccount {
+        account: Box::new(account),
+        password,
+    }));
+    next(&mut updates, "registration", |u| match u {
+        Update::Phone(PhoneEvent::Registration {
+            state: RegistrationState::Registered { .. },
+            ..
+        }) => Some(()),
+        _ => None,
+    })
+    .await;
+    (ctl, updates)
+}
+
+/// Calls `target` from account `A` and waits for the answer.
+pub(crate) async fn dial(
+    ctl: &Controller,
+    updates: &mut UnboundedReceiver<Update>,
+    target: String,
+) -> CallHandle {
+    ctl.send(Request::Dial {
+        account: "A".into(),
+        target,
+    });
+    let call = next(updates, "the dial result", |u| match u {
+        Update::Dialled { result, .. } => Some(result.clone().expect("the call is placed")),
+        _ => None,
+    })
+    .await;
+    call_state(updates, call, "the answer", |s| {
+        matches!(s, CallState::Answered { .. })
+    })
+    .await;
+    call
 }
 
 async fn history(updates: &mut UnboundedReceiver<Update>) -> CallRecord {
@@ -92,11 +150,7 @@ impl Setup {
         );
         let alice = Profile::new(&k, &format!("{prefix}alice"), "pw-alice", "udp");
         let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let rt = runtime();
         Setup {
             _k: k,
             bob,
@@ -116,43 +170,13 @@ fn the_controller_calls_reports_figures_declines_on_dnd_answers_and_keeps_histor
         manager,
         rt,
     } = Setup::new("ctl");
-    let account = manager.account("A").unwrap();
-    let password = manager
-        .credentials("A")
-        .unwrap()
-        .password
-        .expect("password in the keyring");
     let history_dir = tempfile::tempdir().unwrap();
     rt.block_on(async {
         let history_now = CallHistory::load(history_dir.path()).unwrap();
-        let (ctl, mut updates) = Controller::spawn(PhoneOptions::default(), history_now, None);
-        assert!(ctl.send(Request::AddAccount {
-            account: Box::new(account),
-            password,
-        }));
-        next(&mut updates, "registration", |u| match u {
-            Update::Phone(PhoneEvent::Registration {
-                state: RegistrationState::Registered { .. },
-                ..
-            }) => Some(()),
-            _ => None,
-        })
-        .await;
+        let (ctl, mut updates) = registered(&manager, history_now).await;
 
         // Out: figures flow once a second while the call is up; mute shows in them.
-        ctl.send(Request::Dial {
-            account: "A".into(),
-            target: bob.sip_uri(),
-        });
-        let call = next(&mut updates, "the dial result", |u| match u {
-            Update::Dialled { result, .. } => Some(result.clone().expect("the call is placed")),
-            _ => None,
-        })
-        .await;
-        call_state(&mut updates, call, "the answer", |s| {
-            matches!(s, CallState::Answered { .. })
-        })
-        .await;
+        let call = dial(&ctl, &mut updates, bob.sip_uri()).await;
         let received = next(&mut updates, "figures with received audio", |u| match u {
             Update::Figures { call: c, figures } if *c == call && figures.report.received > 40 => {
                 Some(figures.report.received)

@@ -16,3 +16,4 @@ mod peers;
 mod pesq;
 mod quality;
 mod rtp_relay;
+mod transfer;

@@ -1,10 +1,11 @@
-//! SIP (RFC 3261) on rsip: messages, transactions, digest auth, registration, calls.
+//! SIP (RFC 3261) on rsip: messages, transactions, digest auth, registration, calls, transfer.
 
 pub mod auth;
 pub mod call;
 pub mod dtmf_info;
 pub mod msg;
 pub mod registration;
+pub mod sipfrag;
 pub mod transaction;
 pub mod ua;
 
@@ -12,3 +13,5 @@ pub mod ua;
 mod sim;
 #[cfg(test)]
 mod sim_tests;
+#[cfg(test)]
+mod transfer_tests;

@@ -273,7 +273,7 @@ fn unregister_sends_expires_zero() {
 }
 
 /// Two phones talking directly (each account's flow is the other phone).
-fn pair(seed: u64, conditions: Conditions, transport: Transport) -> Sim {
+pub(super) fn pair(seed: u64, conditions: Conditions, transport: Transport) -> Sim {
     let mut sim = Sim::new(seed, conditions);
     let a = sim.add_ua(5070);
     let b = sim.add_ua(5080);
@@ -316,7 +316,7 @@ fn dial(sim: &mut Sim) -> CallHandle {
     h
 }
 
-fn answer_call(sim: &mut Sim) -> (CallHandle, CallHandle) {
+pub(super) fn answer_call(sim: &mut Sim) -> (CallHandle, CallHandle) {
     let a = dial(sim);
     sim.run_for(Duration::from_millis(100));
     let b = incoming(sim, 1).expect("incoming call");

@@ -16,8 +16,9 @@ use super::registration::Registration;
 use super::transaction::{ClientTx, ServerTx, TxAction};
 use crate::engine::{Flow, Input, Output, Random, Transmit};
 
-/// The methods we accept.
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE";
+/// The methods we accept. NOTIFY only inside a call (a transfer's progress, RFC 3515); REFER
+/// is not listed: the far end's transfer requests are declined (603).
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, NOTIFY";
 
 /// An account's SIP identity and where it registers.
 #[derive(Clone, PartialEq, Eq)]
@@ -105,6 +106,9 @@ pub enum Command {
     Reinvite { call: CallHandle, sdp: Vec<u8> },
     /// Send a digit in an INFO (when telephone-event was not negotiated).
     InfoDigit { call: CallHandle, digit: char },
+    /// Blind transfer (RFC 3515): ask the far end of an established call to call `target` (a
+    /// SIP URI); progress comes as [`Event::Transfer`]. The call itself is left as it is.
+    Transfer { call: CallHandle, target: String },
 }
 
 /// Registration states reported for an account.
@@ -140,6 +144,21 @@ pub enum CallState {
     },
 }
 
+/// How a transfer we asked for goes: the REFER's answer, then the far end's NOTIFYs about its
+/// call to the target (`message/sipfrag`, RFC 3515 §2.4.5).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransferProgress {
+    /// The far end accepted the REFER (202) and is calling the target.
+    Accepted,
+    /// The far end's call to the target got this provisional status (100 Trying, 180 Ringing …).
+    Progress(u16),
+    /// The target answered (a 2xx): the far end is talking to it now.
+    Succeeded,
+    /// The REFER was refused, the call to the target failed, or no final answer came
+    /// (`code` 0: the subscription ended without one; 408: no news in time).
+    Failed { code: u16, reason: String },
+}
+
 /// What happened.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -169,6 +188,11 @@ pub enum Event {
         call: CallHandle,
         digit: char,
     },
+    /// A transfer of the call ([`Command::Transfer`]) moved on.
+    Transfer {
+        call: CallHandle,
+        progress: TransferProgress,
+    },
     /// A message could not be used (sent a 400 when it was a request).
     Malformed {
         flow: Flow,
@@ -188,6 +212,8 @@ pub(super) fn tx_key(branch: &str, method: &Method) -> TxKey {
 pub(super) enum Owner {
     Registration(String),
     Call(CallHandle),
+    /// The REFER of a call's transfer.
+    Refer(CallHandle),
     KeepAlive(String),
     None,
 }
@@ -351,6 +377,7 @@ impl UserAgent {
             Command::Reject { call, code } => self.reject(call, code),
             Command::Hangup { call } => self.hangup(call),
             Command::Reinvite { call, sdp } => self.reinvite(call, sdp),
+            Command::Transfer { call, target } => self.transfer(call, &target),
             Command::InfoDigit { call, digit } => {
                 if let Some(body) = super::dtmf_info::relay_body(digit, 250) {
                     self.send_info(call, super::dtmf_info::DTMF_RELAY, body);
@@ -449,6 +476,7 @@ impl UserAgent {
         match owner {
             Owner::Registration(key) => self.on_register_response(key, response),
             Owner::Call(call) => self.on_call_response(*call, response),
+            Owner::Refer(call) => self.on_refer_response(*call, response),
             Owner::KeepAlive(key) => self.on_keepalive_response(key),
             Owner::None => {}
         }
@@ -458,6 +486,7 @@ impl UserAgent {
         match owner {
             Owner::Registration(key) => self.on_register_failure(key, 408, "no answer from the registrar"),
             Owner::Call(call) => self.on_call_timeout(*call),
+            Owner::Refer(call) => self.on_refer_timeout(*call),
             Owner::KeepAlive(key) => {
                 self.on_register_failure(key, 408, "the server stopped answering keep-alives")
             }
@@ -499,7 +528,8 @@ impl UserAgent {
         match method {
             Method::Invite => self.on_invite(flow, request),
             Method::Cancel => self.on_cancel(flow, request),
-            Method::Bye | Method::Update | Method::Info => self.on_in_dialog(flow, request),
+            Method::Bye | Method::Update | Method::Info | Method::Notify => self.on_in_dialog(flow, request),
+            Method::Refer => self.decline_refer(&request),
             Method::Options => {
                 let b = msg::response_to(&request, 200, Some(&self.tag()))
                     .header("Allow", ALLOW)

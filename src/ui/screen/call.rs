@@ -8,7 +8,7 @@ use iced::widget::{button, column, container, progress_bar, row, text, text_inpu
 use iced::{Alignment, Element, Length};
 
 use super::phone::{duration, keypad};
-use crate::engine::{CallHandle, CallState};
+use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::phone::controller::{Request, Update};
 use crate::phone::softphone::{CallFigures, PhoneEvent};
 use crate::ui::i18n::fl;
@@ -285,6 +285,23 @@ impl Calls {
                 if let Some(l) = self.line_mut(*call) {
                     l.recording = figures.recording;
                     l.figures = Some(figures.clone());
+                }
+            }
+            Update::Phone(PhoneEvent::Transfer { call, progress }) => {
+                if let Some(l) = self.line_mut(*call) {
+                    l.note = match progress {
+                        TransferProgress::Accepted => Some(fl!("call-transfer-accepted")),
+                        TransferProgress::Progress(180..=183) => Some(fl!("call-transfer-ringing")),
+                        TransferProgress::Progress(_) => l.note.take(),
+                        TransferProgress::Succeeded => Some(fl!("call-transfer-done")),
+                        // Refused before anything was sent: the reason says it all.
+                        TransferProgress::Failed { code: 0, reason } => Some(reason.clone()),
+                        TransferProgress::Failed { code, reason } => Some(fl!(
+                            "call-transfer-failed",
+                            code = code.to_string(),
+                            reason = reason.as_str()
+                        )),
+                    };
                 }
             }
             Update::CallFailed { call, error } => {

@@ -1,12 +1,14 @@
 //! INVITE sessions in both directions (RFC 3261 §13–15, §12 dialogs): provisional and final
 //! responses, ACK for 2xx (re-sent for retransmitted 2xx), CANCEL (including the CANCEL/200
 //! race: ACK then BYE), BYE, re-INVITE, digest auth on INVITE, and session timers (RFC 4028).
+//! Transfer (REFER and its NOTIFYs) is in `refer`.
 
 use std::time::{Duration, Instant};
 
 use rsip::Method;
 use tracing::info;
 
+mod refer;
 mod uas;
 
 use super::auth::{Challenge, Credentials, authorization};
@@ -14,6 +16,7 @@ use super::msg::{self, Builder, Parsed};
 use super::registration::split_contacts;
 use super::transaction::{T1, T2};
 use super::ua::{CallHandle, CallState, Event, Owner, UserAgent, tx_key};
+use refer::Refer;
 
 /// Session interval we ask for (RFC 4028 recommends 1800 s).
 const SESSION_EXPIRES: u32 = 1800;
@@ -64,6 +67,8 @@ pub struct Call {
     expire_at: Option<Instant>,
     session_interval: Option<u32>,
     caller_id: Option<(Option<String>, String)>,
+    /// Our transfer of this call while it runs (REFER sent, final NOTIFY not yet in).
+    refer: Option<Refer>,
 }
 
 impl Call {
@@ -105,11 +110,13 @@ impl Call {
             expire_at: None,
             session_interval: None,
             caller_id: None,
+            refer: None,
         }
     }
 
     pub fn deadline(&self) -> Option<Instant> {
-        [self.ok_at, self.ok_until, self.refresh_at, self.expire_at]
+        let refer = self.refer.as_ref().and_then(Refer::deadline);
+        [self.ok_at, self.ok_until, self.refresh_at, self.expire_at, refer]
             .into_iter()
             .flatten()
             .min()
@@ -372,8 +379,8 @@ impl UserAgent {
                 match min_se {
                     Some(m) if m > c.session_interval.unwrap_or(SESSION_EXPIRES) && m <= 86_400 => {
                         c.session_interval = Some(m);
-                        c.invite_cseq += 1;
-                        c.local_cseq = c.invite_cseq;
+                        c.local_cseq += 1;
+                        c.invite_cseq = c.local_cseq;
                         self.send_invite(handle, None);
                     }
                     _ => self.end_call(handle, 422, "the far end refused the session timer", true),
@@ -381,34 +388,18 @@ impl UserAgent {
             }
             401 | 407 if !c.auth_tried => {
                 c.auth_tried = true;
-                let header = if code == 401 {
-                    "WWW-Authenticate"
-                } else {
-                    "Proxy-Authenticate"
-                };
-                let Some(ch) = Challenge::best(&response.header_values(header), code == 407) else {
-                    self.end_call(
+                c.local_cseq += 1;
+                c.invite_cseq = c.local_cseq;
+                let (key, uri) = (c.key.clone(), c.remote_target.clone());
+                match self.answer_challenge(&key, &response, "INVITE", &uri) {
+                    Some(auth) => self.send_invite(handle, Some(auth)),
+                    None => self.end_call(
                         handle,
                         code,
                         "the server asks for an unsupported authentication",
                         true,
-                    );
-                    return;
-                };
-                c.invite_cseq += 1;
-                c.local_cseq = c.invite_cseq;
-                let uri = c.remote_target.clone();
-                let key = c.key.clone();
-                let cnonce = self.rng.token(16);
-                let Some(reg) = self.accounts.get(&key) else {
-                    return;
-                };
-                let creds = Credentials {
-                    username: &reg.config.auth_user,
-                    password: &reg.config.password,
-                };
-                let auth = authorization(&ch, &creds, "INVITE", &uri, 1, &cnonce);
-                self.send_invite(handle, Some(auth));
+                    ),
+                }
             }
             491 if reinvite => {
                 // Glare: try again after 2.1–4 s (RFC 3261 §14.1).
@@ -435,6 +426,31 @@ impl UserAgent {
                 self.end_call(handle, code, &reason, by_remote);
             }
         }
+    }
+
+    /// The `Authorization`/`Proxy-Authorization` answering a 401/407 to `method uri` sent by
+    /// the account `key`; `None` when no challenge in it is usable.
+    fn answer_challenge(
+        &mut self,
+        key: &str,
+        response: &Parsed,
+        method: &str,
+        uri: &str,
+    ) -> Option<(&'static str, String)> {
+        let proxy = response.status()? == 407;
+        let header = if proxy {
+            "Proxy-Authenticate"
+        } else {
+            "WWW-Authenticate"
+        };
+        let challenge = Challenge::best(&response.header_values(header), proxy)?;
+        let cnonce = self.rng.token(16);
+        let config = &self.accounts.get(key)?.config;
+        let creds = Credentials {
+            username: &config.auth_user,
+            password: &config.password,
+        };
+        Some(authorization(&challenge, &creds, method, uri, 1, &cnonce))
     }
 
     fn build_ack(&mut self, handle: CallHandle, cseq: u32) -> Vec<u8> {
@@ -556,17 +572,20 @@ impl UserAgent {
 
     /// Reports the end of a call and forgets it (unless a BYE is still in flight).
     pub(super) fn end_call(&mut self, handle: CallHandle, code: u16, reason: &str, by_remote: bool) {
+        let Some(c) = self.calls.get(&handle) else {
+            return;
+        };
+        // A transfer's subscription outlives the call (RFC 6665 §4.5.2): its NOTIFYs still come.
+        let keep = c.refer.is_some() || c.phase == Phase::Ended && self.bye_in_flight(handle);
         let Some(c) = self.calls.get_mut(&handle) else {
             return;
         };
-        let bye_in_flight =
-            c.phase == Phase::Ended && self.client_txs.values().any(|e| e.owner == Owner::Call(handle));
         c.phase = Phase::Ended;
         c.ok_at = None;
         c.ok_until = None;
         c.refresh_at = None;
         c.expire_at = None;
-        if !bye_in_flight {
+        if !keep {
             self.calls.remove(&handle);
         }
         info!(%handle, code, "call ended");
@@ -578,6 +597,14 @@ impl UserAgent {
                 by_remote,
             },
         });
+    }
+
+    /// Whether our BYE of the call still waits for its answer.
+    fn bye_in_flight(&self, handle: CallHandle) -> bool {
+        let bye = Method::Bye.to_string();
+        self.client_txs
+            .iter()
+            .any(|((_, method), e)| *method == bye && e.owner == Owner::Call(handle))
     }
 
     pub(super) fn on_call_timeout(&mut self, handle: CallHandle) {
@@ -640,6 +667,7 @@ impl UserAgent {
     }
 
     pub(super) fn call_timers(&mut self, handle: CallHandle) {
+        self.refer_timers(handle);
         let now = self.now;
         let Some(c) = self.calls.get_mut(&handle) else {
             return;

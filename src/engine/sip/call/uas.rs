@@ -1,5 +1,5 @@
 //! The answering side of calls (UAS): incoming INVITEs, ringing, answering, refusing, the ACK,
-//! re-INVITEs and UPDATEs from the far end, CANCEL and BYE.
+//! re-INVITEs and UPDATEs from the far end, CANCEL and BYE (NOTIFYs go to `refer`).
 
 use std::time::Duration;
 
@@ -287,9 +287,10 @@ impl UserAgent {
             self.respond(&request, 481, b);
             return;
         };
-        if method == Some(Method::Info) {
-            self.on_info(handle, &request);
-            return;
+        match method {
+            Some(Method::Info) => return self.on_info(handle, &request),
+            Some(Method::Notify) => return self.on_notify(handle, &request),
+            _ => {}
         }
         let b = msg::response_to(&request, 200, None);
         self.respond(&request, 200, b);

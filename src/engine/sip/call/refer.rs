@@ -1,0 +1,271 @@
+//! Blind transfer (RFC 3515): the REFER we send inside an established call, the NOTIFYs of its
+//! implicit subscription (`message/sipfrag` status lines, RFC 3420) and the timer that gives up
+//! when no news comes. REFERs from the far end are declined with 603: the phone does not act on
+//! them (a transfer it did not ask for should not move the user's call behind their back).
+
+use std::time::{Duration, Instant};
+
+use rsip::Method;
+use tracing::info;
+
+use super::Phase;
+use crate::engine::sip::msg::{self, Parsed};
+use crate::engine::sip::sipfrag;
+use crate::engine::sip::ua::{CallHandle, Event, Owner, TransferProgress, UserAgent};
+
+/// How long a transfer may go without news (the REFER's answer or a NOTIFY) before it is
+/// reported as failed; the call itself stays up.
+pub const TRANSFER_SILENCE: Duration = Duration::from_secs(30);
+
+/// Longest Refer-To URI we send.
+const MAX_TARGET: usize = 1024;
+
+/// A transfer under way: the REFER in flight, then its subscription.
+#[derive(Debug)]
+pub(in crate::engine::sip) struct Refer {
+    target: String,
+    /// Top-Via branch of the REFER last sent (answers to older ones are ignored).
+    branch: String,
+    auth_tried: bool,
+    /// Reported as failed when nothing more is heard by then.
+    give_up_at: Option<Instant>,
+}
+
+impl Refer {
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        self.give_up_at
+    }
+}
+
+/// Whether `target` can go in `Refer-To: <…>` as it is: a sip/sips/tel URI without spaces,
+/// quotes, angle brackets or control characters (nothing that could end the header).
+fn is_uri(target: &str) -> bool {
+    let scheme = target
+        .split_once(':')
+        .map(|(s, rest)| (s.to_ascii_lowercase(), rest));
+    matches!(&scheme, Some((s, rest)) if matches!(s.as_str(), "sip" | "sips" | "tel") && !rest.is_empty())
+        && target.len() <= MAX_TARGET
+        && !target
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
+}
+
+impl UserAgent {
+    /// Starts a blind transfer of an established call to `target` (RFC 3515 §2.4.1).
+    pub(in crate::engine::sip) fn transfer(&mut self, handle: CallHandle, target: &str) {
+        let refused = match self.calls.get(&handle) {
+            None => Some((481, "the call does not exist")),
+            Some(c) if c.phase != Phase::Confirmed => {
+                Some((0, "only an established call can be transferred"))
+            }
+            Some(c) if c.refer.is_some() => Some((491, "a transfer of this call is already under way")),
+            Some(_) if !is_uri(target) => Some((0, "the transfer target is not a SIP URI")),
+            Some(_) => None,
+        };
+        if let Some((code, reason)) = refused {
+            self.emit_transfer(
+                handle,
+                TransferProgress::Failed {
+                    code,
+                    reason: reason.to_owned(),
+                },
+            );
+            return;
+        }
+        if let Some(c) = self.calls.get_mut(&handle) {
+            c.refer = Some(Refer {
+                target: target.to_owned(),
+                branch: String::new(),
+                auth_tried: false,
+                give_up_at: None,
+            });
+        }
+        info!(%handle, "transferring the call");
+        self.send_refer(handle, None);
+    }
+
+    /// Sends the REFER with the dialog's next CSeq (and credentials after a challenge).
+    fn send_refer(&mut self, handle: CallHandle, authorization: Option<(&'static str, String)>) {
+        let branch = self.branch();
+        let Some(c) = self.calls.get_mut(&handle) else {
+            return;
+        };
+        let Some(refer) = c.refer.as_mut() else {
+            return;
+        };
+        refer.branch.clone_from(&branch);
+        let target = refer.target.clone();
+        c.local_cseq += 1;
+        let key = c.key.clone();
+        let Some((contact, _)) = self.account_contact(&key) else {
+            return;
+        };
+        let Some((config, mut b)) = self.dialog_request(handle, Method::Refer) else {
+            return;
+        };
+        b.push_header("Contact", contact);
+        b.push_header("Refer-To", format!("<{target}>"));
+        b.push_header("Referred-By", format!("<{}>", config.aor()));
+        if let Some((name, value)) = authorization {
+            b.push_header(name, value);
+        }
+        self.start_request(&config, Method::Refer, branch, b, Owner::Refer(handle));
+    }
+
+    /// The final answer to our REFER: 2xx accepts, 401/407 is answered once, anything else fails.
+    pub(in crate::engine::sip) fn on_refer_response(&mut self, handle: CallHandle, response: Parsed) {
+        let code = response.status().unwrap_or(0);
+        let now = self.now;
+        let Some(c) = self.calls.get_mut(&handle) else {
+            return;
+        };
+        let Some(refer) = c.refer.as_mut() else {
+            return;
+        };
+        if refer.branch != response.info.branch {
+            return;
+        }
+        match code {
+            0..=199 => {}
+            200..=299 => {
+                refer.give_up_at = Some(now + TRANSFER_SILENCE);
+                self.emit_transfer(handle, TransferProgress::Accepted);
+            }
+            401 | 407 if !refer.auth_tried => {
+                refer.auth_tried = true;
+                let (key, uri) = (c.key.clone(), c.remote_target.clone());
+                match self.answer_challenge(&key, &response, "REFER", &uri) {
+                    Some(auth) => self.send_refer(handle, Some(auth)),
+                    None => self.end_transfer(
+                        handle,
+                        TransferProgress::Failed {
+                            code,
+                            reason: "the server asks for an unsupported authentication".into(),
+                        },
+                    ),
+                }
+            }
+            _ => {
+                let failed = TransferProgress::Failed {
+                    code,
+                    reason: msg::reason(code).to_owned(),
+                };
+                self.end_transfer(handle, failed);
+                // §12.2.1.2: the dialog is gone.
+                if code == 481 {
+                    self.end_call(handle, 481, "the far end lost the call", true);
+                }
+            }
+        }
+    }
+
+    /// The REFER got no answer (timer F) or its flow failed: the transfer failed, and the far
+    /// end is taken to be gone (§12.2.1.2), as after any in-dialog request that times out.
+    pub(in crate::engine::sip) fn on_refer_timeout(&mut self, handle: CallHandle) {
+        self.end_transfer(
+            handle,
+            TransferProgress::Failed {
+                code: 408,
+                reason: "the far end did not answer the transfer request".into(),
+            },
+        );
+        self.on_call_timeout(handle);
+    }
+
+    /// A NOTIFY in the call's dialog: the state of the far end's call to the transfer target.
+    /// Answered 200 whatever its body says; an unreadable sipfrag is progress we cannot name.
+    pub(super) fn on_notify(&mut self, handle: CallHandle, request: &Parsed) {
+        let event = request.header("Event").or_else(|| request.header("o"));
+        if !event.as_deref().is_some_and(sipfrag::is_refer_event) {
+            let b = msg::response_to(request, 489, None).header("Allow-Events", "refer");
+            self.respond(request, 489, b);
+            return;
+        }
+        let now = self.now;
+        let Some(refer) = self.calls.get_mut(&handle).and_then(|c| c.refer.as_mut()) else {
+            // RFC 6665 §4.1.3: no such subscription (ours ended or never was).
+            let b = msg::response_to(request, 481, None);
+            self.respond(request, 481, b);
+            return;
+        };
+        refer.give_up_at = Some(now + TRANSFER_SILENCE);
+        let b = msg::response_to(request, 200, None);
+        self.respond(request, 200, b);
+        let terminated = request
+            .header("Subscription-State")
+            .is_some_and(|s| sipfrag::is_terminated(&s));
+        match sipfrag::status(request.body()) {
+            Some((code, _)) if code < 200 && !terminated => {
+                self.emit_transfer(handle, TransferProgress::Progress(code));
+            }
+            Some((200..=299, _)) => self.end_transfer(handle, TransferProgress::Succeeded),
+            Some((code, reason)) if code >= 300 => {
+                let reason = if reason.is_empty() {
+                    msg::reason(code).to_owned()
+                } else {
+                    reason
+                };
+                self.end_transfer(handle, TransferProgress::Failed { code, reason });
+            }
+            _ if terminated => self.end_transfer(
+                handle,
+                TransferProgress::Failed {
+                    code: 0,
+                    reason: "the transfer ended without a final answer".into(),
+                },
+            ),
+            _ => {}
+        }
+    }
+
+    /// Gives up on a transfer nothing was heard about for [`TRANSFER_SILENCE`].
+    pub(super) fn refer_timers(&mut self, handle: CallHandle) {
+        let now = self.now;
+        let due = self
+            .calls
+            .get(&handle)
+            .and_then(|c| c.refer.as_ref())
+            .and_then(Refer::deadline)
+            .is_some_and(|t| now >= t);
+        if due {
+            self.end_transfer(
+                handle,
+                TransferProgress::Failed {
+                    code: 408,
+                    reason: "no news about the transfer for 30 s".into(),
+                },
+            );
+        }
+    }
+
+    /// A REFER from the far end: declined (see the module comment).
+    pub(in crate::engine::sip) fn decline_refer(&mut self, request: &Parsed) {
+        let tag = self.tag();
+        let b = msg::response_to(request, 603, Some(&tag));
+        self.respond(request, 603, b);
+    }
+
+    /// Reports the transfer's outcome and forgets it (and the call, when only the
+    /// subscription kept it).
+    fn end_transfer(&mut self, handle: CallHandle, outcome: TransferProgress) {
+        let Some(c) = self.calls.get_mut(&handle) else {
+            return;
+        };
+        if c.refer.take().is_none() {
+            return;
+        }
+        let ended = c.phase == Phase::Ended;
+        if ended && !self.bye_in_flight(handle) {
+            self.calls.remove(&handle);
+        }
+        info!(%handle, ?outcome, "transfer ended");
+        self.emit_transfer(handle, outcome);
+    }
+
+    fn emit_transfer(&mut self, handle: CallHandle, progress: TransferProgress) {
+        self.emit(Event::Transfer {
+            call: handle,
+            progress,
+        });
+    }
+}

@@ -1,0 +1,524 @@
+//! Blind transfer (RFC 3515) on the simulated network: the REFER in the call's dialog, its
+//! answers (202, refusals, a digest challenge), the NOTIFYs of its implicit subscription and
+//! their sipfrag bodies (good, bad and arbitrary), the silence timer, and REFERs from the far end.
+//! The far end is played by hand behind a record-routing proxy address nobody listens on.
+
+use std::time::Duration;
+
+use md5::{Digest as _, Md5};
+use rsip::Method;
+
+use super::msg::{self, Builder, Parsed};
+use super::sim::{Conditions, Sim, sdp};
+use crate::engine::{CallHandle, CallState, Command, Event, Flow, Input, TransferProgress, Transport};
+
+const PROXY: &str = "127.0.0.9:5060";
+const FAR_CONTACT: &str = "sip:bob@127.0.0.1:5080";
+const TARGET: &str = "sip:carol@sim.test";
+
+/// Alice (UA 0, password `secret`) in an established call with a far end played by the test.
+struct Far {
+    sim: Sim,
+    call: CallHandle,
+    invite: Parsed,
+    /// The far end's next CSeq.
+    cseq: u32,
+}
+
+fn proxy_flow() -> Flow {
+    Flow {
+        transport: Transport::Udp,
+        remote: PROXY.parse().unwrap(),
+    }
+}
+
+/// The last message handed to the network that starts with `start`.
+fn last(sim: &Sim, start: &str) -> Parsed {
+    let (_, _, text) = sim
+        .sent
+        .iter()
+        .rev()
+        .find(|(_, _, m)| m.starts_with(start))
+        .unwrap_or_else(|| panic!("no {start} sent"));
+    msg::parse(text.as_bytes()).unwrap()
+}
+
+fn transfers(sim: &Sim) -> Vec<TransferProgress> {
+    sim.events_of(0)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Transfer { progress, .. } => Some(progress.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn ended(sim: &Sim) -> bool {
+    sim.events_of(0).iter().any(|e| {
+        matches!(
+            e,
+            Event::Call {
+                state: CallState::Ended { .. },
+                ..
+            }
+        )
+    })
+}
+
+fn failed(code: u16, reason: &str) -> TransferProgress {
+    TransferProgress::Failed {
+        code,
+        reason: reason.into(),
+    }
+}
+
+impl Far {
+    /// Alice calls bob through the proxy; the test answers with a 200 that record-routes
+    /// through two proxies.
+    fn established() -> Far {
+        let mut sim = Sim::new(31, Conditions::default());
+        let ua = sim.add_ua(5070);
+        let config = sim.account(ua, "alice", "secret", PROXY.parse().unwrap(), Transport::Udp);
+        sim.input(
+            ua,
+            Input::command(Command::Register {
+                key: "a".into(),
+                config,
+            }),
+        );
+        let call = CallHandle(1);
+        sim.input(
+            ua,
+            Input::command(Command::Dial {
+                call,
+                key: "a".into(),
+                target: "sip:bob@sim.test".into(),
+                sdp: sdp(4000),
+                caller_id: None,
+            }),
+        );
+        let invite = last(&sim, "INVITE");
+        let ok = msg::response_to(&invite, 200, Some("far"))
+            .header("Record-Route", "<sip:10.0.0.2;lr>")
+            .header("Record-Route", "<sip:127.0.0.9;lr>")
+            .header("Contact", format!("<{FAR_CONTACT}>"))
+            .body("application/sdp", sdp(5000));
+        let mut far = Far {
+            sim,
+            call,
+            invite,
+            cseq: 1,
+        };
+        far.deliver(&ok.to_bytes());
+        assert!(
+            far.sim.events_of(0).iter().any(|e| matches!(
+                e,
+                Event::Call {
+                    state: CallState::Answered { .. },
+                    ..
+                }
+            )),
+            "the call is up"
+        );
+        far.sim.events.clear();
+        far.sim.sent.clear();
+        far
+    }
+
+    fn deliver(&mut self, bytes: &[u8]) {
+        self.sim.input(
+            0,
+            Input::Message {
+                flow: proxy_flow(),
+                bytes,
+            },
+        );
+    }
+
+    /// Asks for the transfer; returns the REFER sent.
+    fn transfer(&mut self, target: &str) -> Parsed {
+        let call = self.call;
+        self.sim.input(
+            0,
+            Input::command(Command::Transfer {
+                call,
+                target: target.into(),
+            }),
+        );
+        last(&self.sim, "REFER")
+    }
+
+    fn reply(&mut self, request: &Parsed, code: u16, extra: &[(&str, &str)]) {
+        let mut b = msg::response_to(request, code, None);
+        for (name, value) in extra {
+            b.push_header(name, *value);
+        }
+        self.deliver(&b.to_bytes());
+    }
+
+    /// A request of the far end in the dialog, from the proxy.
+    fn request(&mut self, method: Method, extra: &[(&str, &str)], body: Option<(&str, &[u8])>) -> String {
+        let cseq = self.cseq;
+        self.cseq += 1;
+        let mut b = Builder::request(&method, "sip:alice@127.0.0.1:5070;transport=udp")
+            .header("Via", format!("SIP/2.0/UDP 127.0.0.9;branch=z9hG4bKfar{cseq}"))
+            .header("Max-Forwards", "69")
+            .header("From", "<sip:bob@sim.test>;tag=far")
+            .header("To", self.invite.header("From").unwrap())
+            .header("Call-ID", self.invite.info.call_id.clone())
+            .header("CSeq", format!("{cseq} {method}"));
+        for (name, value) in extra {
+            b.push_header(name, *value);
+        }
+        if let Some((content_type, body)) = body {
+            b = b.body(content_type, body.to_vec());
+        }
+        self.deliver(&b.to_bytes());
+        let (_, to, answer) = self.sim.sent.last().unwrap();
+        assert_eq!(to.to_string(), PROXY, "answered through the proxy");
+        answer.lines().next().unwrap_or_default().to_owned()
+    }
+
+    /// A NOTIFY of the refer subscription; returns the status line of the answer.
+    fn notify(&mut self, state: &str, sipfrag: &[u8]) -> String {
+        self.request(
+            Method::Notify,
+            &[("Event", "refer"), ("Subscription-State", state)],
+            Some(("message/sipfrag;version=2.0", sipfrag)),
+        )
+    }
+}
+
+#[test]
+fn transfer_refer_goes_in_the_dialog_with_its_route_set_target_and_next_cseq() {
+    let mut far = Far::established();
+    let refer = far.transfer(TARGET);
+    let (_, to, text) = far
+        .sim
+        .sent
+        .iter()
+        .find(|(_, _, m)| m.starts_with("REFER"))
+        .unwrap();
+    assert_eq!(
+        to.to_string(),
+        PROXY,
+        "sent to the first route (the account's proxy)"
+    );
+    assert!(
+        text.starts_with(&format!("REFER {FAR_CONTACT} SIP/2.0\r\n")),
+        "{text}"
+    );
+    assert_eq!(refer.info.cseq_method, Method::Refer);
+    assert_eq!(
+        refer.info.cseq,
+        far.invite.info.cseq + 1,
+        "the dialog's next CSeq"
+    );
+    assert_eq!(refer.info.call_id, far.invite.info.call_id);
+    assert_eq!(refer.info.from_tag, far.invite.info.from_tag);
+    assert_eq!(refer.info.to_tag.as_deref(), Some("far"));
+    assert_eq!(
+        refer.header_values("Route"),
+        ["<sip:127.0.0.9;lr>", "<sip:10.0.0.2;lr>"],
+        "the Record-Route of the 200, reversed (RFC 3261 §12.1.2)"
+    );
+    assert_eq!(refer.header("Refer-To").as_deref(), Some("<sip:carol@sim.test>"));
+    assert_eq!(
+        refer.header("Referred-By").as_deref(),
+        Some("<sip:alice@sim.test>")
+    );
+    assert!(
+        refer
+            .header("Contact")
+            .is_some_and(|c| c.contains("alice@127.0.0.1:5070"))
+    );
+    assert!(
+        transfers(&far.sim).is_empty(),
+        "nothing to report before an answer"
+    );
+}
+
+#[test]
+fn transfer_accepted_then_notified_to_success() {
+    let mut far = Far::established();
+    let refer = far.transfer(TARGET);
+    far.reply(&refer, 202, &[]);
+    assert_eq!(
+        far.notify("active;expires=60", b"SIP/2.0 100 Trying\r\n"),
+        "SIP/2.0 200 OK"
+    );
+    assert_eq!(
+        far.notify("active;expires=60", b"SIP/2.0 180 Ringing\r\n"),
+        "SIP/2.0 200 OK"
+    );
+    assert_eq!(
+        far.notify("terminated;reason=noresource", b"SIP/2.0 200 OK\r\n"),
+        "SIP/2.0 200 OK"
+    );
+    assert_eq!(
+        transfers(&far.sim),
+        [
+            TransferProgress::Accepted,
+            TransferProgress::Progress(100),
+            TransferProgress::Progress(180),
+            TransferProgress::Succeeded,
+        ]
+    );
+    assert!(!ended(&far.sim), "hanging up is the phone's decision");
+    // The subscription is over: a late NOTIFY finds none.
+    assert_eq!(
+        far.notify("terminated", b"SIP/2.0 200 OK\r\n"),
+        "SIP/2.0 481 Call/Transaction Does Not Exist"
+    );
+    assert_eq!(transfers(&far.sim).len(), 4);
+}
+
+#[test]
+fn transfer_to_a_busy_target_fails_and_the_call_stays_up() {
+    let mut far = Far::established();
+    let refer = far.transfer(TARGET);
+    far.reply(&refer, 202, &[]);
+    assert_eq!(
+        far.notify("terminated;reason=noresource", b"SIP/2.0 486 Busy Here\r\n"),
+        "SIP/2.0 200 OK"
+    );
+    assert_eq!(
+        transfers(&far.sim),
+        [TransferProgress::Accepted, failed(486, "Busy Here")]
+    );
+    assert!(!ended(&far.sim));
+    // The call can be transferred again, with the next CSeq.
+    let again = far.transfer(TARGET);
+    assert_eq!(again.info.cseq, refer.info.cseq + 1);
+}
+
+#[test]
+fn transfer_refused_by_the_far_end_fails_and_the_call_stays_up() {
+    for (code, reason) in [(405, "Method Not Allowed"), (603, "Decline")] {
+        let mut far = Far::established();
+        let refer = far.transfer(TARGET);
+        far.reply(&refer, code, &[]);
+        assert_eq!(transfers(&far.sim), [failed(code, reason)], "{code}");
+        assert!(!ended(&far.sim), "{code}");
+        far.sim.run_for(Duration::from_secs(40));
+        assert_eq!(transfers(&far.sim).len(), 1, "{code}: no timeout after the end");
+        assert_eq!(far.sim.count_sent("BYE"), 0, "{code}");
+    }
+}
+
+fn md5_hex(s: &str) -> String {
+    Md5::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[test]
+fn transfer_challenged_with_407_is_sent_again_with_credentials_once() {
+    let mut far = Far::established();
+    let refer = far.transfer(TARGET);
+    let challenge = "Digest realm=\"sim.test\", nonce=\"n407\", qop=\"auth\", algorithm=MD5";
+    far.reply(&refer, 407, &[("Proxy-Authenticate", challenge)]);
+    let retry = last(&far.sim, "REFER");
+    assert_eq!(retry.info.cseq, refer.info.cseq + 1);
+    assert_ne!(retry.info.branch, refer.info.branch, "a new transaction");
+    assert_eq!(retry.header("Refer-To"), refer.header("Refer-To"));
+    let auth = retry.header("Proxy-Authorization").expect("credentials");
+    let param = |k: &str| {
+        let start = auth.find(&format!("{k}=")).unwrap() + k.len() + 1;
+        let rest = auth[start..].trim_start_matches('"');
+        rest[..rest.find(['"', ',']).unwrap_or(rest.len())].to_owned()
+    };
+    assert_eq!(param("username"), "alice");
+    assert_eq!(param("uri"), FAR_CONTACT, "the REFER's Request-URI");
+    let ha1 = md5_hex("alice:sim.test:secret");
+    let ha2 = md5_hex(&format!("REFER:{FAR_CONTACT}"));
+    let expected = md5_hex(&format!(
+        "{ha1}:n407:{}:{}:auth:{ha2}",
+        param("nc"),
+        param("cnonce")
+    ));
+    assert_eq!(param("response"), expected);
+    assert!(transfers(&far.sim).is_empty());
+
+    // Challenged again: the credentials are wrong; no loop.
+    far.reply(&retry, 407, &[("Proxy-Authenticate", challenge)]);
+    assert_eq!(
+        transfers(&far.sim),
+        [failed(407, "Proxy Authentication Required")]
+    );
+    assert_eq!(far.sim.count_sent("REFER"), 2);
+    assert!(!ended(&far.sim));
+}
+
+#[test]
+fn transfer_notifies_with_malformed_sipfrag_are_answered_and_name_no_progress() {
+    let mut far = Far::established();
+    let refer = far.transfer(TARGET);
+    far.reply(&refer, 202, &[]);
+    for body in [
+        &b""[..],
+        b"garbage",
+        b"SIP/2.0 abc Trying",
+        b"SIP/2.0 99 Low",
+        b"SIP/2.0 1800 Ringing",
+        b"\xff\xfe\x00\x01",
+        b"SIP/2.0",
+    ] {
+        assert_eq!(far.notify("active", body), "SIP/2.0 200 OK", "{body:?}");
+    }
+    assert_eq!(transfers(&far.sim), [TransferProgress::Accepted]);
+    // Another event package is not ours.
+    let answer = far.request(
+        Method::Notify,
+        &[("Event", "presence"), ("Subscription-State", "active")],
+        Some(("message/sipfrag", b"SIP/2.0 200 OK")),
+    );
+    assert_eq!(answer, "SIP/2.0 489 Bad Event");
+    // The subscription ends without a readable final status: failed, call kept.
+    assert_eq!(far.notify("terminated", b"nonsense"), "SIP/2.0 200 OK");
+    assert_eq!(
+        transfers(&far.sim),
+        [
+            TransferProgress::Accepted,
+            failed(0, "the transfer ended without a final answer")
+        ]
+    );
+    assert!(!ended(&far.sim));
+}
+
+#[test]
+fn transfer_without_news_for_30_s_fails_and_each_notify_restarts_the_wait() {
+    let mut far = Far::established();
+    let refer = far.transfer(TARGET);
+    far.reply(&refer, 202, &[]);
+    far.sim.run_for(Duration::from_secs(20));
+    far.notify("active", b"SIP/2.0 180 Ringing\r\n");
+    far.sim.run_for(Duration::from_secs(29));
+    assert_eq!(
+        transfers(&far.sim),
+        [TransferProgress::Accepted, TransferProgress::Progress(180)]
+    );
+    far.sim.run_for(Duration::from_secs(2));
+    assert_eq!(
+        transfers(&far.sim).last(),
+        Some(&failed(408, "no news about the transfer for 30 s"))
+    );
+    assert!(!ended(&far.sim));
+    assert_eq!(
+        far.notify("terminated", b"SIP/2.0 200 OK\r\n"),
+        "SIP/2.0 481 Call/Transaction Does Not Exist",
+        "the subscription was given up"
+    );
+}
+
+#[test]
+fn transfer_result_still_comes_when_the_far_end_hangs_up_first() {
+    let mut far = Far::established();
+    let refer = far.transfer(TARGET);
+    far.reply(&refer, 202, &[]);
+    assert_eq!(far.request(Method::Bye, &[], None), "SIP/2.0 200 OK");
+    assert!(ended(&far.sim));
+    assert_eq!(
+        far.notify("terminated;reason=noresource", b"SIP/2.0 200 OK\r\n"),
+        "SIP/2.0 200 OK"
+    );
+    assert_eq!(
+        transfers(&far.sim),
+        [TransferProgress::Accepted, TransferProgress::Succeeded]
+    );
+    assert!(
+        far.sim.uas[0].1.calls.is_empty(),
+        "forgotten with its subscription"
+    );
+}
+
+#[test]
+fn transfer_needs_an_established_call_and_a_plain_uri() {
+    let mut far = Far::established();
+    for target in [
+        "carol",
+        "sip:",
+        "sip:carol@x>\r\nX-Evil: 1",
+        "sip:a b@c",
+        "http://x",
+    ] {
+        far.sim.input(
+            0,
+            Input::command(Command::Transfer {
+                call: far.call,
+                target: target.into(),
+            }),
+        );
+    }
+    far.sim.input(
+        0,
+        Input::command(Command::Transfer {
+            call: CallHandle(99),
+            target: TARGET.into(),
+        }),
+    );
+    assert_eq!(far.sim.count_sent("REFER"), 0);
+    let outcomes = transfers(&far.sim);
+    assert_eq!(outcomes.len(), 6);
+    assert!(
+        outcomes[..5]
+            .iter()
+            .all(|o| *o == failed(0, "the transfer target is not a SIP URI")),
+        "{outcomes:?}"
+    );
+    assert_eq!(outcomes[5], failed(481, "the call does not exist"));
+    // One transfer at a time.
+    far.transfer(TARGET);
+    far.transfer(TARGET);
+    assert_eq!(far.sim.count_sent("REFER"), 1);
+    assert_eq!(
+        transfers(&far.sim).last(),
+        Some(&failed(491, "a transfer of this call is already under way"))
+    );
+}
+
+#[test]
+fn transfer_requests_from_the_far_end_are_declined() {
+    let mut far = Far::established();
+    let answer = far.request(Method::Refer, &[("Refer-To", "<sip:mallory@sim.test>")], None);
+    assert_eq!(answer, "SIP/2.0 603 Decline");
+    assert!(!ended(&far.sim));
+    assert!(transfers(&far.sim).is_empty());
+
+    // Between two engines: the transferee declines, the transferor hears so.
+    let mut sim = super::sim_tests::pair(32, Conditions::default(), Transport::Udp);
+    let (a, _) = super::sim_tests::answer_call(&mut sim);
+    sim.input(
+        0,
+        Input::command(Command::Transfer {
+            call: a,
+            target: TARGET.into(),
+        }),
+    );
+    sim.run_for(Duration::from_secs(1));
+    assert_eq!(transfers(&sim), [failed(603, "Decline")]);
+}
+
+mod fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 300, ..ProptestConfig::default() })]
+
+        #[test]
+        fn transfer_notify_bodies_never_panic(
+            body in prop::collection::vec(any::<u8>(), 0..300),
+            terminated in any::<bool>(),
+        ) {
+            let mut far = Far::established();
+            let refer = far.transfer(TARGET);
+            far.reply(&refer, 202, &[]);
+            let state = if terminated { "terminated" } else { "active" };
+            let answer = far.notify(state, &body);
+            prop_assert!(answer.starts_with("SIP/2.0 200") || answer.starts_with("SIP/2.0 400"), "{}", answer);
+        }
+    }
+}

@@ -1,0 +1,157 @@
+//! Blind transfer (RFC 3515 REFER) against real peers, through the GUI's bridge: Handset calls
+//! baresip A through Kamailio, then transfers A to a user nobody registered (Kamailio's 404
+//! comes back in A's NOTIFY: the transfer fails and the call stays up), then to baresip B (B
+//! rings with A's call and answers; Handset hears of the success and hangs up; A and B talk).
+
+use std::time::Duration;
+
+use handset::account::{AccountManager, ProfilePaths};
+use handset::engine::{CallHandle, CallState, TransferProgress};
+use handset::phone::controller::{Request, Update};
+use handset::phone::history::CallHistory;
+use handset::phone::softphone::PhoneEvent;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::controller::{call_state, dial, next, registered, runtime};
+use crate::handset::Profile;
+use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
+
+const T: Duration = Duration::from_secs(10);
+
+fn baresip(k: &Kamailio, user: &str, answer: &'static str) -> Baresip {
+    let password = format!("pw-{user}");
+    k.add_subscriber(user, &password);
+    Baresip::start(
+        k,
+        BaresipOptions {
+            answer,
+            codecs: Some("PCMU".into()),
+            ..BaresipOptions::new(user, &password)
+        },
+    )
+}
+
+/// The transfer's progress up to its outcome (`Succeeded` or `Failed`), and whether the call
+/// ended on the way.
+async fn transfer_outcome(
+    updates: &mut UnboundedReceiver<Update>,
+    call: CallHandle,
+) -> (Vec<TransferProgress>, bool) {
+    let mut progress = Vec::new();
+    let mut ended = false;
+    loop {
+        let update = next(updates, "the transfer's progress", |u| match u {
+            Update::Phone(PhoneEvent::Transfer { call: c, progress }) if *c == call => {
+                Some(Some(progress.clone()))
+            }
+            Update::Phone(PhoneEvent::Call {
+                call: c,
+                state: CallState::Ended { .. },
+            }) if *c == call => Some(None),
+            _ => None,
+        })
+        .await;
+        match update {
+            None => ended = true,
+            Some(p) => {
+                let last = matches!(p, TransferProgress::Succeeded | TransferProgress::Failed { .. });
+                progress.push(p);
+                if last {
+                    return (progress, ended);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn blind_transfer_to_baresip_succeeds_and_to_an_unknown_user_fails_keeping_the_call() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let a = baresip(&k, "xfera", "auto");
+    let b = baresip(&k, "xferb", "manual");
+    let alice = Profile::new(&k, "xferalice", "pw-alice", "udp");
+    let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
+    let history_dir = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let history = CallHistory::load(history_dir.path()).unwrap();
+        let (ctl, mut updates) = registered(&manager, history).await;
+        let call = dial(&ctl, &mut updates, a.sip_uri()).await;
+        a.wait_event("CALL_ESTABLISHED", T);
+
+        // To a user nobody registered: A's call gets Kamailio's 404, and A says so in a NOTIFY.
+        ctl.send(Request::Transfer {
+            call,
+            target: "nobody".into(),
+        });
+        let (progress, ended) = transfer_outcome(&mut updates, call).await;
+        println!("transfer to nobody: {progress:?}");
+        assert_eq!(
+            progress.first(),
+            Some(&TransferProgress::Accepted),
+            "{progress:?}"
+        );
+        assert!(
+            matches!(progress.last(), Some(TransferProgress::Failed { code: 404, .. })),
+            "{progress:?}\n{}",
+            a.log()
+        );
+        assert!(!ended, "the call stays up after a failed transfer");
+        // Still talking: audio keeps coming from A.
+        let mut received = Vec::new();
+        while received.len() < 2 {
+            let r = next(&mut updates, "figures of the call still up", |u| match u {
+                Update::Figures { call: c, figures } if *c == call => Some(figures.report.received),
+                Update::Phone(PhoneEvent::Call {
+                    call: c,
+                    state: CallState::Ended { .. },
+                }) if *c == call => panic!("the call ended after the failed transfer"),
+                _ => None,
+            })
+            .await;
+            received.push(r);
+        }
+        assert!(received[1] > received[0], "{received:?}");
+
+        // To B (typed as a bare user name, like the dialer): B rings with A's call.
+        a.clear_events();
+        ctl.send(Request::Transfer {
+            call,
+            target: "xferb".into(),
+        });
+        let incoming = b.wait_event("CALL_INCOMING", T);
+        assert!(incoming.to_string().contains("xfera"), "{incoming}");
+        b.accept();
+        let (progress, ended) = transfer_outcome(&mut updates, call).await;
+        println!("transfer to B: {progress:?}, call ended meanwhile: {ended}");
+        assert_eq!(
+            progress.first(),
+            Some(&TransferProgress::Accepted),
+            "{progress:?}"
+        );
+        assert_eq!(
+            progress.last(),
+            Some(&TransferProgress::Succeeded),
+            "{progress:?}"
+        );
+        if !ended {
+            call_state(&mut updates, call, "the end of the transferred call", |s| {
+                matches!(s, CallState::Ended { .. })
+            })
+            .await;
+        }
+        // A's call with Handset closes (a failed transfer call of A's may close before it).
+        let closed = a.wait_event("CALL_CLOSED", T);
+        if !closed.to_string().contains("xferalice") {
+            let closed = a.wait_event("CALL_CLOSED", T);
+            assert!(closed.to_string().contains("xferalice"), "{closed}");
+        }
+        b.wait_event("CALL_ESTABLISHED", T);
+        a.wait_event("CALL_ESTABLISHED", T);
+
+        ctl.send(Request::Shutdown);
+        next(&mut updates, "the stop", |u| {
+            matches!(u, Update::Stopped).then_some(())
+        })
+        .await;
+    });
+}
