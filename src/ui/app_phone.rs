@@ -24,6 +24,8 @@ pub enum Effect {
     Register(Vec<String>),
     /// Show the desktop notification for a call ringing here (the text is its body).
     Notify(CallHandle, String),
+    /// Take the notification of a call that no longer rings off the screen.
+    Withdraw(CallHandle),
     /// Close the window after this long, unless the phone stops sooner.
     QuitAfter(Duration),
     Quit,
@@ -33,8 +35,18 @@ pub enum Effect {
 pub const SHUTDOWN_WAIT: Duration = Duration::from_secs(3);
 
 impl App {
-    /// Applies a phone message.
+    /// Applies a phone message; a call that stops ringing takes its notification with it.
     pub(super) fn phone_step(&mut self, message: Message) {
+        let ringing: Vec<CallHandle> = self.calls.ringing_calls().collect();
+        self.phone_apply(message);
+        for call in ringing {
+            if !self.calls.ringing_calls().any(|c| c == call) {
+                self.effects.push(Effect::Withdraw(call));
+            }
+        }
+    }
+
+    fn phone_apply(&mut self, message: Message) {
         match message {
             Message::ShowPhone if self.manager.is_some() => {
                 self.notice = None;
@@ -158,7 +170,7 @@ impl App {
             }
             (PhoneKey::Escape, _, _) => return,
         };
-        self.phone_step(message);
+        self.phone_apply(message);
     }
 
     /// The profile's accounts changed: new and edited ones (re-)register, deleted ones
@@ -216,15 +228,14 @@ impl App {
             (Effect::QuitAfter(wait), _) => Task::perform(tokio::time::sleep(wait), |()| Message::Exit),
             (Effect::Quit, _) => iced::exit(),
             (Effect::Notify(call, body), _) => Task::perform(
-                async move {
-                    tokio::task::spawn_blocking(move || crate::ui::notify::incoming_call(call, &body))
-                        .await
-                        .ok()
-                        .flatten()
-                },
+                crate::ui::notify::incoming_call(call, body),
                 std::convert::identity,
             )
             .and_then(|chosen| Task::done(Message::Call(chosen))),
+            (Effect::Withdraw(call), _) => {
+                crate::ui::notify::withdraw(call);
+                Task::none()
+            }
             (Effect::Register(names), Some(manager)) => {
                 let manager = manager.clone();
                 Task::perform(

@@ -1,7 +1,11 @@
 //! The desktop notification for an incoming call (the freedesktop notification service over
 //! D-Bus), with Answer and Decline. Without a notification service nothing is shown.
 
-use notify_rust::{Notification, Timeout, Urgency};
+use std::collections::HashMap;
+use std::sync::{LazyLock, Mutex};
+
+use notify_rust::{Notification, NotificationResponse, Timeout, Urgency};
+use tokio::sync::oneshot;
 
 use crate::engine::CallHandle;
 use crate::ui::i18n::fl;
@@ -20,19 +24,23 @@ pub fn body(from: &str, called: &str, account: &str) -> String {
     format!("{from}\n{to}")
 }
 
-/// Shows the notification and waits (blocking) for the user: Answer or Decline for `call`,
-/// `None` when it was closed, timed out, or could not be shown.
-pub fn incoming_call(call: CallHandle, body: &str) -> Option<Message> {
+/// The notifications on screen, by call: a send withdraws one.
+static SHOWN: LazyLock<Mutex<HashMap<CallHandle, oneshot::Sender<()>>>> = LazyLock::new(Default::default);
+
+/// Shows the notification and waits for the user: Answer or Decline for `call`; `None` when it
+/// was closed, timed out, withdrawn (the call stopped ringing), or could not be shown.
+pub async fn incoming_call(call: CallHandle, body: String) -> Option<Message> {
     let shown = Notification::new()
         .appname(&fl!("app-name"))
         .summary(&fl!("incoming-title"))
-        .body(body)
+        .body(&body)
         .icon("org.handset.Handset")
         .action("answer", &fl!("incoming-answer"))
         .action("decline", &fl!("incoming-decline"))
         .urgency(Urgency::Critical)
         .timeout(Timeout::Milliseconds(SHOWN_FOR_MS))
-        .show();
+        .show_async()
+        .await;
     let handle = match shown {
         Ok(h) => h,
         Err(e) => {
@@ -40,13 +48,56 @@ pub fn incoming_call(call: CallHandle, body: &str) -> Option<Message> {
             return None;
         }
     };
+    let withdrawn = shown_until_withdrawn(call);
     let mut chosen = None;
-    handle.wait_for_action(|action| {
-        chosen = match action {
-            "answer" => Some(Message::Answer(call)),
-            "decline" => Some(Message::Decline(call)),
+    let acted = handle.wait_for_action_async(|response| {
+        chosen = match response {
+            NotificationResponse::Action(a) if a == "answer" => Some(Message::Answer(call)),
+            NotificationResponse::Action(a) if a == "decline" => Some(Message::Decline(call)),
             _ => None,
         };
     });
+    let withdraw = tokio::select! {
+        () = acted => false,
+        _ = withdrawn => true,
+    };
+    if withdraw {
+        handle.close_async().await;
+    }
+    SHOWN.lock().unwrap_or_else(|e| e.into_inner()).remove(&call);
     chosen
+}
+
+/// Registers the notification of `call`; the receiver resolves when it is withdrawn.
+fn shown_until_withdrawn(call: CallHandle) -> oneshot::Receiver<()> {
+    let (tx, rx) = oneshot::channel();
+    SHOWN.lock().unwrap_or_else(|e| e.into_inner()).insert(call, tx);
+    rx
+}
+
+/// Takes the notification of `call` off the screen (the call was answered or declined in the
+/// window, or stopped ringing); nothing happens when none is shown.
+pub fn withdraw(call: CallHandle) {
+    if let Some(tx) = SHOWN.lock().unwrap_or_else(|e| e.into_inner()).remove(&call) {
+        let _ = tx.send(());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn withdrawing_resolves_only_that_calls_notification() {
+        let (a, b) = (CallHandle(901), CallHandle(902));
+        let mut first = shown_until_withdrawn(a);
+        let mut second = shown_until_withdrawn(b);
+        withdraw(a);
+        withdraw(CallHandle(903));
+        assert_eq!(first.try_recv(), Ok(()));
+        assert!(second.try_recv().is_err(), "still shown");
+        withdraw(b);
+        assert_eq!(second.try_recv(), Ok(()));
+        withdraw(b);
+    }
 }

@@ -828,3 +828,34 @@ fn audio_settings_choose_devices_for_the_phone_and_persist() {
     step(&mut app, Message::ShowPhone);
     assert_eq!(sent(&mut app), ["MicTest(false)"]);
 }
+
+#[test]
+fn a_call_that_stops_ringing_withdraws_its_notification() {
+    let (_d, mut app) = app();
+    update(&mut app, incoming(BOB, "sip:bob@example.org"));
+    update(&mut app, incoming(CAROL, "sip:carol@example.org"));
+    assert!(matches!(
+        &app.effects[..],
+        [
+            phone_glue::Effect::Notify(BOB, _),
+            phone_glue::Effect::Notify(CAROL, _)
+        ]
+    ));
+    app.effects.clear();
+    // Answered in the window: gone once the phone has answered.
+    step(&mut app, Message::Call(call::Message::Answer(BOB)));
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    assert!(
+        matches!(&app.effects[..], [phone_glue::Effect::Withdraw(BOB)]),
+        "{:?}",
+        app.effects
+    );
+    app.effects.clear();
+    // Given up by the caller.
+    update(&mut app, ended(CAROL));
+    assert!(
+        matches!(&app.effects[..], [phone_glue::Effect::Withdraw(CAROL)]),
+        "{:?}",
+        app.effects
+    );
+}

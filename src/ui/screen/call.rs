@@ -120,6 +120,14 @@ impl Calls {
         self.lines.iter().find(|l| l.stage == Stage::Incoming)
     }
 
+    /// Every call ringing here.
+    pub fn ringing_calls(&self) -> impl Iterator<Item = CallHandle> + '_ {
+        self.lines
+            .iter()
+            .filter(|l| l.stage == Stage::Incoming)
+            .map(|l| l.call)
+    }
+
     fn is_ringing(&self, call: CallHandle) -> bool {
         self.line(call).is_some_and(|l| l.stage == Stage::Incoming)
     }
