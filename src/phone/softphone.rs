@@ -3,32 +3,22 @@
 //! IPs, codecs). The CLI and the GUI drive it and read its events.
 
 use std::collections::{HashMap, HashSet};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::ClientConfig;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::call_media::{CallInfo, DigitSender, MediaOptions};
+use super::lines::Line;
 use super::negotiation::offers_ice;
-use super::recordings;
-use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
-use crate::account::model::{Codec, SipAccount, Transport as AccountTransport};
-use crate::account::validate::split_host_port;
+use crate::account::model::Codec;
 use crate::engine::sdp::{self, Format};
-use crate::engine::{
-    AccountConfig, CallHandle, CallState, Command, Event, Flow, RegistrationState, TransferProgress,
-    Transport,
-};
+use crate::engine::{CallHandle, CallState, Command, Event, Flow, RegistrationState, TransferProgress};
 use crate::media::rtp_session::StreamReport;
-use crate::net::dns::{Candidate, resolve};
 use crate::net::driver::{Driver, DriverEvent};
-use crate::net::tls::client_config;
-use crate::net::transport::{Connection, Target};
 
 /// How the phone behaves (beyond each account's settings).
 #[derive(Clone, Debug)]
@@ -126,41 +116,28 @@ pub enum PhoneError {
     Network(String),
 }
 
-struct Line {
-    account: SipAccount,
-    password: Secret,
-    candidates: Vec<Candidate>,
-    index: usize,
-    server_name: String,
-    tls: Option<Arc<ClientConfig>>,
-    conn: Option<Connection>,
-    registered_once: bool,
-    reconnect_at: Option<tokio::time::Instant>,
-    reconnect_delay: Duration,
-}
-
 /// Time between two digits sent as SIP INFO (a 250 ms tone and a pause, like a keypad).
-const INFO_DIGIT_GAP: Duration = Duration::from_millis(300);
+pub(super) const INFO_DIGIT_GAP: Duration = Duration::from_millis(300);
 
 /// The phone.
 pub struct Phone {
-    options: PhoneOptions,
-    driver: Driver,
-    events: mpsc::UnboundedReceiver<DriverEvent>,
-    lines: HashMap<String, Line>,
+    pub(super) options: PhoneOptions,
+    pub(super) driver: Driver,
+    pub(super) events: mpsc::UnboundedReceiver<DriverEvent>,
+    pub(super) lines: HashMap<String, Line>,
     /// Removed accounts' connections, closed once their un-REGISTER is answered.
-    retiring: HashMap<String, Flow>,
-    calls: HashMap<CallHandle, CallInfo>,
-    incoming_offers: HashMap<CallHandle, Vec<u8>>,
+    pub(super) retiring: HashMap<String, Flow>,
+    pub(super) calls: HashMap<CallHandle, CallInfo>,
+    pub(super) incoming_offers: HashMap<CallHandle, Vec<u8>>,
     /// Calls being transferred (REFER sent, no outcome yet).
-    transfers: HashSet<CallHandle>,
-    pending: std::collections::VecDeque<PhoneEvent>,
+    pub(super) transfers: HashSet<CallHandle>,
+    pub(super) pending: std::collections::VecDeque<PhoneEvent>,
     /// Digits to send as SIP INFO, one every [`INFO_DIGIT_GAP`] so they arrive in order.
-    info_digits: std::collections::VecDeque<(CallHandle, char)>,
-    next_info_at: tokio::time::Instant,
-    next_call: u64,
-    digits_tx: DigitSender,
-    digits_rx: mpsc::UnboundedReceiver<(u64, char)>,
+    pub(super) info_digits: std::collections::VecDeque<(CallHandle, char)>,
+    pub(super) next_info_at: tokio::time::Instant,
+    pub(super) next_call: u64,
+    pub(super) digits_tx: DigitSender,
+    pub(super) digits_rx: mpsc::UnboundedReceiver<(u64, char)>,
 }
 
 impl std::fmt::Debug for Phone {
@@ -168,15 +145,6 @@ impl std::fmt::Debug for Phone {
         f.debug_struct("Phone")
             .field("lines", &self.lines.len())
             .finish_non_exhaustive()
-    }
-}
-
-fn engine_transport(t: AccountTransport) -> Transport {
-    match t {
-        AccountTransport::Udp => Transport::Udp,
-        AccountTransport::Tcp => Transport::Tcp,
-        AccountTransport::Tls => Transport::Tls,
-        AccountTransport::Wss => Transport::Wss,
     }
 }
 
@@ -194,24 +162,6 @@ pub fn formats(codecs: &[Codec]) -> Vec<Format> {
             Codec::TelephoneEvent => Format::TelephoneEvent,
         })
         .collect()
-}
-
-/// `urn:uuid:` form of an account id (RFC 5626 instance id).
-fn instance_id(id: &str) -> String {
-    let hex: String = id
-        .chars()
-        .filter(char::is_ascii_hexdigit)
-        .chain(std::iter::repeat('0'))
-        .take(32)
-        .collect();
-    format!(
-        "urn:uuid:{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
 }
 
 impl Phone {
@@ -234,174 +184,6 @@ impl Phone {
             next_call: 0,
             digits_tx,
             digits_rx,
-        }
-    }
-
-    /// Finds the account's servers, connects with its first working transport (in its order)
-    /// and registers. `tls_ca` overrides the account's own CA file.
-    pub async fn add_account(
-        &mut self,
-        account: &SipAccount,
-        password: Secret,
-        tls_ca: Option<PathBuf>,
-    ) -> Result<(), PhoneError> {
-        let c = &account.credentials;
-        let (host, port) = match &c.outbound_proxy {
-            Some(proxy) => {
-                let (h, p) = split_host_port(proxy);
-                (h.to_owned(), p.and_then(|p| p.parse().ok()))
-            }
-            None => (c.domain.clone(), c.port),
-        };
-        let allowed: Vec<Transport> = account
-            .advanced
-            .transports
-            .iter()
-            .map(|t| engine_transport(*t))
-            .collect();
-        let candidates = resolve(&host, port, &allowed)
-            .await
-            .map_err(|e| PhoneError::Network(e.to_string()))?;
-        let needs_tls = allowed
-            .iter()
-            .any(|t| matches!(t, Transport::Tls | Transport::Wss));
-        let ca = tls_ca.or_else(|| c.tls_ca.clone().map(PathBuf::from));
-        let tls = if needs_tls {
-            Some(client_config(ca.as_deref()).map_err(|e| PhoneError::Refused(e.to_string()))?)
-        } else {
-            None
-        };
-        // Added again (edited): the new settings replace the old; the engine moves the binding.
-        let old_flow = self
-            .lines
-            .remove(&account.name)
-            .and_then(|l| l.conn)
-            .map(|c| c.flow);
-        let old_flow = old_flow.or_else(|| self.retiring.remove(&account.name));
-        let line = Line {
-            account: account.clone(),
-            password,
-            candidates,
-            index: 0,
-            server_name: host.trim_matches(['[', ']']).to_owned(),
-            tls,
-            conn: None,
-            registered_once: false,
-            reconnect_at: None,
-            reconnect_delay: Duration::from_secs(1),
-        };
-        self.lines.insert(account.name.clone(), line);
-        let result = self.connect_and_register(&account.name).await;
-        let new_flow = self.flow_of(&account.name);
-        if let Some(old) = old_flow
-            && new_flow != Some(old)
-        {
-            self.driver.close(old);
-        }
-        result
-    }
-
-    /// Unregisters the account and forgets it: its calls end, and its connection closes once
-    /// the server has answered the un-REGISTER.
-    pub fn remove_account(&mut self, name: &str) {
-        let Some(line) = self.lines.remove(name) else {
-            return;
-        };
-        let calls: Vec<CallHandle> = self
-            .calls
-            .iter()
-            .filter(|(_, info)| info.account == name)
-            .map(|(call, _)| *call)
-            .collect();
-        for call in calls {
-            self.hangup(call);
-        }
-        if let Some(conn) = line.conn {
-            self.retiring.insert(name.to_owned(), conn.flow);
-        }
-        self.driver.command(Command::Unregister { key: name.to_owned() });
-    }
-
-    /// Tries the candidates from the current one to the last; registers on the first that
-    /// connects. The caller starts the next round from the first after a pause.
-    async fn connect_and_register(&mut self, name: &str) -> Result<(), PhoneError> {
-        let Some(line) = self.lines.get(name) else {
-            return Ok(());
-        };
-        let mut errors = Vec::new();
-        for idx in line.index..line.candidates.len() {
-            let (target, tls) = {
-                let line = &self.lines[name];
-                let cand = &line.candidates[idx];
-                (
-                    Target {
-                        flow: Flow {
-                            transport: cand.transport,
-                            remote: cand.addr,
-                        },
-                        server_name: line.server_name.clone(),
-                    },
-                    line.tls.clone(),
-                )
-            };
-            match self.driver.open(target, tls).await {
-                Ok(conn) => {
-                    let Some(line) = self.lines.get(name) else {
-                        return Err(PhoneError::Refused("account removed".into()));
-                    };
-                    let adv = &line.account.advanced;
-                    if adv.allowed_ips_enabled && !is_allowed(&adv.allowed_ips, conn.local.ip()) {
-                        self.driver.close(conn.flow);
-                        return Err(PhoneError::Refused(format!(
-                            "this computer's address {} is not in the account's Allowed IPs: registration refused. \
-                             Add it to Advanced → Allowed IPs, or turn Allowed IPs off",
-                            conn.local.ip()
-                        )));
-                    }
-                    info!(account = %line.account.id, flow = %conn.flow, "connected");
-                    let config = self.engine_config(line, &conn);
-                    self.pending.push_back(PhoneEvent::Connected {
-                        account: name.to_owned(),
-                        flow: conn.flow,
-                    });
-                    if let Some(line) = self.lines.get_mut(name) {
-                        line.index = idx;
-                        line.conn = Some(conn);
-                        line.reconnect_at = None;
-                        line.reconnect_delay = Duration::from_secs(1);
-                    }
-                    self.driver.command(Command::Register {
-                        key: name.to_owned(),
-                        config,
-                    });
-                    return Ok(());
-                }
-                Err(e) => {
-                    warn!(error = %e, "connect failed");
-                    errors.push(e.to_string());
-                }
-            }
-        }
-        Err(PhoneError::Network(format!(
-            "no server could be reached: {}",
-            errors.join("; ")
-        )))
-    }
-
-    fn engine_config(&self, line: &Line, conn: &Connection) -> AccountConfig {
-        let c = &line.account.credentials;
-        AccountConfig {
-            user: c.username.clone(),
-            domain: c.domain.clone(),
-            auth_user: c.username.clone(),
-            password: line.password.expose().to_owned(),
-            display_name: None,
-            flow: conn.flow,
-            local: conn.local,
-            expires: self.options.expires,
-            instance_id: instance_id(&line.account.id.0),
-            user_agent: self.options.user_agent.clone(),
-            keepalive: Some(self.options.keepalive),
         }
     }
 
@@ -545,150 +327,6 @@ impl Phone {
         }
     }
 
-    /// Sends digits as RFC 4733 events, or as SIP INFO when the call has no telephone-event.
-    pub fn send_dtmf(&mut self, call: CallHandle, digits: &str) {
-        let Some(info) = self.calls.get(&call) else { return };
-        match &info.stream {
-            Some(stream) if info.dtmf_rtp => stream.send_dtmf(digits),
-            _ => self.info_digits.extend(digits.chars().map(|d| (call, d))),
-        }
-    }
-
-    /// Puts the call on hold (re-INVITE with `a=sendonly`, RFC 3264 §8.4).
-    pub fn hold(&mut self, call: CallHandle) {
-        self.redirect(call, "sendonly");
-    }
-
-    /// Takes the call off hold (re-INVITE with `a=sendrecv`).
-    pub fn resume(&mut self, call: CallHandle) {
-        self.redirect(call, "sendrecv");
-    }
-
-    fn redirect(&mut self, call: CallHandle, direction: &str) {
-        let Some(info) = self.calls.get_mut(&call) else {
-            return;
-        };
-        let Some(current) = &info.local_sdp else { return };
-        let sdp = sdp::with_direction(current, direction);
-        info.local_sdp = Some(sdp.clone());
-        self.driver.command(Command::Reinvite {
-            call,
-            sdp: sdp.into_bytes(),
-        });
-    }
-
-    /// Mutes or unmutes the call's microphone (nothing to mute without sound devices).
-    pub fn set_muted(&self, call: CallHandle, muted: bool) {
-        if let Some(stream) = self.calls.get(&call).and_then(|i| i.stream.as_ref()) {
-            stream.controls().set_muted(muted);
-        }
-    }
-
-    /// Starts or pauses recording the call (both sides, to the recordings folder). Refused, with
-    /// the reason, when the account does not allow recording on demand or there is no folder.
-    pub fn set_recording(&self, call: CallHandle, on: bool) -> Result<(), PhoneError> {
-        let info = self
-            .calls
-            .get(&call)
-            .ok_or_else(|| PhoneError::Refused("the call has ended".into()))?;
-        let allowed = self
-            .lines
-            .get(&info.account)
-            .is_some_and(|l| l.account.recording.on_demand);
-        if on && !allowed {
-            return Err(PhoneError::Refused(format!(
-                "recording on demand is off for `{}`: turn on Record on Demand under Call Recording",
-                info.account
-            )));
-        }
-        if on && info.media.recording.is_none() {
-            return Err(PhoneError::Refused("there is no folder for recordings".into()));
-        }
-        let stream = info
-            .stream
-            .as_ref()
-            .ok_or_else(|| PhoneError::Refused("the call has no media yet".into()))?;
-        stream.controls().set_recording(on);
-        Ok(())
-    }
-
-    /// Where a call's recording goes (when the caller of `dial_with`/`answer_with` did not say).
-    fn recording_for(&self, account: &str, remote: &str) -> Option<PathBuf> {
-        let dir = self.options.recordings.as_deref()?;
-        Some(recordings::recording_path(
-            dir,
-            account,
-            remote,
-            std::time::SystemTime::now(),
-        ))
-    }
-
-    /// The call's live figures for the UI; `None` before its media starts.
-    pub fn figures(&self, call: CallHandle) -> Option<CallFigures> {
-        let info = self.calls.get(&call)?;
-        let stream = info.stream.as_ref()?;
-        let controls = stream.controls();
-        let (codec, encryption) = info.described.clone().unwrap_or_default();
-        Some(CallFigures {
-            report: stream.stats(),
-            input_dbfs: controls.input_dbfs(),
-            output_dbfs: controls.output_dbfs(),
-            muted: controls.is_muted(),
-            recording: controls.is_recording(),
-            codec,
-            encryption,
-        })
-    }
-
-    pub fn ring(&mut self, call: CallHandle) {
-        self.driver.command(Command::Ring { call });
-    }
-
-    pub fn reject(&mut self, call: CallHandle, code: u16) {
-        self.driver.command(Command::Reject { call, code });
-    }
-
-    pub fn hangup(&mut self, call: CallHandle) {
-        self.driver.command(Command::Hangup { call });
-    }
-
-    /// Blind transfer (RFC 3515 REFER): asks the far end of an answered call to call `target`
-    /// (a number or SIP URI, as for [`Phone::dial`]). Progress comes as
-    /// [`PhoneEvent::Transfer`]. When the target answers, the phone hangs up its own call
-    /// (unless the far end already did); when the transfer fails, or nothing is heard about it
-    /// for 30 s, the call stays up.
-    pub fn transfer(&mut self, call: CallHandle, target: &str) -> Result<(), PhoneError> {
-        let info = self
-            .calls
-            .get(&call)
-            .ok_or_else(|| PhoneError::Refused("there is no such call to transfer".into()))?;
-        if !info.answered {
-            return Err(PhoneError::Refused(
-                "only an answered call can be transferred".into(),
-            ));
-        }
-        if self.transfers.contains(&call) {
-            return Err(PhoneError::Refused(
-                "this call is already being transferred: wait for the outcome".into(),
-            ));
-        }
-        let line = self
-            .lines
-            .get(&info.account)
-            .ok_or_else(|| PhoneError::Refused(format!("the account `{}` is not active", info.account)))?;
-        let typed = target.trim();
-        let uri = target_uri(typed, &line.account.credentials.domain);
-        let unusable = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"');
-        if typed.is_empty() || uri.chars().any(unusable) {
-            return Err(PhoneError::Refused(format!(
-                "`{typed}` is not a number or SIP address to transfer to"
-            )));
-        }
-        self.transfers.insert(call);
-        self.driver.command(Command::Transfer { call, target: uri });
-        Ok(())
-    }
-
     /// The next event; handles reconnection and failover on the way.
     pub async fn next_event(&mut self) -> Option<PhoneEvent> {
         loop {
@@ -726,25 +364,6 @@ impl Phone {
                     }
                     self.next_info_at = tokio::time::Instant::now() + INFO_DIGIT_GAP;
                 }
-            }
-        }
-    }
-
-    async fn reconnect_due(&mut self) {
-        let now = tokio::time::Instant::now();
-        let due: Vec<String> = self
-            .lines
-            .iter()
-            .filter(|(_, l)| l.reconnect_at.is_some_and(|t| t <= now))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for name in due {
-            if self.connect_and_register(&name).await.is_err()
-                && let Some(line) = self.lines.get_mut(&name)
-            {
-                line.index = 0;
-                line.reconnect_delay = (line.reconnect_delay * 2).min(Duration::from_secs(4));
-                line.reconnect_at = Some(tokio::time::Instant::now() + line.reconnect_delay);
             }
         }
     }
@@ -874,24 +493,6 @@ impl Phone {
         }
     }
 
-    /// A blind transfer that succeeded ends our leg with a BYE (RFC 5589 §6), unless the far
-    /// end has hung up already (the call is gone then).
-    fn on_transfer(&mut self, call: CallHandle, progress: &TransferProgress) {
-        match progress {
-            TransferProgress::Succeeded => {
-                self.transfers.remove(&call);
-                if self.calls.contains_key(&call) {
-                    info!(%call, "transferred; hanging up");
-                    self.driver.command(Command::Hangup { call });
-                }
-            }
-            TransferProgress::Failed { .. } => {
-                self.transfers.remove(&call);
-            }
-            TransferProgress::Accepted | TransferProgress::Progress(_) => {}
-        }
-    }
-
     /// The account's registration is known to the phone.
     pub fn account_of(&self, call: CallHandle) -> Option<&str> {
         self.calls.get(&call).map(|c| c.account.as_str())
@@ -917,19 +518,6 @@ impl Phone {
         }
         self.driver.stop().await;
     }
-
-    /// Where the account's signalling goes now.
-    pub fn flow_of(&self, name: &str) -> Option<Flow> {
-        self.lines.get(name).and_then(|l| l.conn.as_ref()).map(|c| c.flow)
-    }
-
-    /// The local address of the account's connection.
-    pub fn local_addr(&self, name: &str) -> Option<SocketAddr> {
-        self.lines
-            .get(name)
-            .and_then(|l| l.conn.as_ref())
-            .map(|c| c.local)
-    }
 }
 
 /// A SIP URI for what the user typed: a URI as is, else `user@domain`.
@@ -954,6 +542,9 @@ pub fn target_uri(target: &str, domain: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::account::Secret;
+    use crate::account::model::{SipAccount, Transport as AccountTransport};
+    use crate::phone::lines::instance_id;
 
     #[test]
     fn targets_become_uris() {

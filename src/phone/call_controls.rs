@@ -1,0 +1,175 @@
+//! What the phone does to a call in progress: digits, hold and resume, mute, recording on
+//! demand, transfer, ringing, rejecting and hanging up, and the live figures.
+
+use std::path::PathBuf;
+
+use tracing::info;
+
+use super::recordings;
+use super::softphone::{CallFigures, Phone, PhoneError, target_uri};
+use crate::engine::sdp;
+use crate::engine::{CallHandle, Command, TransferProgress};
+
+impl Phone {
+    /// Sends digits as RFC 4733 events, or as SIP INFO when the call has no telephone-event.
+    pub fn send_dtmf(&mut self, call: CallHandle, digits: &str) {
+        let Some(info) = self.calls.get(&call) else { return };
+        match &info.stream {
+            Some(stream) if info.dtmf_rtp => stream.send_dtmf(digits),
+            _ => self.info_digits.extend(digits.chars().map(|d| (call, d))),
+        }
+    }
+
+    /// Puts the call on hold (re-INVITE with `a=sendonly`, RFC 3264 §8.4).
+    pub fn hold(&mut self, call: CallHandle) {
+        self.redirect(call, "sendonly");
+    }
+
+    /// Takes the call off hold (re-INVITE with `a=sendrecv`).
+    pub fn resume(&mut self, call: CallHandle) {
+        self.redirect(call, "sendrecv");
+    }
+
+    fn redirect(&mut self, call: CallHandle, direction: &str) {
+        let Some(info) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(current) = &info.local_sdp else { return };
+        let sdp = sdp::with_direction(current, direction);
+        info.local_sdp = Some(sdp.clone());
+        self.driver.command(Command::Reinvite {
+            call,
+            sdp: sdp.into_bytes(),
+        });
+    }
+
+    /// Mutes or unmutes the call's microphone (nothing to mute without sound devices).
+    pub fn set_muted(&self, call: CallHandle, muted: bool) {
+        if let Some(stream) = self.calls.get(&call).and_then(|i| i.stream.as_ref()) {
+            stream.controls().set_muted(muted);
+        }
+    }
+
+    /// Starts or pauses recording the call (both sides, to the recordings folder). Refused, with
+    /// the reason, when the account does not allow recording on demand or there is no folder.
+    pub fn set_recording(&self, call: CallHandle, on: bool) -> Result<(), PhoneError> {
+        let info = self
+            .calls
+            .get(&call)
+            .ok_or_else(|| PhoneError::Refused("the call has ended".into()))?;
+        let allowed = self
+            .lines
+            .get(&info.account)
+            .is_some_and(|l| l.account.recording.on_demand);
+        if on && !allowed {
+            return Err(PhoneError::Refused(format!(
+                "recording on demand is off for `{}`: turn on Record on Demand under Call Recording",
+                info.account
+            )));
+        }
+        if on && info.media.recording.is_none() {
+            return Err(PhoneError::Refused("there is no folder for recordings".into()));
+        }
+        let stream = info
+            .stream
+            .as_ref()
+            .ok_or_else(|| PhoneError::Refused("the call has no media yet".into()))?;
+        stream.controls().set_recording(on);
+        Ok(())
+    }
+
+    /// Where a call's recording goes (when the caller of `dial_with`/`answer_with` did not say).
+    pub(super) fn recording_for(&self, account: &str, remote: &str) -> Option<PathBuf> {
+        let dir = self.options.recordings.as_deref()?;
+        Some(recordings::recording_path(
+            dir,
+            account,
+            remote,
+            std::time::SystemTime::now(),
+        ))
+    }
+
+    /// The call's live figures for the UI; `None` before its media starts.
+    pub fn figures(&self, call: CallHandle) -> Option<CallFigures> {
+        let info = self.calls.get(&call)?;
+        let stream = info.stream.as_ref()?;
+        let controls = stream.controls();
+        let (codec, encryption) = info.described.clone().unwrap_or_default();
+        Some(CallFigures {
+            report: stream.stats(),
+            input_dbfs: controls.input_dbfs(),
+            output_dbfs: controls.output_dbfs(),
+            muted: controls.is_muted(),
+            recording: controls.is_recording(),
+            codec,
+            encryption,
+        })
+    }
+
+    pub fn ring(&mut self, call: CallHandle) {
+        self.driver.command(Command::Ring { call });
+    }
+
+    pub fn reject(&mut self, call: CallHandle, code: u16) {
+        self.driver.command(Command::Reject { call, code });
+    }
+
+    pub fn hangup(&mut self, call: CallHandle) {
+        self.driver.command(Command::Hangup { call });
+    }
+
+    /// Blind transfer (RFC 3515 REFER): asks the far end of an answered call to call `target`
+    /// (a number or SIP URI, as for [`Phone::dial`]). Progress comes as
+    /// [`PhoneEvent::Transfer`]. When the target answers, the phone hangs up its own call
+    /// (unless the far end already did); when the transfer fails, or nothing is heard about it
+    /// for 30 s, the call stays up.
+    pub fn transfer(&mut self, call: CallHandle, target: &str) -> Result<(), PhoneError> {
+        let info = self
+            .calls
+            .get(&call)
+            .ok_or_else(|| PhoneError::Refused("there is no such call to transfer".into()))?;
+        if !info.answered {
+            return Err(PhoneError::Refused(
+                "only an answered call can be transferred".into(),
+            ));
+        }
+        if self.transfers.contains(&call) {
+            return Err(PhoneError::Refused(
+                "this call is already being transferred: wait for the outcome".into(),
+            ));
+        }
+        let line = self
+            .lines
+            .get(&info.account)
+            .ok_or_else(|| PhoneError::Refused(format!("the account `{}` is not active", info.account)))?;
+        let typed = target.trim();
+        let uri = target_uri(typed, &line.account.credentials.domain);
+        let unusable = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"');
+        if typed.is_empty() || uri.chars().any(unusable) {
+            return Err(PhoneError::Refused(format!(
+                "`{typed}` is not a number or SIP address to transfer to"
+            )));
+        }
+        self.transfers.insert(call);
+        self.driver.command(Command::Transfer { call, target: uri });
+        Ok(())
+    }
+
+    /// A blind transfer that succeeded ends our leg with a BYE (RFC 5589 §6), unless the far
+    /// end has hung up already (the call is gone then).
+    pub(super) fn on_transfer(&mut self, call: CallHandle, progress: &TransferProgress) {
+        match progress {
+            TransferProgress::Succeeded => {
+                self.transfers.remove(&call);
+                if self.calls.contains_key(&call) {
+                    info!(%call, "transferred; hanging up");
+                    self.driver.command(Command::Hangup { call });
+                }
+            }
+            TransferProgress::Failed { .. } => {
+                self.transfers.remove(&call);
+            }
+            TransferProgress::Accepted | TransferProgress::Progress(_) => {}
+        }
+    }
+}
