@@ -6,6 +6,7 @@ pub mod device;
 pub mod dtls;
 pub mod ice;
 pub mod plc;
+pub mod prompts;
 pub mod recorder;
 pub mod rtp_session;
 pub mod sounds;

@@ -11,44 +11,55 @@ use std::time::{Duration, Instant};
 use tracing::warn;
 
 use super::device::{Capture, Playback};
+use super::prompts::AudioRef;
+use super::rtp_session::resample;
 
 /// The rate sounds are made at.
 const RATE: u32 = 16_000;
 const FRAME: usize = RATE as usize / 50;
 
 /// What to play.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Sound {
     /// A double ring (440 + 480 Hz, 0.4 s on, 0.2 s off, 0.4 s on, 2 s off), until stopped.
     Ring,
     /// 1.5 s of 440 Hz, once.
     TestTone,
+    /// A prompt (an announcement or greeting preview), once.
+    Prompt(AudioRef),
 }
 
-impl Sound {
+/// A tone made on the fly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Ring,
+    TestTone,
+}
+
+impl Tone {
     /// Sample `n` (from the start) at [`RATE`]; `None` once a sound that ends has ended.
     pub fn sample(self, n: usize) -> Option<i16> {
         let t = n as f64 / f64::from(RATE);
         let (tones, on, amplitude): (&[f64], bool, f64) = match self {
-            Sound::Ring => {
+            Tone::Ring => {
                 let at = t % 3.0;
                 let on = at < 0.4 || (0.6..1.0).contains(&at);
                 (&[440.0, 480.0], on, 6000.0)
             }
-            Sound::TestTone if t >= 1.5 => return None,
-            Sound::TestTone => (&[440.0], true, 8000.0),
+            Tone::TestTone if t >= 1.5 => return None,
+            Tone::TestTone => (&[440.0], true, 8000.0),
         };
         if !on {
             return Some(0);
         }
         // 10 ms fades keep the bursts free of clicks.
         let edge = match self {
-            Sound::Ring => {
+            Tone::Ring => {
                 let at = t % 3.0;
                 let into = if at < 0.4 { at } else { at - 0.6 };
                 into.min(0.4 - into)
             }
-            Sound::TestTone => t.min(1.5 - t),
+            Tone::TestTone => t.min(1.5 - t),
         };
         let fade = (edge / 0.01).clamp(0.0, 1.0);
         let s: f64 = tones.iter().map(|f| (t * f * std::f64::consts::TAU).sin()).sum();
@@ -91,6 +102,20 @@ impl Drop for Player {
 }
 
 fn play(device: Option<&str>, sound: Sound, stop: &AtomicBool) {
+    let samples: Box<dyn Fn(usize) -> Option<i16>> = match &sound {
+        Sound::Ring => Box::new(|n| Tone::Ring.sample(n)),
+        Sound::TestTone => Box::new(|n| Tone::TestTone.sample(n)),
+        Sound::Prompt(prompt) => match prompt.load() {
+            Ok(pcm) => {
+                let clip = resample(&pcm, RATE);
+                Box::new(move |n| clip.get(n).copied())
+            }
+            Err(e) => {
+                warn!(error = %e, "cannot play the prompt");
+                return;
+            }
+        },
+    };
     let mut out = match Playback::open(device, RATE) {
         Ok(p) => p,
         Err(e) => {
@@ -106,7 +131,7 @@ fn play(device: Option<&str>, sound: Sound, stop: &AtomicBool) {
         }
         let mut ended = false;
         for (k, s) in frame.iter_mut().enumerate() {
-            match sound.sample(i * FRAME + k) {
+            match samples(i * FRAME + k) {
                 Some(v) => *s = v,
                 None => {
                     *s = 0;
@@ -173,7 +198,7 @@ impl Drop for MicMeter {
 mod tests {
     use super::*;
 
-    fn loud(sound: Sound, from_s: f64, to_s: f64) -> bool {
+    fn loud(sound: Tone, from_s: f64, to_s: f64) -> bool {
         let (a, b) = ((from_s * 16000.0) as usize, (to_s * 16000.0) as usize);
         (a..b).any(|n| sound.sample(n).unwrap_or(0).unsigned_abs() > 3000)
     }
@@ -181,19 +206,19 @@ mod tests {
     #[test]
     fn the_ring_has_its_cadence_and_repeats() {
         for cycle in [0.0, 3.0, 30.0] {
-            assert!(loud(Sound::Ring, cycle + 0.05, cycle + 0.35), "first burst");
-            assert!(!loud(Sound::Ring, cycle + 0.41, cycle + 0.59), "short pause");
-            assert!(loud(Sound::Ring, cycle + 0.65, cycle + 0.95), "second burst");
-            assert!(!loud(Sound::Ring, cycle + 1.01, cycle + 2.99), "long pause");
+            assert!(loud(Tone::Ring, cycle + 0.05, cycle + 0.35), "first burst");
+            assert!(!loud(Tone::Ring, cycle + 0.41, cycle + 0.59), "short pause");
+            assert!(loud(Tone::Ring, cycle + 0.65, cycle + 0.95), "second burst");
+            assert!(!loud(Tone::Ring, cycle + 1.01, cycle + 2.99), "long pause");
         }
-        assert_eq!(Sound::Ring.sample(0), Some(0), "fades in from silence");
-        assert!(Sound::Ring.sample(16000 * 3600).is_some(), "rings until stopped");
+        assert_eq!(Tone::Ring.sample(0), Some(0), "fades in from silence");
+        assert!(Tone::Ring.sample(16000 * 3600).is_some(), "rings until stopped");
     }
 
     #[test]
     fn the_test_tone_ends() {
-        assert!(loud(Sound::TestTone, 0.1, 1.4));
-        assert!(Sound::TestTone.sample(23_999).is_some());
-        assert_eq!(Sound::TestTone.sample(24_000), None);
+        assert!(loud(Tone::TestTone, 0.1, 1.4));
+        assert!(Tone::TestTone.sample(23_999).is_some());
+        assert_eq!(Tone::TestTone.sample(24_000), None);
     }
 }

@@ -15,6 +15,7 @@ use crate::account::Secret;
 use crate::account::model::SipAccount;
 use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
+use crate::media::prompts::AudioRef;
 use crate::media::sounds::{MicMeter, Player, Sound};
 
 /// How often each call's figures are sent.
@@ -66,6 +67,11 @@ pub enum Request {
     },
     /// List the sound devices (the answer comes as [`Update::DeviceList`]).
     ListDevices,
+    /// Play a prompt (an announcement or greeting preview) on the output; it replaces the
+    /// sound playing, if any. [`Update::SoundFinished`] says when it has ended.
+    Preview(AudioRef),
+    /// Stop the test tone or the preview playing.
+    StopSound,
     /// Start or stop the microphone meter of the settings (levels come as [`Update::MicLevel`]).
     MicTest(bool),
     /// The devices for calls placed or answered from now on (`None`: no sound devices).
@@ -98,6 +104,8 @@ pub enum Update {
     },
     /// The inputs and the outputs (the default flagged), or why they cannot be listed.
     DeviceList(Result<(Vec<DeviceInfo>, Vec<DeviceInfo>), String>),
+    /// The test tone or the preview has ended (or was stopped).
+    SoundFinished,
     /// The settings' microphone meter: the input's peak level in dBFS (every 100 ms).
     MicLevel(f32),
     /// A sound device could not be used by the settings' tests: the reason.
@@ -181,7 +189,13 @@ impl Task {
                     Some(e) => self.on_event(e).await,
                     None => break,
                 },
-                _ = tick.tick() => self.send_figures(),
+                _ = tick.tick() => {
+                    self.send_figures();
+                    if self.test_sound.as_ref().is_some_and(Player::is_finished) {
+                        self.test_sound = None;
+                        self.emit(Update::SoundFinished);
+                    }
+                }
             }
         }
         self.phone.shutdown(Duration::from_secs(2)).await;
@@ -247,6 +261,15 @@ impl Task {
                     self.emit(Update::CallFailed { call, error });
                 }
                 self.send_figures();
+            }
+            Request::Preview(prompt) => {
+                let device = self.devices.as_ref().and_then(|d| d.output.clone());
+                self.test_sound = Some(Player::start(device, Sound::Prompt(prompt)));
+            }
+            Request::StopSound => {
+                if self.test_sound.take().is_some() {
+                    self.emit(Update::SoundFinished);
+                }
             }
             Request::ListDevices => {
                 let updates = self.updates.clone();

@@ -21,7 +21,9 @@ use super::screen::phone::{self, Dialer};
 use super::screen::welcome::{self, Welcome};
 use super::screen::workspace::{self, Workspace};
 use super::theme::ThemeChoice;
-use crate::account::{AccountManager, Document, ProfilePaths, Secret, SipAccount};
+use crate::account::workspace::{BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS};
+use crate::account::{AccountManager, Document, ItemKind, ProfilePaths, Secret, SipAccount};
+use crate::media::prompts::AudioRef;
 use crate::phone::controller::{Controller, Request};
 
 /// What the window shows.
@@ -280,7 +282,22 @@ impl App {
                 }
             }
             Message::Workspace(m) => match &mut self.screen {
-                Screen::Workspace(screen) => screen.update(m),
+                Screen::Workspace(screen) => {
+                    match &m {
+                        workspace::Message::Preview(kind, name) => {
+                            if let Some(prompt) = prompt(&self.doc, self.manager.as_ref(), *kind, name) {
+                                screen.playing = Some(name.clone());
+                                self.outbox.push(Request::Preview(prompt));
+                            }
+                        }
+                        workspace::Message::StopPreview => {
+                            screen.playing = None;
+                            self.outbox.push(Request::StopSound);
+                        }
+                        _ => {}
+                    }
+                    screen.update(m)
+                }
                 _ => None,
             },
             Message::ShowAccounts if self.manager.is_some() => {
@@ -574,6 +591,24 @@ impl App {
             None => page,
         }
     }
+}
+
+/// Where the announcement or greeting `name` is: shipped with Handset or uploaded.
+fn prompt(doc: &Document, manager: Option<&AccountManager>, kind: ItemKind, name: &str) -> Option<AudioRef> {
+    let (shipped, folder, uploaded) = match kind {
+        ItemKind::Announcement => (
+            BUILTIN_ANNOUNCEMENTS,
+            "announcements",
+            &doc.workspace.announcements,
+        ),
+        ItemKind::Greeting => (BUILTIN_GREETINGS, "greetings", &doc.workspace.greetings),
+        _ => return None,
+    };
+    if let Some((_, file)) = shipped.iter().find(|(n, _)| *n == name) {
+        return Some(AudioRef::Builtin(format!("{folder}/{file}")));
+    }
+    let item = uploaded.iter().find(|a| a.name == name)?;
+    Some(AudioRef::File(manager?.paths().audio_dir().join(&item.file)))
 }
 
 /// The window's moves and resizes (nothing else: no message per frame).

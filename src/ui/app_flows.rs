@@ -412,6 +412,15 @@ fn simulator_workspace_uploads_an_announcement() {
     assert!(w.sees("Lobby"));
     let stored = w.app.manager().unwrap().paths().audio_dir().join(&lobby.file);
     assert!(stored.is_file(), "{}", stored.display());
+    // Its preview plays the stored file.
+    w.app.outbox.clear();
+    w.click_id("play-Lobby");
+    assert!(
+        matches!(&w.app.outbox[..], [Request::Preview(AudioRef::File(p))] if *p == stored),
+        "{:?}",
+        w.app.outbox
+    );
+    assert!(AudioRef::File(stored.clone()).load().unwrap().samples.len() > 8000);
 
     w.type_into("greeting-name", "Closed");
     w.type_into("greeting-file", "/nonexistent/closed.wav");

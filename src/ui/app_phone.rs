@@ -107,8 +107,10 @@ impl App {
     }
 
     fn phone_update(&mut self, update: &Update) {
-        if let Screen::Audio(screen) = &mut self.screen {
-            screen.on_update(update);
+        match &mut self.screen {
+            Screen::Audio(screen) => screen.on_update(update),
+            Screen::Workspace(screen) if matches!(update, Update::SoundFinished) => screen.playing = None,
+            _ => {}
         }
         self.dialer.on_update(update);
         self.calls.on_update(update, self.dialer.dnd);

@@ -859,3 +859,29 @@ fn a_call_that_stops_ringing_withdraws_its_notification() {
         app.effects
     );
 }
+
+#[test]
+fn announcements_and_greetings_preview_on_the_speaker() {
+    let (_d, mut app) = app();
+    step(&mut app, Message::ShowWorkspace);
+    click(&mut app, "play-Welcome");
+    assert_eq!(
+        sent(&mut app),
+        [r#"Preview(Builtin("announcements/welcome.wav"))"#]
+    );
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 2400.0), app.view());
+    assert!(ui.find("Stop").is_ok(), "the playing one offers Stop");
+    drop(ui);
+    // The phone says it ended: Play again.
+    update(&mut app, Update::SoundFinished);
+    let Screen::Workspace(w) = &app.screen else {
+        panic!()
+    };
+    assert_eq!(w.playing, None);
+    click(&mut app, "play-Standard Greeting");
+    click(&mut app, "play-Standard Greeting");
+    assert_eq!(
+        sent(&mut app),
+        [r#"Preview(Builtin("greetings/standard.wav"))"#, "StopSound"]
+    );
+}

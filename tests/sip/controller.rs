@@ -9,6 +9,7 @@ use futures_util::{Stream, StreamExt};
 use handset::account::{AccountManager, ProfilePaths};
 use handset::engine::{CallHandle, CallState, RegistrationState};
 use handset::media::device::DeviceChoice;
+use handset::media::prompts::AudioRef;
 use handset::phone::controller::{Controller, Request, Update};
 use handset::phone::history::{CallHistory, CallRecord, Direction, Outcome};
 use handset::phone::softphone::{PhoneEvent, PhoneOptions};
@@ -605,6 +606,31 @@ fn the_controller_rings_on_the_ring_device_plays_test_tones_and_meters_the_micro
             tone_power(&tone, 440.0) > 10.0 * tone_power(&tone, 1000.0),
             "440 Hz"
         );
+
+        // An announcement's preview plays on the speaker until stopped.
+        tokio::time::sleep(Duration::from_millis(1800)).await;
+        let preview_start = speaking.so_far().len();
+        ctl.send(Request::Preview(AudioRef::Builtin(
+            "announcements/welcome.wav".into(),
+        )));
+        tokio::task::block_in_place(|| {
+            wait_loud(&speaking, preview_start, Duration::from_secs(8), "the preview")
+        });
+        ctl.send(Request::StopSound);
+        next(&mut updates, "the end of the preview", |u| {
+            matches!(u, Update::SoundFinished).then_some(())
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let stopped_at = speaking.so_far().len();
+        tokio::time::sleep(Duration::from_millis(1000)).await;
+        let after = speaking.so_far();
+        let peak = after[stopped_at..]
+            .iter()
+            .map(|s| s.unsigned_abs())
+            .max()
+            .unwrap_or(0);
+        assert!(peak < 100, "the preview stopped: peak {peak}");
 
         // The microphone meter follows what the microphone hears.
         let player = play_tone(&mic.name, 1000.0, 8, 16384.0);

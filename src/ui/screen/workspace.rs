@@ -37,6 +37,9 @@ pub enum Message {
     Remove(ItemKind, String),
     Encryption(bool),
     Delivery(delivery::Message),
+    /// Play an announcement or greeting (by name) on the speaker; the app asks the phone.
+    Preview(ItemKind, String),
+    StopPreview,
 }
 
 #[derive(Debug, Default)]
@@ -54,6 +57,8 @@ pub struct Workspace {
     pub delivery: DeliveryForm,
     /// Why the last change was refused (the account core's message).
     pub error: Option<String>,
+    /// The announcement or greeting playing.
+    pub playing: Option<String>,
 }
 
 impl Workspace {
@@ -111,6 +116,8 @@ impl Workspace {
                     return None;
                 }
             },
+            // The app plays these (it knows where the files are).
+            Message::Preview(..) | Message::StopPreview => return None,
         };
         self.error = None;
         Some(Job::Workspace(change))
@@ -192,26 +199,45 @@ impl Workspace {
                 add("add-extension", Message::AddExtension),
             ],
         ));
-        let builtin = |name: &str| {
-            row![text(name.to_owned()).size(14), hint(fl!("workspace-built-in"))]
+        let playing = self.playing.as_deref();
+        let builtin = |kind: ItemKind, name: &str| {
+            row![
+                text(name.to_owned()).size(14).width(Length::Fixed(220.0)),
+                text(fl!("workspace-built-in"))
+                    .size(13)
+                    .style(text::secondary)
+                    .width(Length::Fixed(300.0)),
+                preview(kind, name, playing),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center)
+            .into()
+        };
+        let audio = |kind: ItemKind, name: &str| {
+            row![item(kind, name, ""), preview(kind, name, playing)]
                 .spacing(8)
+                .align_y(Alignment::Center)
                 .into()
         };
-        let mut announcements: Vec<Element<'a, Message>> =
-            BUILTIN_ANNOUNCEMENTS.iter().map(|(n, _)| builtin(n)).collect();
+        let mut announcements: Vec<Element<'a, Message>> = BUILTIN_ANNOUNCEMENTS
+            .iter()
+            .map(|(n, _)| builtin(ItemKind::Announcement, n))
+            .collect();
         announcements.extend(
             ws.announcements
                 .iter()
-                .map(|a| item(ItemKind::Announcement, &a.name, "")),
+                .map(|a| audio(ItemKind::Announcement, &a.name)),
         );
         col = col.push(catalogue(
             fl!("workspace-announcements"),
             announcements,
             self.upload(ItemKind::Announcement),
         ));
-        let mut greetings: Vec<Element<'a, Message>> =
-            BUILTIN_GREETINGS.iter().map(|(n, _)| builtin(n)).collect();
-        greetings.extend(ws.greetings.iter().map(|g| item(ItemKind::Greeting, &g.name, "")));
+        let mut greetings: Vec<Element<'a, Message>> = BUILTIN_GREETINGS
+            .iter()
+            .map(|(n, _)| builtin(ItemKind::Greeting, n))
+            .collect();
+        greetings.extend(ws.greetings.iter().map(|g| audio(ItemKind::Greeting, &g.name)));
         col = col.push(catalogue(
             fl!("workspace-greetings"),
             greetings,
@@ -309,6 +335,22 @@ fn item<'a>(kind: ItemKind, key: &str, detail: &str) -> Element<'a, Message> {
     ]
     .spacing(8)
     .align_y(Alignment::Center)
+    .into()
+}
+
+/// Play (or Stop, while it plays) for an announcement or greeting.
+fn preview<'a>(kind: ItemKind, name: &str, playing: Option<&str>) -> Element<'a, Message> {
+    let (label, message) = if playing == Some(name) {
+        (fl!("workspace-stop"), Message::StopPreview)
+    } else {
+        (fl!("workspace-play"), Message::Preview(kind, name.to_owned()))
+    };
+    container(
+        button(text(label).size(14))
+            .on_press(message)
+            .style(button::secondary),
+    )
+    .id(format!("play-{name}"))
     .into()
 }
 
