@@ -238,6 +238,7 @@ call-output-level = Lautsprecher
 call-record = Aufnehmen
 call-record-stop = Aufnahme beenden
 call-recording = ● Aufnahme
+call-record-off = Aufnahme auf Abruf ist für dieses Konto aus: „Aufnahme auf Abruf“ im Abschnitt Gesprächsaufzeichnung einschalten.
 call-transfer = Weiterleiten
 call-transfer-placeholder = Nummer oder SIP-Adresse
 call-transfer-now = Jetzt weiterleiten

@@ -238,6 +238,7 @@ call-output-level = Speaker
 call-record = Record
 call-record-stop = Stop recording
 call-recording = ● Recording
+call-record-off = Recording on demand is off for this account: turn on Record on Demand in its Call Recording section.
 call-transfer = Transfer
 call-transfer-placeholder = Number or SIP address
 call-transfer-now = Transfer now

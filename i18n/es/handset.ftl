@@ -238,6 +238,7 @@ call-output-level = Altavoz
 call-record = Grabar
 call-record-stop = Detener la grabación
 call-recording = ● Grabando
+call-record-off = La grabación a petición está desactivada en esta cuenta: active «Grabar a petición» en su sección Grabación de llamadas.
 call-transfer = Transferir
 call-transfer-placeholder = Número o dirección SIP
 call-transfer-now = Transferir ahora

@@ -582,7 +582,7 @@ impl App {
             Screen::Workspace(screen) => screen.view(&self.doc).map(Message::Workspace),
             Screen::Audio(screen) => screen.view(&self.prefs.audio).map(Message::Audio),
             Screen::Editor(editor) => editor.view(&self.doc).map(Message::Editor),
-            Screen::Phone if self.calls.shown().is_some() => self.calls.view().map(Message::Call),
+            Screen::Phone if self.calls.shown().is_some() => self.calls.view(&self.doc).map(Message::Call),
             Screen::Phone => self.dialer.view(&self.doc).map(Message::Phone),
         };
         let page = page.push(body).into();

@@ -634,6 +634,11 @@ fn simulator_record_toggle_shows_the_indicator_and_follows_the_phone() {
     let (_d, mut app) = app();
     update(&mut app, dialled(BOB, "201"));
     update(&mut app, answered(BOB, SRTP_PCMA));
+    // Desk does not allow recording on demand: the button is off, with the reason.
+    click(&mut app, "record");
+    assert!(sent(&mut app).is_empty(), "disabled");
+    let desk = app.doc.accounts.iter_mut().find(|a| a.name == "Desk").unwrap();
+    desk.recording.on_demand = true;
     click(&mut app, "record");
     assert_eq!(sent(&mut app), ["Record { call: CallHandle(7), on: true }"]);
     let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());

@@ -4,10 +4,11 @@
 
 use std::time::Instant;
 
-use iced::widget::{button, column, container, progress_bar, row, text, text_input};
+use iced::widget::{button, column, container, progress_bar, row, text, text_input, tooltip};
 use iced::{Alignment, Element, Length};
 
 use super::phone::{duration, keypad};
+use crate::account::Document;
 use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::phone::controller::{Request, Update};
 use crate::phone::softphone::{CallFigures, PhoneEvent};
@@ -321,8 +322,9 @@ impl Calls {
         }
     }
 
-    /// The call screen for the current call, with the other calls under it.
-    pub fn view(&self) -> Element<'_, Message> {
+    /// The call screen for the current call, with the other calls under it (`doc` says what
+    /// each call's account allows).
+    pub fn view<'a>(&'a self, doc: &Document) -> Element<'a, Message> {
         let Some(line) = self.shown() else {
             return hint(fl!("call-none"));
         };
@@ -356,18 +358,33 @@ impl Calls {
         } else {
             small(fl!("call-hold"), "hold", talking.then_some(Message::Hold(call)))
         };
-        let record = if line.recording {
+        let on_demand = doc
+            .accounts
+            .iter()
+            .any(|a| a.name == line.account && a.recording.on_demand);
+        let record: Element<'_, Message> = if line.recording {
             small(
                 fl!("call-record-stop"),
                 "record",
                 Some(Message::Record(call, false)),
             )
-        } else {
+            .into()
+        } else if on_demand {
             small(
                 fl!("call-record"),
                 "record",
                 talking.then_some(Message::Record(call, true)),
             )
+            .into()
+        } else {
+            tooltip(
+                small(fl!("call-record"), "record", None),
+                container(text(fl!("call-record-off")).size(13))
+                    .padding(6)
+                    .style(container::rounded_box),
+                tooltip::Position::Bottom,
+            )
+            .into()
         };
         let transfer = small(
             fl!("call-transfer"),
