@@ -9,9 +9,16 @@ use iced_test::Simulator;
 use iced_test::core::Settings;
 
 use super::app::{App, Message};
-use super::screen::{accounts, editor, welcome};
+use super::link::Event;
+use super::screen::{accounts, audio, editor, welcome};
 use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
 use crate::account::{AccountManager, ProfilePaths, Secret, SecretStore, SipAccount};
+use crate::engine::{CallHandle, CallState, RegistrationState};
+use crate::media::device::DeviceInfo;
+use crate::media::rtp_session::StreamReport;
+use crate::phone::controller::Update;
+use crate::phone::history::{CallRecord, Direction, Outcome};
+use crate::phone::softphone::{CallFigures, PhoneEvent};
 
 fn app(dir: &Path, with_workspace: bool) -> App {
     let mock = keyring_core::mock::Store::new().unwrap();
@@ -46,6 +53,8 @@ fn app(dir: &Path, with_workspace: bool) -> App {
             a.credentials.domain = "sip.example.com".into();
             a.outbound.enabled = name == "Front desk";
             a.outbound.external_caller_id = a.outbound.enabled.then(|| "+14155550100".into());
+            a.recording.on_demand = name == "Front desk";
+            a.recording.feature_code = a.recording.on_demand.then(|| "*1".into());
             m.create(a, Some(Secret::new("Xq7-mP2.wK9~rT4!"))).unwrap();
         }
     }
@@ -114,4 +123,129 @@ fn write_screenshots() {
 
     drive(&mut app, Message::ShowWorkspace);
     shoot(&app, &out, "workspace", (1000.0, 1130.0));
+
+    drive(&mut app, Message::ShowAudio);
+    let device = |name: &str, description: &str| DeviceInfo {
+        name: name.into(),
+        description: description.into(),
+        is_default: false,
+    };
+    phone_update(
+        &mut app,
+        Update::DeviceList(Ok((
+            vec![device("usb-mic", "USB Headset Microphone")],
+            vec![
+                device("speakers", "Built-in Speakers"),
+                device("usb-headset", "USB Headset"),
+            ],
+        ))),
+    );
+    drive(&mut app, Message::Audio(audio::Message::MicTest(true)));
+    phone_update(&mut app, Update::MicLevel(-14.0));
+    shoot(&app, &out, "audio", (1000.0, 620.0));
+
+    // The Phone screen: registration, history.
+    drive(&mut app, Message::ShowPhone);
+    phone_update(
+        &mut app,
+        Update::Phone(PhoneEvent::Registration {
+            account: "Front desk".into(),
+            state: RegistrationState::Registered { expires: 600 },
+        }),
+    );
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    for (i, (direction, outcome, remote, called, secs)) in [
+        (
+            Direction::Incoming,
+            Outcome::Missed,
+            "+14155550123",
+            "+14155550100",
+            0,
+        ),
+        (Direction::Outgoing, Outcome::Answered, "101", "", 312),
+        (
+            Direction::Incoming,
+            Outcome::Answered,
+            "sip:bob@example.org",
+            "101",
+            75,
+        ),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        phone_update(
+            &mut app,
+            Update::History(CallRecord {
+                direction,
+                outcome,
+                account: "Front desk".into(),
+                remote: remote.into(),
+                called: called.into(),
+                started: now - 3600 * (i as u64 + 1),
+                duration_secs: secs,
+                code: None,
+            }),
+        );
+    }
+    shoot(&app, &out, "phone", (1000.0, 780.0));
+
+    // A call: recording, with its figures.
+    let call = CallHandle(1);
+    phone_update(
+        &mut app,
+        Update::Dialled {
+            account: "Front desk".into(),
+            target: "+14155550123".into(),
+            result: Ok(call),
+        },
+    );
+    phone_update(
+        &mut app,
+        Update::Phone(PhoneEvent::Call {
+            call,
+            state: CallState::Answered { sdp: Vec::new() },
+        }),
+    );
+    phone_update(
+        &mut app,
+        Update::Figures {
+            call,
+            figures: CallFigures {
+                report: StreamReport {
+                    received: 2980,
+                    lost: 12,
+                    jitter_ms: 4,
+                    rtt: Some(std::time::Duration::from_millis(38)),
+                    ..StreamReport::default()
+                },
+                input_dbfs: -18.0,
+                output_dbfs: -24.0,
+                muted: false,
+                recording: true,
+                codec: "opus".into(),
+                encryption: Some("SRTP"),
+            },
+        },
+    );
+    shoot(&app, &out, "call", (1000.0, 780.0));
+
+    // A second call rings while the first goes on.
+    phone_update(
+        &mut app,
+        Update::Phone(PhoneEvent::Incoming {
+            account: "Front desk".into(),
+            call: CallHandle(2),
+            from: "sip:carol@example.org".into(),
+            called: "+14155550100".into(),
+        }),
+    );
+    shoot(&app, &out, "incoming", (1000.0, 780.0));
+}
+
+/// Feeds the window an update of the phone, as its bridge would.
+fn phone_update(app: &mut App, update: Update) {
+    drive(app, Message::Link(Event::Update(update)));
 }
