@@ -149,6 +149,8 @@ impl Row {
             line: self.line,
             column: column.map(str::to_owned),
             message,
+            key: "",
+            args: Vec::new(),
         }
     }
 
@@ -264,6 +266,8 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<CsvProblem>> {
             line: 1,
             column: None,
             message,
+            key: "",
+            args: Vec::new(),
         }]
     };
     if text.len() > MAX_BYTES {
@@ -291,6 +295,8 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<CsvProblem>> {
                     line: 1,
                     column: Some(name.to_owned()),
                     message: "this column appears twice: keep one".into(),
+                    key: "",
+                    args: Vec::new(),
                 });
             }
             Some(f) => columns.push(*f),
@@ -305,6 +311,8 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<CsvProblem>> {
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
+                key: "",
+                args: Vec::new(),
             }),
         }
     }
@@ -313,6 +321,8 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<CsvProblem>> {
             line: 1,
             column: None,
             message: "the header has no `name` column: the first line must name the columns".into(),
+            key: "",
+            args: Vec::new(),
         });
     }
     if !problems.is_empty() {
@@ -328,6 +338,8 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<CsvProblem>> {
                     line,
                     column: None,
                     message: format!("cannot read this record: {e}"),
+                    key: "",
+                    args: Vec::new(),
                 });
                 continue;
             }
@@ -345,6 +357,8 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<CsvProblem>> {
                     record.len(),
                     columns.len()
                 ),
+                key: "",
+                args: Vec::new(),
             });
             continue;
         }
@@ -353,6 +367,8 @@ pub fn parse(text: &str) -> Result<Vec<Row>, Vec<CsvProblem>> {
                 line,
                 column: None,
                 message: format!("more than {MAX_ROWS} accounts: split the file"),
+                key: "",
+                args: Vec::new(),
             });
             break;
         }

@@ -198,6 +198,8 @@ impl AccountManager {
                         line,
                         column: Some(p.field.column().to_owned()),
                         message: p.message,
+                        key: p.key,
+                        args: p.args,
                     });
                 }
             }

@@ -29,7 +29,12 @@ pub struct CsvProblem {
     pub line: u64,
     /// The column, when the problem is in one cell.
     pub column: Option<String>,
+    /// In English.
     pub message: String,
+    /// The translation's Fluent id and arguments when the problem is a validation
+    /// [`Problem`]'s; empty otherwise.
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl fmt::Display for CsvProblem {

@@ -290,7 +290,7 @@ fn simulator_export_and_import_csv() {
 
     // The file back in, with one changed and one bad row: every problem is listed, nothing imported.
     let bad = w._dir.path().join("bad.csv");
-    std::fs::write(&bad, "name,user,sip_domain,codecs\nNew,Ann Smith,sip.example.com,OPUS\nWorse,Ann Smith,sip.example.com,G711\n").unwrap();
+    std::fs::write(&bad, "name,user,sip_domain,codecs\nNew,Ann Smith,sip.example.com,OPUS\nWorse,Ann Smith,sip.example.com,G711\nOther,Nobody,sip.example.com,OPUS\n").unwrap();
     w.type_into("import-path", &bad.display().to_string());
     w.click_text("Import CSV");
     let Screen::Accounts(screen) = &w.app.screen else {
@@ -298,9 +298,16 @@ fn simulator_export_and_import_csv() {
     };
     let problems = screen.import_problems.clone();
     assert!(
-        !problems.is_empty() && problems.iter().all(|p| p.line == 3),
+        problems.iter().any(|p| p.line == 3) && problems.iter().all(|p| p.line == 3 || p.line == 4),
         "{problems:?}"
     );
+    // A validation problem keeps its translation (shown in the window's language).
+    let unknown = problems
+        .iter()
+        .find(|p| p.line == 4)
+        .expect("the unknown user is reported");
+    assert_eq!(unknown.key, "problem-user-unknown");
+    assert_eq!(i18n::translated(unknown.key, &unknown.args, "?"), unknown.message);
     assert!(w.sees(&fl!("csv-import-failed", count = problems.len())));
     let first = &problems[0];
     let cell = fl!(

@@ -75,11 +75,17 @@ pub fn set_language(code: &str) {
 /// A validation problem of the account core in the current language (its English text when
 /// it has no translation).
 pub fn problem(p: &crate::account::validate::Problem) -> String {
-    if p.key.is_empty() || !LOADER.has(p.key) {
-        return p.message.clone();
+    translated(p.key, &p.args, &p.message)
+}
+
+/// The message `key` with `args` in the current language; `fallback` (English) when there is
+/// no such key.
+pub fn translated(key: &str, args: &[(&'static str, String)], fallback: &str) -> String {
+    if key.is_empty() || !LOADER.has(key) {
+        return fallback.to_owned();
     }
-    let args: std::collections::HashMap<&str, String> = p.args.iter().map(|(k, v)| (*k, v.clone())).collect();
-    LOADER.get_args(p.key, args)
+    let args: std::collections::HashMap<&str, String> = args.iter().map(|(k, v)| (*k, v.clone())).collect();
+    LOADER.get_args(key, args)
 }
 
 /// The code of the language in use (e.g. `en`).

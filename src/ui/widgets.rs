@@ -131,7 +131,8 @@ pub fn csv_problems<'a, M: 'a>(problems: &[CsvProblem]) -> Element<'a, M> {
             Some(c) => fl!("csv-problem-cell", line = p.line, column = c.as_str()),
             None => fl!("csv-problem-line", line = p.line),
         };
-        col = col.push(error(format!("{at}: {}", p.message)));
+        let message = crate::ui::i18n::translated(p.key, &p.args, &p.message);
+        col = col.push(error(format!("{at}: {message}")));
     }
     col.into()
 }

@@ -339,6 +339,8 @@ mod tests {
             line: 3,
             column: Some("codecs".into()),
             message: "bad".into(),
+            key: "",
+            args: Vec::new(),
         };
         s.imported(&Err(Error::Csv(vec![problem.clone()])));
         assert_eq!(s.import_problems, [problem]);
