@@ -12,11 +12,42 @@ use crate::engine::{CallHandle, Command, TransferProgress};
 
 impl Phone {
     /// Sends digits as RFC 4733 events, or as SIP INFO when the call has no telephone-event.
+    /// Digits that end with the account's Record on Demand feature code also start (or pause)
+    /// recording the call.
     pub fn send_dtmf(&mut self, call: CallHandle, digits: &str) {
+        self.feature_code(call, digits);
         let Some(info) = self.calls.get(&call) else { return };
         match &info.stream {
             Some(stream) if info.dtmf_rtp => stream.send_dtmf(digits),
             _ => self.info_digits.extend(digits.chars().map(|d| (call, d))),
+        }
+    }
+
+    /// Follows the digits dialed on the call; the feature code toggles recording.
+    fn feature_code(&mut self, call: CallHandle, digits: &str) {
+        let Some(info) = self.calls.get_mut(&call) else {
+            return;
+        };
+        let Some(r) = self.lines.get(&info.account).map(|l| &l.account.recording) else {
+            return;
+        };
+        let Some(code) = r.feature_code.as_deref().filter(|_| r.on_demand) else {
+            return;
+        };
+        info.dialed.push_str(digits);
+        if info.dialed.len() > 32 {
+            info.dialed.drain(..info.dialed.len() - 16);
+        }
+        if !info.dialed.ends_with(code) {
+            return;
+        }
+        info.dialed.clear();
+        if let Some(stream) = &info.stream
+            && info.media.recording.is_some()
+        {
+            let on = !stream.controls().is_recording();
+            info!(%call, on, "record on demand by feature code");
+            stream.controls().set_recording(on);
         }
     }
 

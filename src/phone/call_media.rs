@@ -30,6 +30,10 @@ pub(super) struct CallInfo {
     pub(super) stream: Option<Stream>,
     /// The call has been answered (either way).
     pub(super) answered: bool,
+    /// The account records calls of this direction: recording starts with the media.
+    pub(super) record_from_start: bool,
+    /// The last digits dialed on the call (for the record-on-demand feature code).
+    pub(super) dialed: String,
     /// Our last offer or answer (hold and resume re-offer it with another direction).
     pub(super) local_sdp: Option<String>,
     /// Our SDES keys when the call's media is SRTP (RFC 4568): one per suite in an offer, the
@@ -73,6 +77,8 @@ impl CallInfo {
             socket: None,
             stream: None,
             answered: false,
+            record_from_start: false,
+            dialed: String::new(),
             local_sdp: None,
             cryptos: Vec::new(),
             dtmf_rtp: false,
@@ -262,6 +268,11 @@ impl CallInfo {
                 ice,
             },
         ));
+        if self.record_from_start
+            && let Some(stream) = &self.stream
+        {
+            stream.controls().set_recording(true);
+        }
     }
 }
 

@@ -245,7 +245,11 @@ impl Task {
             Request::Hangup(call) => self.phone.hangup(call),
             Request::Hold(call) => self.phone.hold(call),
             Request::Resume(call) => self.phone.resume(call),
-            Request::Dtmf { call, digits } => self.phone.send_dtmf(call, &digits),
+            Request::Dtmf { call, digits } => {
+                self.phone.send_dtmf(call, &digits);
+                // A feature code may have started or paused recording.
+                self.send_figures();
+            }
             Request::Transfer { call, target } => {
                 if let Err(e) = self.phone.transfer(call, &target) {
                     let progress = TransferProgress::Failed {

@@ -14,7 +14,7 @@ use super::call_media::{CallInfo, DigitSender, MediaOptions};
 use super::lines::Line;
 use super::negotiation::offers_ice;
 use crate::account::allowed_ip::is_allowed;
-use crate::account::model::Codec;
+use crate::account::model::{Codec, Direction as RecordDirection, SipAccount};
 use crate::engine::sdp::{self, Format};
 use crate::engine::{CallHandle, CallState, Command, Event, Flow, RegistrationState, TransferProgress};
 use crate::media::rtp_session::StreamReport;
@@ -148,6 +148,30 @@ impl std::fmt::Debug for Phone {
     }
 }
 
+/// Whether a dialed or calling number is an internal one (an extension): up to 8 digits.
+pub(super) fn is_internal_number(user: &str) -> bool {
+    !user.is_empty() && user.len() <= 8 && user.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The user part of a SIP URI (`sip:101@pbx` → `101`).
+fn uri_user(uri: &str) -> &str {
+    let rest = uri.trim_start_matches("sips:").trim_start_matches("sip:");
+    rest.split(['@', ';']).next().unwrap_or_default()
+}
+
+/// Whether the account records calls of this direction from the start (Call Recording:
+/// enabled, and the direction ticked).
+fn records(account: &SipAccount, inbound: bool, internal: bool) -> bool {
+    let r = &account.recording;
+    let direction = match (inbound, internal) {
+        (true, true) => RecordDirection::InboundInternal,
+        (true, false) => RecordDirection::InboundExternal,
+        (false, true) => RecordDirection::OutboundInternal,
+        (false, false) => RecordDirection::OutboundExternal,
+    };
+    r.enabled && r.directions.contains(&direction)
+}
+
 /// The SDP formats of the account's codecs, in its order.
 pub fn formats(codecs: &[Codec]) -> Vec<Format> {
     codecs
@@ -216,14 +240,7 @@ impl Phone {
         let domain = &line.account.credentials.domain;
         let uri = target_uri(target, domain);
         // Caller ID: internal numbers (extensions) present the internal caller ID, others the external one.
-        let user_part = uri
-            .trim_start_matches("sips:")
-            .trim_start_matches("sip:")
-            .split('@')
-            .next()
-            .unwrap_or_default();
-        let internal =
-            !user_part.is_empty() && user_part.len() <= 8 && user_part.chars().all(|c| c.is_ascii_digit());
+        let internal = is_internal_number(uri_user(&uri));
         let caller = if internal {
             out.internal_caller_ids
                 .first()
@@ -235,6 +252,7 @@ impl Phone {
         let formats = formats(&line.account.advanced.codecs);
         let mut info = CallInfo::new(name.to_owned(), formats, conn.local.ip());
         info.media = media;
+        info.record_from_start = records(&line.account, false, internal);
         if info.media.recording.is_none() {
             info.media.recording = self.recording_for(name, &uri);
         }
@@ -435,6 +453,8 @@ impl Phone {
                     .unwrap_or(IpAddr::from([127, 0, 0, 1]));
                 let mut info = CallInfo::new(key.clone(), formats(&line.account.advanced.codecs), ip);
                 info.remote = from.clone();
+                let caller = crate::engine::sip::msg::addr_uri(&from);
+                info.record_from_start = records(&line.account, true, is_internal_number(uri_user(&caller)));
                 self.calls.insert(call, info);
                 self.incoming_offers.insert(call, sdp);
                 let called = crate::engine::sip::msg::addr_uri(&to);
@@ -545,6 +565,22 @@ mod tests {
     use crate::account::Secret;
     use crate::account::model::{SipAccount, Transport as AccountTransport};
     use crate::phone::lines::instance_id;
+
+    #[test]
+    fn recorded_directions_follow_the_account() {
+        let mut a = SipAccount::default();
+        a.recording.directions = vec![
+            RecordDirection::InboundExternal,
+            RecordDirection::OutboundInternal,
+        ];
+        assert!(!records(&a, true, false), "recording is off");
+        a.recording.enabled = true;
+        assert!(records(&a, true, false) && records(&a, false, true));
+        assert!(!records(&a, true, true) && !records(&a, false, false));
+        assert!(is_internal_number(uri_user("sip:101@pbx")) && is_internal_number("12345678"));
+        assert!(!is_internal_number(uri_user("sip:+14155550100@pbx")) && !is_internal_number("bob"));
+        assert_eq!(uri_user("sips:201;user=phone@x"), "201");
+    }
 
     #[test]
     fn targets_become_uris() {

@@ -406,7 +406,7 @@ fn opusdec(path: &std::path::Path, dir: &std::path::Path) -> (usize, std::path::
 }
 
 #[test]
-fn the_controller_records_a_call_on_demand_with_a_pause_as_ogg_opus() {
+fn the_controller_records_a_call_on_demand_and_by_feature_code_with_a_pause_as_ogg_opus() {
     let Setup {
         _k,
         bob,
@@ -444,9 +444,17 @@ fn the_controller_records_a_call_on_demand_with_a_pause_as_ogg_opus() {
             _ => None,
         })
         .await;
-        // 2 s recorded, 1.5 s paused (left out), 1 s recorded again into the same file.
+        // 2 s recorded, 1.5 s paused (left out), 1 s recorded again into the same file, that
+        // last time started by dialing the feature code.
         for (on, secs) in [(true, 2.0), (false, 1.5), (true, 1.0)] {
-            ctl.send(Request::Record { call, on });
+            if secs == 1.0 {
+                ctl.send(Request::Dtmf {
+                    call,
+                    digits: "*77".into(),
+                });
+            } else {
+                ctl.send(Request::Record { call, on });
+            }
             next(&mut updates, "figures saying so", |u| match u {
                 Update::Figures { call: c, figures } if *c == call && figures.recording == on => Some(()),
                 Update::CallFailed { error, .. } => panic!("refused: {error}"),
@@ -658,4 +666,61 @@ fn the_controller_rings_on_the_ring_device_plays_test_tones_and_meters_the_micro
         let _ = player.wait();
         ctl.send(Request::Shutdown);
     });
+}
+
+#[test]
+fn calls_of_a_recorded_direction_are_recorded_from_the_answer() {
+    let Setup {
+        _k,
+        bob,
+        alice: _alice,
+        manager,
+        rt,
+    } = Setup::new("dir");
+    let mut account = manager.account("A").unwrap();
+    account.recording.enabled = true;
+    // bob is not an extension: calling him is outbound external.
+    account.recording.directions = vec![handset::account::model::Direction::OutboundExternal];
+    let password = manager.credentials("A").unwrap().password.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let options = PhoneOptions {
+        recordings: Some(dir.path().to_owned()),
+        ..PhoneOptions::default()
+    };
+    let report = rt.block_on(async {
+        let (ctl, mut updates) = Controller::spawn(options, CallHistory::in_memory(), None);
+        ctl.send(Request::AddAccount {
+            account: Box::new(account),
+            password,
+        });
+        ctl.send(Request::Dial {
+            account: "A".into(),
+            target: bob.sip_uri(),
+        });
+        let call = next(&mut updates, "the dial result", |u| match u {
+            Update::Dialled { result: Ok(call), .. } => Some(*call),
+            _ => None,
+        })
+        .await;
+        next(&mut updates, "figures saying it records", |u| match u {
+            Update::Figures { call: c, figures } if *c == call && figures.recording => Some(()),
+            _ => None,
+        })
+        .await;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        ctl.send(Request::Hangup(call));
+        let report = next(&mut updates, "the media report", |u| match u {
+            Update::Phone(PhoneEvent::Media { call: c, report }) if *c == call => Some(report.clone()),
+            _ => None,
+        })
+        .await;
+        ctl.send(Request::Shutdown);
+        report
+    });
+    let path = report.recorded.expect("recorded without being asked");
+    let (samples, wav) = opusdec(&path, dir.path());
+    let secs = samples as f64 / 8000.0;
+    assert!(secs > 2.0, "from the answer to the hang-up: {secs:.2} s");
+    let (pitch, _) = crate::audio::analyse(&wav);
+    assert!((pitch - 440.0).abs() < 15.0, "bob's tone: {pitch:.0} Hz");
 }
