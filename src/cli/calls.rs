@@ -11,6 +11,7 @@ use handset::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
 use handset::media::rtp_session::StreamReport;
 use handset::media::voice::VoiceOptions;
 use handset::phone::MediaOptions;
+use handset::phone::catalogue::Announcements;
 use handset::phone::softphone::{Phone, PhoneEvent, PhoneOptions};
 
 use super::{CliError, CliResult};
@@ -165,6 +166,9 @@ async fn start(manager: &AccountManager, args: &PhoneArgs) -> Result<Phone, CliE
         ..PhoneOptions::default()
     };
     let mut phone = Phone::new(options);
+    let workspace = manager.load()?.workspace;
+    let announcements = Announcements::of(&account, &workspace, &manager.paths().audio_dir());
+    phone.set_announcements(&account.name, announcements);
     phone
         .add_account(&account, password, args.tls_ca.clone())
         .await

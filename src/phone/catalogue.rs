@@ -1,12 +1,54 @@
-//! Workspace uploads that need media work: announcements and voicemail greetings are decoded
-//! on upload and stored as WAV under the profile's audio folder.
+//! Workspace audio that needs media work: announcements and voicemail greetings are decoded
+//! on upload and stored as WAV under the profile's audio folder, and found again by name
+//! (shipped or uploaded) to be played.
 
 use std::path::Path;
 
+use crate::account::model::SipAccount;
 use crate::account::store::random_id;
-use crate::account::workspace::{AudioItem, ItemKind};
+use crate::account::workspace::{AudioItem, BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS, ItemKind, Workspace};
 use crate::account::{AccountManager, Error};
 use crate::media::audio_file::decode_to_wav;
+use crate::media::prompts::AudioRef;
+
+/// The announcement or greeting `name`: shipped with Handset, or uploaded to the workspace
+/// (its WAV under `audio_dir`); `None` when there is no such item.
+pub fn prompt(workspace: &Workspace, audio_dir: &Path, kind: ItemKind, name: &str) -> Option<AudioRef> {
+    let (shipped, folder, uploaded) = match kind {
+        ItemKind::Announcement => (BUILTIN_ANNOUNCEMENTS, "announcements", &workspace.announcements),
+        ItemKind::Greeting => (BUILTIN_GREETINGS, "greetings", &workspace.greetings),
+        _ => return None,
+    };
+    if let Some((_, file)) = shipped.iter().find(|(n, _)| *n == name) {
+        return Some(AudioRef::Builtin(format!("{folder}/{file}")));
+    }
+    let item = uploaded.iter().find(|a| a.name == name)?;
+    Some(AudioRef::File(audio_dir.join(&item.file)))
+}
+
+/// What an account plays to the other party when an outgoing call is answered (Outbound
+/// Calls: Internal and External Announcement).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Announcements {
+    /// When an internal extension answers.
+    pub internal: Option<AudioRef>,
+    /// When an external recipient answers.
+    pub external: Option<AudioRef>,
+}
+
+impl Announcements {
+    /// The account's announcements, found in the workspace.
+    pub fn of(account: &SipAccount, workspace: &Workspace, audio_dir: &Path) -> Announcements {
+        let find = |name: &Option<String>| {
+            name.as_deref()
+                .and_then(|n| prompt(workspace, audio_dir, ItemKind::Announcement, n))
+        };
+        Announcements {
+            internal: find(&account.outbound.internal_announcement),
+            external: find(&account.outbound.external_announcement),
+        }
+    }
+}
 
 /// Decodes `source` (WAV, MP3, Ogg Vorbis, FLAC or M4A) and adds it to the announcements or
 /// greetings catalogue as `name`. Nothing is kept when any step fails.
@@ -41,4 +83,42 @@ pub fn upload_audio(
         return Err(e);
     }
     Ok(item)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prompts_are_found_shipped_or_uploaded() {
+        let mut ws = Workspace::default();
+        ws.announcements.push(AudioItem {
+            name: "Lobby".into(),
+            file: "announcement-1.wav".into(),
+            duration_ms: 2000,
+        });
+        let dir = Path::new("/profile/audio");
+        assert_eq!(
+            prompt(&ws, dir, ItemKind::Announcement, "Welcome"),
+            Some(AudioRef::Builtin("announcements/welcome.wav".into()))
+        );
+        assert_eq!(
+            prompt(&ws, dir, ItemKind::Announcement, "Lobby"),
+            Some(AudioRef::File(dir.join("announcement-1.wav")))
+        );
+        assert_eq!(prompt(&ws, dir, ItemKind::Announcement, "Gone"), None);
+        assert_eq!(
+            prompt(&ws, dir, ItemKind::Greeting, "Lobby"),
+            None,
+            "not a greeting"
+        );
+        let mut a = SipAccount::default();
+        a.outbound.external_announcement = Some("Lobby".into());
+        let found = Announcements::of(&a, &ws, dir);
+        assert_eq!(found.internal, None);
+        assert_eq!(
+            found.external,
+            Some(AudioRef::File(dir.join("announcement-1.wav")))
+        );
+    }
 }

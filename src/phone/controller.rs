@@ -9,6 +9,7 @@ use tokio::sync::mpsc;
 use tracing::warn;
 
 use super::MediaOptions;
+use super::catalogue::Announcements;
 use super::history::{CallHistory, CallRecord};
 use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions};
 use crate::account::Secret;
@@ -31,6 +32,11 @@ pub enum Request {
     },
     /// Unregister the account and forget it (its calls end).
     RemoveAccount(String),
+    /// What the account plays when an outgoing call is answered.
+    Announcements {
+        account: String,
+        announcements: Announcements,
+    },
     Dial {
         account: String,
         target: String,
@@ -222,6 +228,10 @@ impl Task {
                 }
             }
             Request::RemoveAccount(name) => self.phone.remove_account(&name),
+            Request::Announcements {
+                account,
+                announcements,
+            } => self.phone.set_announcements(&account, announcements),
             Request::Dial { account, target } => {
                 let result = self.phone.dial_with(&account, &target, self.media()).await;
                 if let Ok(call) = &result {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use rustls::ClientConfig;
 use tracing::{info, warn};
 
+use super::catalogue::Announcements;
 use super::softphone::{Phone, PhoneError, PhoneEvent};
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
@@ -123,6 +124,12 @@ impl Phone {
             self.driver.close(old);
         }
         result
+    }
+
+    /// What the account plays to the other party when an outgoing call is answered (found in
+    /// the workspace by the caller, who knows where its audio is).
+    pub fn set_announcements(&mut self, name: &str, announcements: Announcements) {
+        self.announcements.insert(name.to_owned(), announcements);
     }
 
     /// Unregisters the account and forgets it: its calls end, and its connection closes once

@@ -11,12 +11,15 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::call_media::{CallInfo, DigitSender, MediaOptions};
+use super::catalogue::Announcements;
 use super::lines::Line;
 use super::negotiation::offers_ice;
 use crate::account::allowed_ip::is_allowed;
 use crate::account::model::{Codec, Direction as RecordDirection, SipAccount};
 use crate::engine::sdp::{self, Format};
 use crate::engine::{CallHandle, CallState, Command, Event, Flow, RegistrationState, TransferProgress};
+use crate::media::audio_file::Pcm;
+use crate::media::prompts::AudioRef;
 use crate::media::rtp_session::StreamReport;
 use crate::net::driver::{Driver, DriverEvent};
 
@@ -125,6 +128,8 @@ pub struct Phone {
     pub(super) driver: Driver,
     pub(super) events: mpsc::UnboundedReceiver<DriverEvent>,
     pub(super) lines: HashMap<String, Line>,
+    /// What each account plays when an outgoing call is answered.
+    pub(super) announcements: HashMap<String, Announcements>,
     /// Removed accounts' connections, closed once their un-REGISTER is answered.
     pub(super) retiring: HashMap<String, Flow>,
     pub(super) calls: HashMap<CallHandle, CallInfo>,
@@ -145,6 +150,23 @@ impl std::fmt::Debug for Phone {
         f.debug_struct("Phone")
             .field("lines", &self.lines.len())
             .finish_non_exhaustive()
+    }
+}
+
+/// Decodes an announcement off the async workers; `None` (logged) when it cannot be read: the
+/// call goes on without it.
+async fn announcement_pcm(prompt: AudioRef) -> Option<Pcm> {
+    let loaded = tokio::task::spawn_blocking(move || prompt.load()).await;
+    match loaded {
+        Ok(Ok(pcm)) => Some(pcm),
+        Ok(Err(e)) => {
+            warn!(error = %e, "the announcement cannot be played");
+            None
+        }
+        Err(e) => {
+            warn!(error = %e, "the announcement cannot be played");
+            None
+        }
     }
 }
 
@@ -198,6 +220,7 @@ impl Phone {
             driver,
             events,
             lines: HashMap::new(),
+            announcements: HashMap::new(),
             retiring: HashMap::new(),
             calls: HashMap::new(),
             incoming_offers: HashMap::new(),
@@ -253,6 +276,18 @@ impl Phone {
         let mut info = CallInfo::new(name.to_owned(), formats, conn.local.ip());
         info.media = media;
         info.record_from_start = records(&line.account, false, internal);
+        let announcement = self.announcements.get(name).and_then(|a| {
+            if internal {
+                a.internal.clone()
+            } else {
+                a.external.clone()
+            }
+        });
+        if info.media.play.is_none()
+            && let Some(prompt) = announcement
+        {
+            info.media.play = announcement_pcm(prompt).await;
+        }
         if info.media.recording.is_none() {
             info.media.recording = self.recording_for(name, &uri);
         }

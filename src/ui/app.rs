@@ -21,7 +21,6 @@ use super::screen::phone::{self, Dialer};
 use super::screen::welcome::{self, Welcome};
 use super::screen::workspace::{self, Workspace};
 use super::theme::ThemeChoice;
-use crate::account::workspace::{BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS};
 use crate::account::{AccountManager, Document, ItemKind, ProfilePaths, Secret, SipAccount};
 use crate::media::prompts::AudioRef;
 use crate::phone::controller::{Controller, Request};
@@ -595,20 +594,8 @@ impl App {
 
 /// Where the announcement or greeting `name` is: shipped with Handset or uploaded.
 fn prompt(doc: &Document, manager: Option<&AccountManager>, kind: ItemKind, name: &str) -> Option<AudioRef> {
-    let (shipped, folder, uploaded) = match kind {
-        ItemKind::Announcement => (
-            BUILTIN_ANNOUNCEMENTS,
-            "announcements",
-            &doc.workspace.announcements,
-        ),
-        ItemKind::Greeting => (BUILTIN_GREETINGS, "greetings", &doc.workspace.greetings),
-        _ => return None,
-    };
-    if let Some((_, file)) = shipped.iter().find(|(n, _)| *n == name) {
-        return Some(AudioRef::Builtin(format!("{folder}/{file}")));
-    }
-    let item = uploaded.iter().find(|a| a.name == name)?;
-    Some(AudioRef::File(manager?.paths().audio_dir().join(&item.file)))
+    let audio_dir = manager.map(|m| m.paths().audio_dir()).unwrap_or_default();
+    crate::phone::catalogue::prompt(&doc.workspace, &audio_dir, kind, name)
 }
 
 /// The window's moves and resizes (nothing else: no message per frame).

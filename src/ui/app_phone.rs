@@ -7,6 +7,7 @@ use iced::Task;
 
 use super::{App, Message, Screen};
 use crate::engine::CallHandle;
+use crate::phone::catalogue::Announcements;
 use crate::phone::controller::{Request, Update};
 use crate::phone::softphone::PhoneEvent;
 use crate::ui::i18n::fl;
@@ -83,7 +84,16 @@ impl App {
             }
             Message::Link(Event::Update(update)) => self.phone_update(&update),
             Message::Registering(accounts) => {
+                let audio_dir = self
+                    .manager
+                    .as_ref()
+                    .map(|m| m.paths().audio_dir())
+                    .unwrap_or_default();
                 for (account, password) in accounts {
+                    self.outbox.push(Request::Announcements {
+                        account: account.name.clone(),
+                        announcements: Announcements::of(&account, &self.doc.workspace, &audio_dir),
+                    });
                     self.outbox.push(Request::AddAccount { account, password });
                 }
             }

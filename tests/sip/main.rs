@@ -3,6 +3,7 @@
 //! real `handset` binary (its account password in the Secret Service of
 //! `packaging/run-tests.sh`), and the audio devices on its private PulseAudio (`devices`).
 
+mod announcements;
 mod audio;
 mod controller;
 mod devices;

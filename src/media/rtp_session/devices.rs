@@ -1,7 +1,7 @@
-//! The stream's sound card side: capture replaces the silence sent when there is no file, and
-//! every played-out frame also goes to the output. The devices open on a blocking thread (a
-//! PulseAudio stream stalls 1.5-2 s at start) while the stream already runs; a device that
-//! cannot open is logged and the call goes on without it.
+//! The stream's sound card side: capture replaces the silence sent once the audio to send (if
+//! any) has been sent, and every played-out frame also goes to the output. The devices open on a
+//! blocking thread (a PulseAudio stream stalls 1.5-2 s at start) while the stream already runs;
+//! a device that cannot open is logged and the call goes on without it.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
@@ -76,29 +76,20 @@ pub(super) struct Devices {
 
 impl Devices {
     /// Starts opening the chosen devices for frames at `rate`; the input only when `capture`.
-    pub(super) fn open(
-        choice: Option<DeviceChoice>,
-        rate: u32,
-        capture: bool,
-        controls: Arc<Controls>,
-    ) -> Devices {
+    pub(super) fn open(choice: Option<DeviceChoice>, rate: u32, controls: Arc<Controls>) -> Devices {
         let Some(choice) = choice else {
             let mut none = Devices::default();
             none.controls = controls;
             return none;
         };
         let frame = rate as usize / 50;
-        let voice = capture
-            .then(|| VoiceProcessor::new(rate, frame, choice.voice))
-            .flatten();
+        let voice = VoiceProcessor::new(rate, frame, choice.voice);
         let (tx, rx) = oneshot::channel();
         tokio::task::spawn_blocking(move || {
-            let input = capture.then(|| Capture::open(choice.input.as_deref(), rate));
+            let input = Capture::open(choice.input.as_deref(), rate)
+                .inspect_err(|e| warn!(error = %e, "no audio input for the call"))
+                .ok();
             let output = Playback::open(choice.output.as_deref(), rate);
-            let input = input.and_then(|r| {
-                r.inspect_err(|e| warn!(error = %e, "no audio input for the call"))
-                    .ok()
-            });
             let output = output
                 .inspect_err(|e| warn!(error = %e, "no audio output for the call"))
                 .ok();

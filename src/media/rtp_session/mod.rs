@@ -45,7 +45,8 @@ pub struct StreamConfig {
     pub remote: SocketAddr,
     pub payload_type: u8,
     pub codec: Box<dyn AudioCodec>,
-    /// Audio to send (resampled to the codec's rate), then silence; `None` sends silence.
+    /// Audio to send first (resampled to the codec's rate), then the input device when `devices`
+    /// is set, else silence.
     pub source: Option<Pcm>,
     /// Where to write what the far end sent (mono WAV at the codec's rate).
     pub record: Option<PathBuf>,
@@ -214,7 +215,7 @@ async fn run(
     let rate = codec.sample_rate();
     let frame_len = frame_samples(codec.as_ref());
     let ts_step = codec.rtp_clock() / 50;
-    let mut devices = Devices::open(config.devices, rate, config.source.is_none(), controls.clone());
+    let mut devices = Devices::open(config.devices, rate, controls.clone());
     let source = config.source.map(|p| resample(&p, rate)).unwrap_or_default();
     let mut report = StreamReport::default();
     let mut receiver = Receiver::new(config.payload_type, config.dtmf.map(|d| d.0), codec.as_ref());
@@ -364,7 +365,8 @@ async fn run(
                 } else {
                     let from = frame_no * frame_len;
                     let mut pcm: Vec<i16> = (from..from + frame_len).map(|i| source.get(i).copied().unwrap_or(0)).collect();
-                    if source.is_empty() {
+                    // After the audio to send (an announcement), the microphone.
+                    if from >= source.len() {
                         devices.capture(&mut pcm);
                     }
                     codec.encode(&pcm, &mut enc);
