@@ -12,12 +12,13 @@ use super::MediaOptions;
 use super::catalogue::Announcements;
 use super::history::{CallHistory, CallRecord};
 use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions};
+use super::sound_board::SoundBoard;
 use crate::account::Secret;
 use crate::account::model::SipAccount;
 use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
 use crate::media::prompts::AudioRef;
-use crate::media::sounds::{MicMeter, Player, Sound};
+use crate::media::sounds::Sound;
 
 /// How often each call's figures are sent.
 pub const FIGURES_EVERY: Duration = Duration::from_secs(1);
@@ -149,10 +150,7 @@ impl Controller {
             history,
             devices,
             dnd: false,
-            ringing: Vec::new(),
-            ringer: None,
-            test_sound: None,
-            mic_meter: None,
+            sounds: SoundBoard::default(),
             calls: Vec::new(),
             updates,
         };
@@ -171,11 +169,7 @@ struct Task {
     history: CallHistory,
     devices: Option<DeviceChoice>,
     dnd: bool,
-    /// Calls ringing here, and the ringtone while there are any.
-    ringing: Vec<CallHandle>,
-    ringer: Option<Player>,
-    test_sound: Option<Player>,
-    mic_meter: Option<MicMeter>,
+    sounds: SoundBoard,
     /// Calls that have media (figures are sent for them).
     calls: Vec<CallHandle>,
     updates: mpsc::UnboundedSender<Update>,
@@ -197,8 +191,7 @@ impl Task {
                 },
                 _ = tick.tick() => {
                     self.send_figures();
-                    if self.test_sound.as_ref().is_some_and(Player::is_finished) {
-                        self.test_sound = None;
+                    if self.sounds.ended() {
                         self.emit(Update::SoundFinished);
                     }
                 }
@@ -244,11 +237,11 @@ impl Task {
                 });
             }
             Request::Answer(call) => {
-                self.stop_ringing(call);
+                self.sounds.stop_ringing(call);
                 self.phone.answer_with(call, self.media()).await;
             }
             Request::Decline(call) => {
-                self.stop_ringing(call);
+                self.sounds.stop_ringing(call);
                 self.history.declined(call);
                 self.phone.reject(call, 486);
             }
@@ -278,10 +271,10 @@ impl Task {
             }
             Request::Preview(prompt) => {
                 let device = self.devices.as_ref().and_then(|d| d.output.clone());
-                self.test_sound = Some(Player::start(device, Sound::Prompt(prompt)));
+                self.sounds.play(device, Sound::Prompt(prompt));
             }
             Request::StopSound => {
-                if self.test_sound.take().is_some() {
+                if self.sounds.stop() {
                     self.emit(Update::SoundFinished);
                 }
             }
@@ -295,22 +288,11 @@ impl Task {
             Request::TestSound { ring } => {
                 let choice = self.devices.clone().unwrap_or_default();
                 let device = if ring { choice.ring } else { choice.output };
-                self.test_sound = Some(Player::start(device, Sound::TestTone));
+                self.sounds.play(device, Sound::TestTone);
             }
             Request::MicTest(on) => {
-                self.mic_meter = on.then(|| {
-                    let device = self.devices.as_ref().and_then(|d| d.input.clone());
-                    let (levels, failures) = (self.updates.clone(), self.updates.clone());
-                    MicMeter::start(
-                        device,
-                        move |dbfs| {
-                            let _ = levels.send(Update::MicLevel(dbfs));
-                        },
-                        move |reason| {
-                            let _ = failures.send(Update::DeviceFailed(reason));
-                        },
-                    )
-                });
+                let device = self.devices.as_ref().and_then(|d| d.input.clone());
+                self.sounds.meter(on, device, &self.updates);
             }
             Request::Devices(devices) => self.devices = devices,
             Request::DoNotDisturb(on) => self.dnd = on,
@@ -333,18 +315,12 @@ impl Task {
                     self.phone.reject(*call, 486);
                 } else {
                     self.phone.ring(*call);
-                    self.ringing.push(*call);
-                    // Without sound devices (a headless phone) nothing rings.
-                    if self.ringer.is_none()
-                        && let Some(d) = &self.devices
-                    {
-                        self.ringer = Some(Player::start(d.ring.clone(), Sound::Ring));
-                    }
+                    self.sounds.ring(*call, self.devices.as_ref());
                 }
             }
             PhoneEvent::Call { call, state } => {
                 if matches!(state, CallState::Answered { .. } | CallState::Ended { .. }) {
-                    self.stop_ringing(*call);
+                    self.sounds.stop_ringing(*call);
                 }
                 match state {
                     CallState::Answered { .. } if !self.calls.contains(call) => self.calls.push(*call),
@@ -367,14 +343,6 @@ impl Task {
             _ => {}
         }
         self.emit(Update::Phone(event));
-    }
-
-    /// The call no longer rings here; the ringtone stops when no other call rings.
-    fn stop_ringing(&mut self, call: CallHandle) {
-        self.ringing.retain(|c| *c != call);
-        if self.ringing.is_empty() {
-            self.ringer = None;
-        }
     }
 
     fn send_figures(&self) {

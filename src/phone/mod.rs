@@ -10,5 +10,6 @@ mod lines;
 mod negotiation;
 pub mod recordings;
 pub mod softphone;
+mod sound_board;
 
 pub use call_media::MediaOptions;
