@@ -239,6 +239,7 @@ call-record = Aufnehmen
 call-record-stop = Aufnahme beenden
 call-recording = ● Aufnahme
 call-record-off = Aufnahme auf Abruf ist für dieses Konto aus: „Aufnahme auf Abruf“ im Abschnitt Gesprächsaufzeichnung einschalten.
+call-record-policy = Dieses Konto zeichnet diese Gespräche auf; ohne „Aufnahme auf Abruf“ lässt sich die Aufnahme nicht anhalten.
 call-transfer = Weiterleiten
 call-transfer-placeholder = Nummer oder SIP-Adresse
 call-transfer-now = Jetzt weiterleiten

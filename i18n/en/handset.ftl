@@ -239,6 +239,7 @@ call-record = Record
 call-record-stop = Stop recording
 call-recording = ● Recording
 call-record-off = Recording on demand is off for this account: turn on Record on Demand in its Call Recording section.
+call-record-policy = This account records these calls; without Record on Demand recording cannot be paused.
 call-transfer = Transfer
 call-transfer-placeholder = Number or SIP address
 call-transfer-now = Transfer now

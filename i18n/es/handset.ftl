@@ -239,6 +239,7 @@ call-record = Grabar
 call-record-stop = Detener la grabación
 call-recording = ● Grabando
 call-record-off = La grabación a petición está desactivada en esta cuenta: active «Grabar a petición» en su sección Grabación de llamadas.
+call-record-policy = Esta cuenta graba estas llamadas; sin «Grabar a petición» la grabación no se puede pausar.
 call-transfer = Transferir
 call-transfer-placeholder = Número o dirección SIP
 call-transfer-now = Transferir ahora

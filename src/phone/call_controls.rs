@@ -92,6 +92,12 @@ impl Phone {
             .lines
             .get(&info.account)
             .is_some_and(|l| l.account.recording.on_demand);
+        if !on && !allowed && info.record_from_start {
+            return Err(PhoneError::Refused(format!(
+                "`{}` records these calls: recording cannot be stopped without Record on Demand",
+                info.account
+            )));
+        }
         if on && !allowed {
             return Err(PhoneError::Refused(format!(
                 "recording on demand is off for `{}`: turn on Record on Demand under Call Recording",

@@ -707,6 +707,14 @@ fn calls_of_a_recorded_direction_are_recorded_from_the_answer() {
             _ => None,
         })
         .await;
+        // Without Record on Demand the user cannot stop it.
+        ctl.send(Request::Record { call, on: false });
+        let refused = next(&mut updates, "the refusal", |u| match u {
+            Update::CallFailed { call: c, error } if *c == call => Some(error.to_string()),
+            _ => None,
+        })
+        .await;
+        assert!(refused.contains("records these calls"), "{refused}");
         tokio::time::sleep(Duration::from_secs(2)).await;
         ctl.send(Request::Hangup(call));
         let report = next(&mut updates, "the media report", |u| match u {

@@ -362,29 +362,35 @@ impl Calls {
             .accounts
             .iter()
             .any(|a| a.name == line.account && a.recording.on_demand);
-        let record: Element<'_, Message> = if line.recording {
-            small(
+        let record: Element<'_, Message> = match (on_demand, line.recording) {
+            (true, true) => small(
                 fl!("call-record-stop"),
                 "record",
                 Some(Message::Record(call, false)),
             )
-            .into()
-        } else if on_demand {
-            small(
+            .into(),
+            (true, false) => small(
                 fl!("call-record"),
                 "record",
                 talking.then_some(Message::Record(call, true)),
             )
-            .into()
-        } else {
-            tooltip(
-                small(fl!("call-record"), "record", None),
-                container(text(fl!("call-record-off")).size(13))
-                    .padding(6)
-                    .style(container::rounded_box),
-                tooltip::Position::Bottom,
-            )
-            .into()
+            .into(),
+            // Without Record on Demand the user neither starts nor stops recording.
+            (false, recording) => {
+                let (label, why) = if recording {
+                    (fl!("call-record-stop"), fl!("call-record-policy"))
+                } else {
+                    (fl!("call-record"), fl!("call-record-off"))
+                };
+                tooltip(
+                    small(label, "record", None),
+                    container(text(why).size(13))
+                        .padding(6)
+                        .style(container::rounded_box),
+                    tooltip::Position::Bottom,
+                )
+                .into()
+            }
         };
         let transfer = small(
             fl!("call-transfer"),
