@@ -210,6 +210,8 @@ history-in = Eingehend
 history-out = Ausgehend
 history-missed = Verpasst
 history-declined = Abgelehnt
+history-voicemail = Voicemail
+history-play-voicemail = Nachricht abspielen
 history-failed = Nicht erreicht
 history-called = { $called } auf { $account }
 

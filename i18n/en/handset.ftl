@@ -210,6 +210,8 @@ history-in = Incoming
 history-out = Outgoing
 history-missed = Missed
 history-declined = Declined
+history-voicemail = Voicemail
+history-play-voicemail = Play message
 history-failed = Not reached
 history-called = { $called } on { $account }
 

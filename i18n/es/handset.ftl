@@ -210,6 +210,8 @@ history-in = Entrante
 history-out = Saliente
 history-missed = Perdida
 history-declined = Rechazada
+history-voicemail = Buzón de voz
+history-play-voicemail = Reproducir mensaje
 history-failed = Sin respuesta
 history-called = { $called } en { $account }
 

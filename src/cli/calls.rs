@@ -11,7 +11,7 @@ use handset::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
 use handset::media::rtp_session::StreamReport;
 use handset::media::voice::VoiceOptions;
 use handset::phone::MediaOptions;
-use handset::phone::catalogue::Announcements;
+use handset::phone::catalogue::AccountPrompts;
 use handset::phone::softphone::{Phone, PhoneEvent, PhoneOptions};
 
 use super::{CliError, CliResult};
@@ -167,8 +167,8 @@ async fn start(manager: &AccountManager, args: &PhoneArgs) -> Result<Phone, CliE
     };
     let mut phone = Phone::new(options);
     let workspace = manager.load()?.workspace;
-    let announcements = Announcements::of(&account, &workspace, &manager.paths().audio_dir());
-    phone.set_announcements(&account.name, announcements);
+    let prompts = AccountPrompts::of(&account, &workspace, &manager.paths().audio_dir());
+    phone.set_prompts(&account.name, prompts);
     phone
         .add_account(&account, password, args.tls_ca.clone())
         .await

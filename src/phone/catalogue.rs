@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::account::model::SipAccount;
+use crate::account::model::{SipAccount, Unavailable};
 use crate::account::store::random_id;
 use crate::account::workspace::{AudioItem, BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS, ItemKind, Workspace};
 use crate::account::{AccountManager, Error};
@@ -26,26 +26,37 @@ pub fn prompt(workspace: &Workspace, audio_dir: &Path, kind: ItemKind, name: &st
     Some(AudioRef::File(audio_dir.join(&item.file)))
 }
 
-/// What an account plays to the other party when an outgoing call is answered (Outbound
-/// Calls: Internal and External Announcement).
+/// What an account plays to the other party: the Outbound announcements when an outgoing
+/// call is answered, and the voicemail greeting when an incoming one goes to voicemail.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Announcements {
+pub struct AccountPrompts {
     /// When an internal extension answers.
     pub internal: Option<AudioRef>,
     /// When an external recipient answers.
     pub external: Option<AudioRef>,
+    /// The greeting of Route To Voicemail (`None`: Do Nothing).
+    pub voicemail: Option<AudioRef>,
 }
 
-impl Announcements {
-    /// The account's announcements, found in the workspace.
-    pub fn of(account: &SipAccount, workspace: &Workspace, audio_dir: &Path) -> Announcements {
-        let find = |name: &Option<String>| {
-            name.as_deref()
-                .and_then(|n| prompt(workspace, audio_dir, ItemKind::Announcement, n))
+impl AccountPrompts {
+    /// The account's prompts, found in the workspace.
+    pub fn of(account: &SipAccount, workspace: &Workspace, audio_dir: &Path) -> AccountPrompts {
+        let find =
+            |kind: ItemKind, name: Option<&String>| name.and_then(|n| prompt(workspace, audio_dir, kind, n));
+        let greeting = match &account.inbound.when_unavailable {
+            Unavailable::RouteToVoicemail { greeting } => greeting.as_ref(),
+            Unavailable::DoNothing => None,
         };
-        Announcements {
-            internal: find(&account.outbound.internal_announcement),
-            external: find(&account.outbound.external_announcement),
+        AccountPrompts {
+            internal: find(
+                ItemKind::Announcement,
+                account.outbound.internal_announcement.as_ref(),
+            ),
+            external: find(
+                ItemKind::Announcement,
+                account.outbound.external_announcement.as_ref(),
+            ),
+            voicemail: find(ItemKind::Greeting, greeting),
         }
     }
 }
@@ -114,8 +125,15 @@ mod tests {
         );
         let mut a = SipAccount::default();
         a.outbound.external_announcement = Some("Lobby".into());
-        let found = Announcements::of(&a, &ws, dir);
+        a.inbound.when_unavailable = Unavailable::RouteToVoicemail {
+            greeting: Some("Standard Greeting".into()),
+        };
+        let found = AccountPrompts::of(&a, &ws, dir);
         assert_eq!(found.internal, None);
+        assert_eq!(
+            found.voicemail,
+            Some(AudioRef::Builtin("greetings/standard.wav".into()))
+        );
         assert_eq!(
             found.external,
             Some(AudioRef::File(dir.join("announcement-1.wav")))

@@ -9,10 +9,11 @@ use tokio::sync::mpsc;
 use tracing::warn;
 
 use super::MediaOptions;
-use super::catalogue::Announcements;
+use super::catalogue::AccountPrompts;
 use super::history::{CallHistory, CallRecord};
 use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions};
 use super::sound_board::SoundBoard;
+use super::voicemail::Voicemail;
 use crate::account::Secret;
 use crate::account::model::SipAccount;
 use crate::engine::{CallHandle, CallState, TransferProgress};
@@ -33,10 +34,10 @@ pub enum Request {
     },
     /// Unregister the account and forget it (its calls end).
     RemoveAccount(String),
-    /// What the account plays when an outgoing call is answered.
-    Announcements {
+    /// What the account plays: announcements on outgoing calls, its voicemail greeting.
+    Prompts {
         account: String,
-        announcements: Announcements,
+        prompts: AccountPrompts,
     },
     Dial {
         account: String,
@@ -117,6 +118,8 @@ pub enum Update {
     MicLevel(f32),
     /// A sound device could not be used by the settings' tests: the reason.
     DeviceFailed(String),
+    /// The incoming call went to voicemail: it is no longer the user's to answer.
+    Voicemail(CallHandle),
     /// A call's live figures.
     Figures {
         call: CallHandle,
@@ -145,7 +148,9 @@ impl Controller {
     ) -> (Controller, mpsc::UnboundedReceiver<Update>) {
         let (requests, rx) = mpsc::unbounded_channel();
         let (updates, updates_rx) = mpsc::unbounded_channel();
+        let voicemail = Voicemail::new(options.voicemail.clone(), options.ring_timeout);
         let task = Task {
+            voicemail,
             phone: Phone::new(options),
             history,
             devices,
@@ -170,6 +175,7 @@ struct Task {
     devices: Option<DeviceChoice>,
     dnd: bool,
     sounds: SoundBoard,
+    voicemail: Voicemail,
     /// Calls that have media (figures are sent for them).
     calls: Vec<CallHandle>,
     updates: mpsc::UnboundedSender<Update>,
@@ -191,6 +197,7 @@ impl Task {
                 },
                 _ = tick.tick() => {
                     self.send_figures();
+                    self.voicemail_due().await;
                     if self.sounds.ended() {
                         self.emit(Update::SoundFinished);
                     }
@@ -221,10 +228,7 @@ impl Task {
                 }
             }
             Request::RemoveAccount(name) => self.phone.remove_account(&name),
-            Request::Announcements {
-                account,
-                announcements,
-            } => self.phone.set_announcements(&account, announcements),
+            Request::Prompts { account, prompts } => self.phone.set_prompts(&account, prompts),
             Request::Dial { account, target } => {
                 let result = self.phone.dial_with(&account, &target, self.media()).await;
                 if let Ok(call) = &result {
@@ -238,10 +242,12 @@ impl Task {
             }
             Request::Answer(call) => {
                 self.sounds.stop_ringing(call);
+                self.voicemail.settled(call);
                 self.phone.answer_with(call, self.media()).await;
             }
             Request::Decline(call) => {
                 self.sounds.stop_ringing(call);
+                self.voicemail.settled(call);
                 self.history.declined(call);
                 self.phone.reject(call, 486);
             }
@@ -310,10 +316,27 @@ impl Task {
                 called,
             } => {
                 self.history.incoming(*call, account, from, called);
+                let greeting = self.phone.voicemail_greeting(account);
+                self.voicemail
+                    .rings(*call, account, from, tokio::time::Instant::now());
                 if self.dnd {
-                    self.history.declined(*call);
-                    self.phone.reject(*call, 486);
+                    match greeting {
+                        Some(g) => {
+                            self.emit(Update::Phone(event.clone()));
+                            self.send_to_voicemail(*call, g).await;
+                            return;
+                        }
+                        None => {
+                            self.voicemail.settled(*call);
+                            self.history.declined(*call);
+                            self.phone.reject(*call, 486);
+                        }
+                    }
                 } else {
+                    if greeting.is_none() {
+                        // Do Nothing: it rings until answered or given up.
+                        self.voicemail.settled(*call);
+                    }
                     self.phone.ring(*call);
                     self.sounds.ring(*call, self.devices.as_ref());
                 }
@@ -321,6 +344,10 @@ impl Task {
             PhoneEvent::Call { call, state } => {
                 if matches!(state, CallState::Answered { .. } | CallState::Ended { .. }) {
                     self.sounds.stop_ringing(*call);
+                    self.voicemail.settled(*call);
+                }
+                if matches!(state, CallState::Ended { .. }) {
+                    self.voicemail.ended(*call);
                 }
                 match state {
                     CallState::Answered { .. } if !self.calls.contains(call) => self.calls.push(*call),
@@ -343,6 +370,57 @@ impl Task {
             _ => {}
         }
         self.emit(Update::Phone(event));
+    }
+
+    /// Unanswered calls go to voicemail; messages at their length limit are ended.
+    async fn voicemail_due(&mut self) {
+        let now = tokio::time::Instant::now();
+        for call in self.voicemail.unanswered(now) {
+            match self
+                .phone
+                .account_of(call)
+                .and_then(|a| self.phone.voicemail_greeting(a))
+            {
+                Some(greeting) => self.send_to_voicemail(call, greeting).await,
+                None => self.voicemail.settled(call),
+            }
+        }
+        for call in self.voicemail.overlong(now) {
+            self.voicemail.ended(call);
+            self.phone.hangup(call);
+        }
+    }
+
+    /// Answers `call` with the voicemail greeting and keeps what the caller says.
+    async fn send_to_voicemail(&mut self, call: CallHandle, greeting: AudioRef) {
+        let Some(path) = self.voicemail.take(call, tokio::time::Instant::now()) else {
+            // No voicemail folder: as Do Nothing (a call under Do Not Disturb is declined).
+            if self.dnd {
+                self.history.declined(call);
+                self.phone.reject(call, 486);
+            }
+            return;
+        };
+        self.sounds.stop_ringing(call);
+        self.emit(Update::Voicemail(call));
+        let play = match tokio::task::spawn_blocking(move || greeting.load()).await {
+            Ok(Ok(pcm)) => Some(pcm),
+            Ok(Err(e)) => {
+                warn!(error = %e, "the voicemail greeting cannot be played");
+                None
+            }
+            Err(e) => {
+                warn!(error = %e, "the voicemail greeting cannot be played");
+                None
+            }
+        };
+        self.history.voicemail(call, &path);
+        let media = MediaOptions {
+            play,
+            record: Some(path),
+            ..MediaOptions::default()
+        };
+        self.phone.answer_with(call, media).await;
     }
 
     fn send_figures(&self) {

@@ -34,6 +34,9 @@ pub enum Outcome {
     Declined,
     /// Outgoing, not answered (busy, no answer, refused, unreachable).
     Failed,
+    /// Incoming, not answered here: the caller was given the voicemail greeting and left a
+    /// message (`voicemail`).
+    Voicemail,
 }
 
 /// One call.
@@ -55,6 +58,9 @@ pub struct CallRecord {
     /// The SIP status that ended it (e.g. 486 busy), when it did not end with a BYE.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<u16>,
+    /// The message the caller left (WAV), for [`Outcome::Voicemail`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voicemail: Option<PathBuf>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -132,6 +138,13 @@ impl CallHistory {
         }
     }
 
+    /// The incoming call went to voicemail: the caller's message is recorded at `path`.
+    pub fn voicemail(&mut self, call: CallHandle, path: &Path) {
+        if let Some(o) = self.open.get_mut(&call) {
+            o.record.voicemail = Some(path.to_owned());
+        }
+    }
+
     fn open(&mut self, call: CallHandle, direction: Direction, account: &str, remote: &str, called: &str) {
         let record = CallRecord {
             direction,
@@ -142,6 +155,7 @@ impl CallHistory {
             started: unix_secs(SystemTime::now()),
             duration_secs: 0,
             code: None,
+            voicemail: None,
         };
         self.open.insert(
             call,
@@ -179,6 +193,7 @@ impl CallHistory {
                 };
                 let r = &mut open.record;
                 r.outcome = match (open.answered_at, r.direction) {
+                    (Some(_), _) if r.voicemail.is_some() => Outcome::Voicemail,
                     (Some(_), _) => Outcome::Answered,
                     (None, Direction::Incoming) if open.declined => Outcome::Declined,
                     (None, Direction::Incoming) => Outcome::Missed,

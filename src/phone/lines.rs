@@ -9,13 +9,14 @@ use std::time::Duration;
 use rustls::ClientConfig;
 use tracing::{info, warn};
 
-use super::catalogue::Announcements;
+use super::catalogue::AccountPrompts;
 use super::softphone::{Phone, PhoneError, PhoneEvent};
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
 use crate::account::model::{SipAccount, Transport as AccountTransport};
 use crate::account::validate::split_host_port;
 use crate::engine::{AccountConfig, CallHandle, Command, Flow, Transport};
+use crate::media::prompts::AudioRef;
 use crate::net::dns::{Candidate, resolve};
 use crate::net::tls::client_config;
 use crate::net::transport::{Connection, Target};
@@ -128,8 +129,13 @@ impl Phone {
 
     /// What the account plays to the other party when an outgoing call is answered (found in
     /// the workspace by the caller, who knows where its audio is).
-    pub fn set_announcements(&mut self, name: &str, announcements: Announcements) {
-        self.announcements.insert(name.to_owned(), announcements);
+    pub fn set_prompts(&mut self, name: &str, prompts: AccountPrompts) {
+        self.prompts.insert(name.to_owned(), prompts);
+    }
+
+    /// The account's voicemail greeting, when it routes unanswered calls to voicemail.
+    pub fn voicemail_greeting(&self, name: &str) -> Option<AudioRef> {
+        self.prompts.get(name)?.voicemail.clone()
     }
 
     /// Unregisters the account and forgets it: its calls end, and its connection closes once

@@ -11,5 +11,6 @@ mod negotiation;
 pub mod recordings;
 pub mod softphone;
 mod sound_board;
+mod voicemail;
 
 pub use call_media::MediaOptions;

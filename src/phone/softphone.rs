@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use tracing::{info, warn};
 
 use super::call_media::{CallInfo, DigitSender, MediaOptions};
-use super::catalogue::Announcements;
+use super::catalogue::AccountPrompts;
 use super::lines::Line;
 use super::negotiation::offers_ice;
 use crate::account::allowed_ip::is_allowed;
@@ -37,6 +37,12 @@ pub struct PhoneOptions {
     pub stun_server: Option<String>,
     /// The folder call recordings go to; `None`: calls cannot be recorded.
     pub recordings: Option<PathBuf>,
+    /// The folder voicemail messages go to; `None`: no voicemail (Route To Voicemail then
+    /// does nothing).
+    pub voicemail: Option<PathBuf>,
+    /// How long an incoming call rings before it goes to voicemail (when the account routes
+    /// unanswered calls there).
+    pub ring_timeout: Duration,
 }
 
 impl Default for PhoneOptions {
@@ -48,6 +54,8 @@ impl Default for PhoneOptions {
             user_agent: format!("Handset/{}", env!("CARGO_PKG_VERSION")),
             stun_server: None,
             recordings: None,
+            voicemail: None,
+            ring_timeout: Duration::from_secs(25),
         }
     }
 }
@@ -129,7 +137,7 @@ pub struct Phone {
     pub(super) events: mpsc::UnboundedReceiver<DriverEvent>,
     pub(super) lines: HashMap<String, Line>,
     /// What each account plays when an outgoing call is answered.
-    pub(super) announcements: HashMap<String, Announcements>,
+    pub(super) prompts: HashMap<String, AccountPrompts>,
     /// Removed accounts' connections, closed once their un-REGISTER is answered.
     pub(super) retiring: HashMap<String, Flow>,
     pub(super) calls: HashMap<CallHandle, CallInfo>,
@@ -220,7 +228,7 @@ impl Phone {
             driver,
             events,
             lines: HashMap::new(),
-            announcements: HashMap::new(),
+            prompts: HashMap::new(),
             retiring: HashMap::new(),
             calls: HashMap::new(),
             incoming_offers: HashMap::new(),
@@ -276,7 +284,7 @@ impl Phone {
         let mut info = CallInfo::new(name.to_owned(), formats, conn.local.ip());
         info.media = media;
         info.record_from_start = records(&line.account, false, internal);
-        let announcement = self.announcements.get(name).and_then(|a| {
+        let announcement = self.prompts.get(name).and_then(|a| {
             if internal {
                 a.internal.clone()
             } else {

@@ -7,7 +7,7 @@ use iced::Task;
 
 use super::{App, Message, Screen};
 use crate::engine::CallHandle;
-use crate::phone::catalogue::Announcements;
+use crate::phone::catalogue::AccountPrompts;
 use crate::phone::controller::{Request, Update};
 use crate::phone::softphone::PhoneEvent;
 use crate::ui::i18n::fl;
@@ -90,9 +90,9 @@ impl App {
                     .map(|m| m.paths().audio_dir())
                     .unwrap_or_default();
                 for (account, password) in accounts {
-                    self.outbox.push(Request::Announcements {
+                    self.outbox.push(Request::Prompts {
                         account: account.name.clone(),
-                        announcements: Announcements::of(&account, &self.doc.workspace, &audio_dir),
+                        prompts: AccountPrompts::of(&account, &self.doc.workspace, &audio_dir),
                     });
                     self.outbox.push(Request::AddAccount { account, password });
                 }

@@ -35,6 +35,7 @@ pub fn events(dir: PathBuf) -> impl Stream<Item = Event> {
     iced::stream::channel(64, async move |mut out| {
         let options = PhoneOptions {
             recordings: Some(dir.join("recordings")),
+            voicemail: Some(dir.join("voicemail")),
             ..PhoneOptions::default()
         };
         let loaded = tokio::task::spawn_blocking(move || CallHistory::load(&dir)).await;

@@ -214,6 +214,7 @@ fn history_lists_calls_and_a_click_calls_back() {
         started: 0,
         duration_secs: secs,
         code: None,
+        voicemail: None,
     };
     update(
         &mut app,
@@ -888,5 +889,40 @@ fn announcements_and_greetings_preview_on_the_speaker() {
     assert_eq!(
         sent(&mut app),
         [r#"Preview(Builtin("greetings/standard.wav"))"#, "StopSound"]
+    );
+}
+
+#[test]
+fn a_call_gone_to_voicemail_leaves_the_window_and_its_message_plays_from_the_history() {
+    let (_d, mut app) = app();
+    update(&mut app, incoming(BOB, "sip:bob@example.org"));
+    assert!(app.calls.ringing().is_some());
+    app.effects.clear();
+    update(&mut app, Update::Voicemail(BOB));
+    assert!(app.calls.lines.is_empty(), "not the user's to answer any more");
+    assert!(
+        matches!(&app.effects[..], [phone_glue::Effect::Withdraw(BOB)]),
+        "{:?}",
+        app.effects
+    );
+    let message = CallRecord {
+        direction: Direction::Incoming,
+        outcome: Outcome::Voicemail,
+        account: "Desk".into(),
+        remote: "sip:bob@example.org".into(),
+        called: "+14155550100".into(),
+        started: 0,
+        duration_secs: 9,
+        code: None,
+        voicemail: Some("/vm/20261126-184500_Desk_bob.wav".into()),
+    };
+    update(&mut app, Update::History(message));
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(ui.find("Voicemail").is_ok());
+    drop(ui);
+    click(&mut app, "voicemail-0");
+    assert_eq!(
+        sent(&mut app),
+        [r#"Preview(File("/vm/20261126-184500_Desk_bob.wav"))"#]
     );
 }

@@ -187,6 +187,7 @@ fn write_screenshots() {
                 started: now - 3600 * (i as u64 + 1),
                 duration_secs: secs,
                 code: None,
+                voicemail: None,
             }),
         );
     }

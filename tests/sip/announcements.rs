@@ -7,7 +7,7 @@ use std::path::Path;
 use handset::account::workspace::Workspace;
 use handset::account::{AccountManager, ProfilePaths};
 use handset::media::prompts::AudioRef;
-use handset::phone::catalogue::Announcements;
+use handset::phone::catalogue::AccountPrompts;
 use handset::phone::controller::Request;
 use handset::phone::history::CallHistory;
 
@@ -44,7 +44,7 @@ fn an_answered_outgoing_call_hears_the_external_announcement() {
     let mut account = manager.account("A").unwrap();
     // bob is not an extension: the external announcement plays.
     account.outbound.external_announcement = Some("Welcome".into());
-    let announcements = Announcements::of(&account, &Workspace::default(), Path::new("/none"));
+    let prompts = AccountPrompts::of(&account, &Workspace::default(), Path::new("/none"));
     let welcome = AudioRef::Builtin("announcements/welcome.wav".into())
         .load()
         .unwrap();
@@ -54,9 +54,9 @@ fn an_answered_outgoing_call_hears_the_external_announcement() {
     let rt = runtime();
     rt.block_on(async {
         let (ctl, mut updates) = registered(&manager, CallHistory::in_memory()).await;
-        ctl.send(Request::Announcements {
+        ctl.send(Request::Prompts {
             account: "A".into(),
-            announcements,
+            prompts,
         });
         let call = dial(&ctl, &mut updates, bob.sip_uri()).await;
         tokio::time::sleep(std::time::Duration::from_secs_f64(welcome_secs + 2.0)).await;

@@ -18,3 +18,4 @@ mod pesq;
 mod quality;
 mod rtp_relay;
 mod transfer;
+mod voicemail;

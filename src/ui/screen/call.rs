@@ -313,6 +313,8 @@ impl Calls {
                     };
                 }
             }
+            // Answered by voicemail: no longer this window's to answer.
+            Update::Voicemail(call) => self.remove(*call),
             Update::CallFailed { call, error } => {
                 if let Some(l) = self.line_mut(*call) {
                     l.note = Some(error.to_string());

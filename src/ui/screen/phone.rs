@@ -9,6 +9,7 @@ use iced::{Alignment, Element, Length};
 
 use crate::account::Document;
 use crate::engine::RegistrationState;
+use crate::media::prompts::AudioRef;
 use crate::phone::controller::{Request, Update};
 use crate::phone::history::{CallRecord, Direction, Outcome};
 use crate::phone::softphone::PhoneEvent;
@@ -52,6 +53,8 @@ pub enum Message {
     Call,
     /// Call back the history entry at this index.
     CallBack(usize),
+    /// Play the voicemail message of the history entry at this index.
+    PlayVoicemail(usize),
     DoNotDisturb(bool),
 }
 
@@ -160,6 +163,11 @@ impl Dialer {
                     self.account = Some(r.account.clone());
                 }
                 return self.dial(doc);
+            }
+            Message::PlayVoicemail(i) => {
+                if let Some(path) = self.history.get(i).and_then(|r| r.voicemail.clone()) {
+                    return Action::Send(Request::Preview(AudioRef::File(path)));
+                }
             }
             Message::DoNotDisturb(on) => {
                 self.dnd = on;
@@ -288,6 +296,7 @@ impl Dialer {
                 (_, Outcome::Missed) => fl!("history-missed"),
                 (_, Outcome::Declined) => fl!("history-declined"),
                 (_, Outcome::Failed) => fl!("history-failed"),
+                (_, Outcome::Voicemail) => fl!("history-voicemail"),
                 (Direction::Incoming, Outcome::Answered) => fl!("history-in"),
                 (Direction::Outgoing, Outcome::Answered) => fl!("history-out"),
             };
@@ -299,7 +308,7 @@ impl Dialer {
                     account = r.account.as_str()
                 );
             }
-            if r.outcome == Outcome::Answered {
+            if matches!(r.outcome, Outcome::Answered | Outcome::Voicemail) {
                 detail = format!("{detail} · {}", duration(r.duration_secs));
             }
             let entry = button(
@@ -316,7 +325,23 @@ impl Dialer {
             .on_press(Message::CallBack(i))
             .width(Length::Fill)
             .style(button::text);
-            col = col.push(container(entry).id(format!("history-{i}")));
+            let entry = container(entry).id(format!("history-{i}"));
+            col = col.push(match r.voicemail {
+                Some(_) => Element::from(
+                    row![
+                        entry,
+                        container(
+                            button(text(fl!("history-play-voicemail")).size(13))
+                                .on_press(Message::PlayVoicemail(i))
+                                .style(button::secondary)
+                        )
+                        .id(format!("voicemail-{i}")),
+                    ]
+                    .spacing(8)
+                    .align_y(Alignment::Center),
+                ),
+                None => entry.into(),
+            });
         }
         scrollable(col).height(Length::Fill).into()
     }
