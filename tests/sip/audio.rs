@@ -78,6 +78,24 @@ pub fn wait_decoded_recording(dir: &Path, timeout: Duration) -> PathBuf {
     }
 }
 
+/// (frequency, RMS) as [`analyse`] gives them, and the path, of each WAV file in `dir` (what
+/// baresip's `sndfile` wrote there).
+pub fn analyse_recordings(dir: &Path) -> Vec<((f64, f64), PathBuf)> {
+    std::fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
+        .map(|p| (analyse(&p), p))
+        .collect()
+}
+
+/// Whether one of `recordings` holds a loud (RMS > 3000) tone of `lo` to `hi` Hz.
+pub fn any_loud_tone(recordings: &[((f64, f64), PathBuf)], lo: f64, hi: f64) -> bool {
+    recordings
+        .iter()
+        .any(|((f, rms), _)| (lo..=hi).contains(f) && *rms > 3000.0)
+}
+
 /// RMS in dBFS of a WAV's first channel from `skip` seconds on (−100 when silent or short).
 pub fn level_after(path: &Path, skip: f64) -> f64 {
     let mut r = hound::WavReader::open(path).unwrap();

@@ -70,10 +70,11 @@ pub(crate) fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// A controller with the profile's account `A` registered.
+/// A controller (on `devices`, or the default ones) with the profile's account `A` registered.
 pub(crate) async fn registered(
     manager: &AccountManager,
     history: CallHistory,
+    devices: Option<DeviceChoice>,
 ) -> (Controller, UnboundedReceiver<Update>) {
     let account = manager.account("A").unwrap();
     let password = manager
@@ -81,7 +82,7 @@ pub(crate) async fn registered(
         .unwrap()
         .password
         .expect("password in the keyring");
-    let (ctl, mut updates) = Controller::spawn(PhoneOptions::default(), history, None);
+    let (ctl, mut updates) = Controller::spawn(PhoneOptions::default(), history, devices);
     assert!(ctl.send(Request::AddAccount {
         account: Box::new(account),
         password,
@@ -141,14 +142,7 @@ impl Setup {
     fn new(prefix: &str) -> Setup {
         let k = Kamailio::start(KamailioOptions::default());
         let bob_user = format!("{prefix}bob");
-        k.add_subscriber(&bob_user, "pw-bob");
-        let bob = Baresip::start(
-            &k,
-            BaresipOptions {
-                codecs: Some("PCMU".into()),
-                ..BaresipOptions::new(&bob_user, "pw-bob")
-            },
-        );
+        let bob = Baresip::start(&k, BaresipOptions::pcmu(&bob_user, "pw-bob"));
         let alice = Profile::new(&k, &format!("{prefix}alice"), "pw-alice", "udp");
         let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
         let rt = runtime();
@@ -174,7 +168,7 @@ fn the_controller_calls_reports_figures_declines_on_dnd_answers_and_keeps_histor
     let history_dir = tempfile::tempdir().unwrap();
     rt.block_on(async {
         let history_now = CallHistory::load(history_dir.path()).unwrap();
-        let (ctl, mut updates) = registered(&manager, history_now).await;
+        let (ctl, mut updates) = registered(&manager, history_now, None).await;
 
         // Out: figures flow once a second while the call is up; mute shows in them.
         let call = dial(&ctl, &mut updates, bob.sip_uri()).await;
@@ -538,25 +532,10 @@ fn the_controller_rings_on_the_ring_device_plays_test_tones_and_meters_the_micro
         ring: Some(ring.name.clone()),
         ..DeviceChoice::default()
     };
-    let account = manager.account("A").unwrap();
-    let password = manager.credentials("A").unwrap().password.unwrap();
     let ringing = Parec::start(&ring.monitor());
     let speaking = Parec::start(&speaker.monitor());
     rt.block_on(async {
-        let (ctl, mut updates) =
-            Controller::spawn(PhoneOptions::default(), CallHistory::in_memory(), Some(devices));
-        ctl.send(Request::AddAccount {
-            account: Box::new(account),
-            password,
-        });
-        next(&mut updates, "registration", |u| match u {
-            Update::Phone(PhoneEvent::Registration {
-                state: RegistrationState::Registered { .. },
-                ..
-            }) => Some(()),
-            _ => None,
-        })
-        .await;
+        let (ctl, mut updates) = registered(&manager, CallHistory::in_memory(), Some(devices)).await;
 
         // Rings on the ring device (not the speaker) until answered.
         bob.dial(&alice.uri());

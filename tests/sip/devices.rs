@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use handset::media::device::{AudioDevices, Capture, DeviceError, Playback, SILENT_DBFS};
 
-use crate::audio::{analyse, level_after, wait_decoded_recording};
+use crate::audio::{analyse_recordings, any_loud_tone, level_after, wait_decoded_recording};
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 
@@ -327,14 +327,12 @@ fn a_call_without_play_talks_through_the_devices_to_baresip() {
     }
     w.finalize().unwrap();
     let record_dir = dir.path().join("baresip-rec");
-    k.add_subscriber("devbob", "pw-devbob");
     let bob = Baresip::start(
         &k,
         BaresipOptions {
-            codecs: Some("PCMU".into()),
             source: Some(tone600),
             record_dir: Some(record_dir.clone()),
-            ..BaresipOptions::new("devbob", "pw-devbob")
+            ..BaresipOptions::pcmu("devbob", "pw-devbob")
         },
     );
     let alice = Profile::new(&k, "devalice", "pw-alice", "udp");
@@ -362,16 +360,9 @@ fn a_call_without_play_talks_through_the_devices_to_baresip() {
     assert_eq!(code, 0, "{out}");
     bob.wait_event("CALL_CLOSED", Duration::from_secs(10));
     std::thread::sleep(Duration::from_millis(500));
-    let heard: Vec<_> = std::fs::read_dir(&record_dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
-        .map(|p| analyse(&p))
-        .collect();
+    let heard = analyse_recordings(&record_dir);
     assert!(
-        heard
-            .iter()
-            .any(|(f, rms)| (980.0..=1020.0).contains(f) && *rms > 3000.0),
+        any_loud_tone(&heard, 980.0, 1020.0),
         "baresip did not hear the 1 kHz tone from the input device: {heard:?}\n{out}"
     );
     let (freq, peak) = tone_stats(&played, 48000);
@@ -408,13 +399,11 @@ fn echo_cancellation_keeps_the_far_end_from_hearing_itself() {
 fn echo_heard_by_baresip(k: &Kamailio, echo_cancellation: bool) -> f64 {
     let speaker = NullSink::new();
     let user = format!("echo{}", u8::from(echo_cancellation));
-    k.add_subscriber(&user, "pw-echo");
     let dir = tempfile::tempdir().unwrap();
     let record_dir = dir.path().join("baresip-heard");
     let bob = Baresip::start(
         k,
         BaresipOptions {
-            codecs: Some("PCMU".into()),
             source: Some(
                 concat!(
                     env!("CARGO_MANIFEST_DIR"),
@@ -423,7 +412,7 @@ fn echo_heard_by_baresip(k: &Kamailio, echo_cancellation: bool) -> f64 {
                 .into(),
             ),
             record_dir: Some(record_dir.clone()),
-            ..BaresipOptions::new(&user, "pw-echo")
+            ..BaresipOptions::pcmu(&user, "pw-echo")
         },
     );
     let alice = Profile::new(k, &format!("{user}alice"), "pw-alice", "udp");

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use crate::peers::Kamailio;
 
 const BIN: &str = env!("CARGO_BIN_EXE_handset");
+/// How long a phone command may take to register.
+const REGISTERED: Duration = Duration::from_secs(10);
 
 /// A portable Handset profile with one account `A` for `user` on the Kamailio.
 pub struct Profile {
@@ -131,9 +133,26 @@ impl Profile {
         }
     }
 
+    /// Starts `listen A --auto-answer --max-calls 1` with `args` appended and waits until the
+    /// account is registered, ready for the one call.
+    pub fn listen_once(&self, args: &[&str]) -> Running {
+        let mut all = vec!["listen", "A", "--auto-answer", "--max-calls", "1"];
+        all.extend_from_slice(args);
+        let mut run = self.spawn(&all);
+        run.wait_line("registered", REGISTERED);
+        run
+    }
+
     pub fn uri(&self) -> String {
         format!("sip:{}@127.0.0.1", self.user)
     }
+}
+
+/// The digits a Handset output says were received ("received digit 5"), in order.
+pub fn received_digits(out: &str) -> String {
+    out.lines()
+        .filter_map(|l| l.rsplit_once("received digit ").map(|(_, d)| d.to_owned()))
+        .collect()
 }
 
 fn run_with_input(c: &mut Command, input: &str) -> std::process::Output {

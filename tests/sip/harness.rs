@@ -11,14 +11,12 @@ const EVENT: Duration = Duration::from_secs(5);
 
 /// A subscriber `user` (password `pw-user`) and a registered auto-answering phone for it.
 fn phone(kamailio: &Kamailio, user: &str, transport: &'static str, ipv6: bool) -> Baresip {
-    let password = format!("pw-{user}");
-    kamailio.add_subscriber(user, &password);
     Baresip::start(
         kamailio,
         BaresipOptions {
             transport,
             ipv6,
-            ..BaresipOptions::new(user, &password)
+            ..BaresipOptions::new(user, &format!("pw-{user}"))
         },
     )
 }
@@ -113,6 +111,7 @@ fn kamailio_restarts_on_the_same_ports_with_its_subscribers() {
     let carol = Baresip::start(
         &kamailio,
         BaresipOptions {
+            provision: false,
             transport: "tcp",
             ..BaresipOptions::new("carol", "pw-carol")
         },
@@ -140,7 +139,6 @@ fn tls_and_ipv6_phones_call_each_other_through_kamailio() {
     call(&dave, &erin);
     // IPv6, and a callee that answers by hand.
     let frank = phone(&kamailio, "frank", "udp", true);
-    kamailio.add_subscriber("grace", "pw-grace");
     let grace = Baresip::start(
         &kamailio,
         BaresipOptions {

@@ -3,30 +3,13 @@
 //! SRTP-DTLS first), to baresip and to rtpengine acting as an ICE-lite WebRTC gateway. Audio
 //! must flow both ways over the pair the connectivity checks selected.
 
-use std::path::Path;
 use std::time::Duration;
 
-use crate::audio::{analyse, tone_wav};
+use crate::audio::{analyse, analyse_recordings, any_loud_tone, tone_wav};
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions, Rtpengine};
 
 const T: Duration = Duration::from_secs(10);
-
-/// Whether baresip recorded the 600 Hz tone Handset played.
-fn baresip_heard_600(record_dir: &Path) -> Vec<((f64, f64), std::path::PathBuf)> {
-    std::fs::read_dir(record_dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
-        .map(|p| (analyse(&p), p))
-        .collect()
-}
-
-fn heard_tone(files: &[((f64, f64), std::path::PathBuf)], lo: f64, hi: f64) -> bool {
-    files
-        .iter()
-        .any(|((f, rms), _)| (lo..=hi).contains(f) && *rms > 3000.0)
-}
 
 /// The SDP lines of a `--sip-trace` that carry ICE, and the checks Handset logged (`-v`).
 fn assert_ice_in_both_descriptions(out: &str) {
@@ -56,18 +39,15 @@ fn baresip_calls_handset(k: &Kamailio, user: &str, mediaenc: Option<&str>, media
     let tone600 = dir.path().join("tone-600.wav");
     tone_wav(&tone600, 600.0, 4.0, 8000, 1);
     let record_dir = dir.path().join("baresip-rec");
-    let password = format!("pw-{user}");
-    k.add_subscriber(user, &password);
     let bob = Baresip::start(
         k,
         BaresipOptions {
-            codecs: Some("PCMU".into()),
             source: Some(tone),
             record_dir: Some(record_dir.clone()),
             rtcp_mux: true,
             medianat: Some("ice".into()),
             mediaenc: mediaenc.map(str::to_owned),
-            ..BaresipOptions::new(user, &password)
+            ..BaresipOptions::pcmu(user, &format!("pw-{user}"))
         },
     );
     let alice = Profile::new(k, &format!("alice-{user}"), "pw-alice", "udp");
@@ -105,9 +85,9 @@ fn baresip_calls_handset(k: &Kamailio, user: &str, mediaenc: Option<&str>, media
         "Handset heard {freq:.0} Hz at RMS {rms:.0}:\n{out}"
     );
     std::thread::sleep(Duration::from_millis(500));
-    let files = baresip_heard_600(&record_dir);
+    let files = analyse_recordings(&record_dir);
     assert!(
-        heard_tone(&files, 570.0, 630.0),
+        any_loud_tone(&files, 570.0, 630.0),
         "baresip did not hear the 600 Hz tone: {files:?}\n{out}\n{}",
         bob.log()
     );
@@ -142,14 +122,12 @@ fn webrtc_call(
     tone_wav(&tone600, 600.0, 4.0, 8000, 1);
     let record_dir = dir.path().join("baresip-rec");
     let bob_user = format!("bob-{user}");
-    k.add_subscriber(&bob_user, "pw-bob");
     let bob = Baresip::start(
         k,
         far_end(BaresipOptions {
-            codecs: Some("PCMU".into()),
             source: Some(tone),
             record_dir: Some(record_dir.clone()),
-            ..BaresipOptions::new(&bob_user, "pw-bob")
+            ..BaresipOptions::pcmu(&bob_user, "pw-bob")
         }),
     );
     let alice = Profile::new(k, &format!("alice-{user}"), "pw-alice", "wss");
@@ -185,9 +163,9 @@ fn webrtc_call(
     );
     bob.wait_event("CALL_CLOSED", T);
     std::thread::sleep(Duration::from_millis(500));
-    let files = baresip_heard_600(&record_dir);
+    let files = analyse_recordings(&record_dir);
     assert!(
-        heard_tone(&files, 570.0, 630.0),
+        any_loud_tone(&files, 570.0, 630.0),
         "baresip did not hear the 600 Hz tone: {files:?}\n{out}\n{}\n{}",
         bob.log(),
         context()

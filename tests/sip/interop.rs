@@ -4,21 +4,19 @@
 
 use std::time::{Duration, Instant};
 
-use crate::audio::{analyse, tone_wav};
-use crate::handset::Profile;
+use crate::audio::{analyse, analyse_recordings, any_loud_tone, tone_wav};
+use crate::handset::{Profile, received_digits};
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions, free_port_block};
 
 const T: Duration = Duration::from_secs(10);
 
 fn baresip(k: &Kamailio, user: &str, transport: &'static str, answer: &'static str) -> Baresip {
-    let password = format!("pw-{user}");
-    k.add_subscriber(user, &password);
     Baresip::start(
         k,
         BaresipOptions {
             transport,
             answer,
-            ..BaresipOptions::new(user, &password)
+            ..BaresipOptions::new(user, &format!("pw-{user}"))
         },
     )
 }
@@ -120,8 +118,7 @@ fn calls_both_ways(t: &'static str) {
 
     // baresip calls, baresip hangs up.
     bob.clear_events();
-    let mut run = alice.spawn(&["listen", "A", "--auto-answer", "--max-calls", "1"]);
-    run.wait_line("registered", T);
+    let mut run = alice.listen_once(&[]);
     bob.dial(&alice.uri());
     let incoming = run.wait_line("incoming from", T);
     assert!(
@@ -137,16 +134,7 @@ fn calls_both_ways(t: &'static str) {
 
     // baresip calls, Handset hangs up.
     bob.clear_events();
-    let mut run = alice.spawn(&[
-        "listen",
-        "A",
-        "--auto-answer",
-        "--max-calls",
-        "1",
-        "--hangup-after",
-        "1",
-    ]);
-    run.wait_line("registered", T);
+    let run = alice.listen_once(&["--hangup-after", "1"]);
     bob.dial(&alice.uri());
     bob.wait_event("CALL_ESTABLISHED", T);
     bob.wait_event("CALL_CLOSED", T);
@@ -429,8 +417,6 @@ fn audio_both_ways_secured(
     let tone = dir.path().join("tone-1000.wav");
     tone_wav(&tone, 1000.0, 4.0, rate, channels);
     let record_dir = dir.path().join("baresip-rec");
-    let password = format!("pw-{user}");
-    k.add_subscriber(user, &password);
     let bob = Baresip::start(
         k,
         BaresipOptions {
@@ -439,7 +425,7 @@ fn audio_both_ways_secured(
             record_dir: Some(record_dir.clone()),
             transport: if mediaenc.is_some() { "tls" } else { "udp" },
             mediaenc: mediaenc.map(|(b, _)| b.to_owned()),
-            ..BaresipOptions::new(user, &password)
+            ..BaresipOptions::new(user, &format!("pw-{user}"))
         },
     );
     let alice = Profile::new(
@@ -454,16 +440,7 @@ fn audio_both_ways_secured(
     }
 
     let heard = dir.path().join("heard.wav");
-    let mut run = alice.spawn(&[
-        "listen",
-        "A",
-        "--auto-answer",
-        "--max-calls",
-        "1",
-        "--record",
-        heard.to_str().unwrap(),
-    ]);
-    run.wait_line("registered", T);
+    let run = alice.listen_once(&["--record", heard.to_str().unwrap()]);
     bob.dial(&alice.uri());
     bob.wait_event("CALL_ESTABLISHED", T);
     std::thread::sleep(Duration::from_secs(2));
@@ -527,19 +504,9 @@ fn audio_both_ways_secured(
     }
     bob.wait_event("CALL_CLOSED", T);
     std::thread::sleep(Duration::from_millis(500));
-    let files: Vec<_> = std::fs::read_dir(&record_dir)
-        .unwrap()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .collect();
-    let analysed: Vec<_> = files
-        .iter()
-        .filter(|p| p.extension().is_some_and(|x| x == "wav"))
-        .map(|p| (analyse(p), p))
-        .collect();
+    let analysed = analyse_recordings(&record_dir);
     assert!(
-        analysed
-            .iter()
-            .any(|((f, rms), _)| (570.0..=630.0).contains(f) && *rms > 3000.0),
+        any_loud_tone(&analysed, 570.0, 630.0),
         "{codec}: baresip did not hear the 600 Hz tone: {analysed:?}\n{out}"
     );
 }
@@ -554,32 +521,29 @@ fn audio_flows_both_ways_with_baresip_in_pcmu_pcma_g722_opus_and_gsm() {
     audio_both_ways(&k, "bob-gsm", "GSM", 8000, 1);
 }
 
-#[test]
-fn srtp_sdes_audio_both_ways_with_baresip_over_tls() {
+/// [`audio_both_ways_secured`] in PCMU (as `user`) and in opus (as `user-opus`), on a Kamailio
+/// of its own.
+fn secured_audio_in_pcmu_and_opus(user: &str, mediaenc: (&str, &str)) {
     let k = Kamailio::start(KamailioOptions::default());
-    audio_both_ways_secured(&k, "bob-sdes", "PCMU", 8000, 1, Some(("srtp-mand", "srtp-sdes")));
+    audio_both_ways_secured(&k, user, "PCMU", 8000, 1, Some(mediaenc));
     audio_both_ways_secured(
         &k,
-        "bob-sdes-opus",
+        &format!("{user}-opus"),
         "opus/48000/2",
         48000,
         2,
-        Some(("srtp-mand", "srtp-sdes")),
+        Some(mediaenc),
     );
 }
 
 #[test]
+fn srtp_sdes_audio_both_ways_with_baresip_over_tls() {
+    secured_audio_in_pcmu_and_opus("bob-sdes", ("srtp-mand", "srtp-sdes"));
+}
+
+#[test]
 fn srtp_dtls_audio_both_ways_with_baresip() {
-    let k = Kamailio::start(KamailioOptions::default());
-    audio_both_ways_secured(&k, "bob-dtls", "PCMU", 8000, 1, Some(("dtls_srtp", "srtp-dtls")));
-    audio_both_ways_secured(
-        &k,
-        "bob-dtls-opus",
-        "opus/48000/2",
-        48000,
-        2,
-        Some(("dtls_srtp", "srtp-dtls")),
-    );
+    secured_audio_in_pcmu_and_opus("bob-dtls", ("dtls_srtp", "srtp-dtls"));
 }
 
 #[test]
@@ -600,33 +564,20 @@ fn srtp_sdes_is_refused_over_plain_signalling() {
 fn dtmf_digits_both_ways_with_baresip() {
     const DIGITS: &str = "0123456789*#";
     let k = Kamailio::start(KamailioOptions::default());
-    k.add_subscriber("bob", "pw-bob");
-    let bob = Baresip::start(
-        &k,
-        BaresipOptions {
-            codecs: Some("PCMU".into()),
-            ..BaresipOptions::new("bob", "pw-bob")
-        },
-    );
+    let bob = Baresip::start(&k, BaresipOptions::pcmu("bob", "pw-bob"));
     let alice = Profile::new(&k, "alice", "pw-alice", "udp");
 
     // Handset sends; baresip reports each key.
     let mut run = alice.spawn(&["call", "A", &bob.sip_uri(), "--dtmf", DIGITS, "--duration", "4"]);
     bob.wait_event("CALL_ESTABLISHED", T);
-    let mut heard = String::new();
-    for _ in DIGITS.chars() {
-        let e = bob.wait_event("CALL_DTMF_START", T);
-        heard.push_str(e["param"].as_str().unwrap_or("?"));
-    }
-    assert_eq!(heard, DIGITS);
+    assert_eq!(bob.wait_dtmf(DIGITS.len(), T), DIGITS);
     run.wait_line("ended by us (200", T);
     let (code, out) = run.finish(T);
     assert_eq!(code, 0, "{out}");
 
     // baresip sends; Handset prints each digit.
     bob.clear_events();
-    let mut run = alice.spawn(&["listen", "A", "--auto-answer", "--max-calls", "1"]);
-    run.wait_line("registered", T);
+    let mut run = alice.listen_once(&[]);
     bob.dial(&alice.uri());
     bob.wait_event("CALL_ESTABLISHED", T);
     std::thread::sleep(Duration::from_millis(500));
@@ -637,11 +588,7 @@ fn dtmf_digits_both_ways_with_baresip() {
     bob.hangup();
     let (code, out) = run.finish(T);
     assert_eq!(code, 0, "{out}");
-    let received: String = out
-        .lines()
-        .filter_map(|l| l.rsplit_once("received digit ").map(|(_, d)| d.to_owned()))
-        .collect();
-    assert_eq!(received, DIGITS, "each digit once:\n{out}");
+    assert_eq!(received_digits(&out), DIGITS, "each digit once:\n{out}");
 }
 
 #[test]
@@ -650,13 +597,11 @@ fn hold_and_resume_keep_the_call_and_the_audio_comes_back() {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
     tone_wav(&tone, 1000.0, 10.0, 8000, 1);
-    k.add_subscriber("bob", "pw-bob");
     let bob = Baresip::start(
         &k,
         BaresipOptions {
-            codecs: Some("PCMU".into()),
             source: Some(tone),
-            ..BaresipOptions::new("bob", "pw-bob")
+            ..BaresipOptions::pcmu("bob", "pw-bob")
         },
     );
     let alice = Profile::new(&k, "alice", "pw-alice", "udp");

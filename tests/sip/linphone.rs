@@ -15,7 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::audio::tone_wav;
-use crate::handset::Profile;
+use crate::handset::{Profile, Running, received_digits};
 use crate::peers::{
     Kamailio, KamailioOptions, LOG_TAIL_LINES, Proc, START_TIMEOUT, free_port_block, lock, read_lossy,
     require_file, tail,
@@ -72,10 +72,11 @@ pub struct Linphone {
 }
 
 impl Linphone {
-    /// Writes a linphonerc, starts linphonec in file mode and waits (max 10 s) until it is
-    /// registered at `kamailio` (add the subscriber first). Panics with the logs when not.
+    /// Adds (or updates) the subscriber, writes a linphonerc, starts linphonec in file mode and
+    /// waits (max 10 s) until it is registered at `kamailio`. Panics with the logs when not.
     pub fn start(kamailio: &Kamailio, opts: LinphoneOptions) -> Linphone {
         require_file("/usr/bin/linphonec", "linphone-cli");
+        kamailio.add_subscriber(&opts.user, &opts.password);
         let dir = tempfile::Builder::new()
             .prefix("handset-linphone-")
             .tempdir()
@@ -355,6 +356,24 @@ fn holds_tone(path: &Path, freq: f64, seconds: f64) -> Result<usize, String> {
 // ---------------------------------------------------------------------------------------------
 // Tests
 
+/// Handset (`alice`) waits for one call (`listen` with `args`); Linphone dials it and the call
+/// connects.
+fn linphone_calls(alice: &Profile, bob: &Linphone, args: &[&str]) -> Running {
+    let run = alice.listen_once(args);
+    bob.dial(&alice.uri());
+    bob.wait_output("connected", T);
+    run
+}
+
+/// Linphone hangs up; Handset's `listen` exits with 0. Returns Handset's output.
+fn linphone_hangs_up(bob: &Linphone, run: Running) -> String {
+    bob.hangup();
+    bob.wait_output("ended", T);
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    out
+}
+
 /// The payload types of the audio `m=` lines in linphonec's SIP messages (offers and answers).
 fn audio_payload_types(log: &str) -> Vec<String> {
     log.lines()
@@ -370,7 +389,6 @@ fn g729_audio_both_ways_with_linphone() {
     let (tone1000, tone600) = (dir.path().join("tone-1000.wav"), dir.path().join("tone-600.wav"));
     tone_wav(&tone1000, 1000.0, 4.0, 8000, 1);
     tone_wav(&tone600, 600.0, 4.0, 8000, 1);
-    k.add_subscriber("bob", "pw-bob");
     let bob_heard1 = dir.path().join("bob-heard-1.wav");
     let bob = Linphone::start(
         &k,
@@ -411,26 +429,19 @@ fn g729_audio_both_ways_with_linphone() {
     let bob_heard2 = dir.path().join("bob-heard-2.wav");
     bob.record_to(&bob_heard2);
     let alice_heard2 = dir.path().join("alice-heard-2.wav");
-    let mut run = alice.spawn(&[
-        "listen",
-        "A",
-        "--auto-answer",
-        "--max-calls",
-        "1",
-        "--play",
-        tone600.to_str().unwrap(),
-        "--record",
-        alice_heard2.to_str().unwrap(),
-        "--sip-trace",
-    ]);
-    run.wait_line("registered", T);
-    bob.dial(&alice.uri());
-    bob.wait_output("connected", T);
+    let run = linphone_calls(
+        &alice,
+        &bob,
+        &[
+            "--play",
+            tone600.to_str().unwrap(),
+            "--record",
+            alice_heard2.to_str().unwrap(),
+            "--sip-trace",
+        ],
+    );
     thread::sleep(Duration::from_secs(3));
-    bob.hangup();
-    bob.wait_output("ended", T);
-    let (code, out) = run.finish(T);
-    assert_eq!(code, 0, "{out}");
+    let out = linphone_hangs_up(&bob, run);
     check_call(&bob, &out, &alice_heard2, &bob_heard2);
 }
 
@@ -443,7 +454,6 @@ fn digits_sent_by_linphone_as_sip_info_are_received() {
     let dir = tempfile::tempdir().unwrap();
     let tone = dir.path().join("tone.wav");
     tone_wav(&tone, 1000.0, 2.0, 8000, 1);
-    k.add_subscriber("infobob", "pw-bob");
     let bob = Linphone::start(
         &k,
         LinphoneOptions {
@@ -457,32 +467,13 @@ fn digits_sent_by_linphone_as_sip_info_are_received() {
         },
     );
     let alice = Profile::new(&k, "infoalice", "pw-alice", "udp");
-    let mut run = alice.spawn(&[
-        "listen",
-        "A",
-        "--auto-answer",
-        "--max-calls",
-        "1",
-        "--play",
-        tone.to_str().unwrap(),
-        "--sip-trace",
-    ]);
-    run.wait_line("registered", T);
-    bob.dial(&alice.uri());
-    bob.wait_output("connected", T);
+    let mut run = linphone_calls(&alice, &bob, &["--play", tone.to_str().unwrap(), "--sip-trace"]);
     for d in DIGITS.chars() {
         bob.command(&d.to_string());
         run.wait_line(&format!("received digit {d}"), T);
     }
-    bob.hangup();
-    bob.wait_output("ended", T);
-    let (code, out) = run.finish(T);
-    assert_eq!(code, 0, "{out}");
-    let received: String = out
-        .lines()
-        .filter_map(|l| l.rsplit_once("received digit ").map(|(_, d)| d.to_owned()))
-        .collect();
-    assert_eq!(received, DIGITS, "each digit once:\n{out}");
+    let out = linphone_hangs_up(&bob, run);
+    assert_eq!(received_digits(&out), DIGITS, "each digit once:\n{out}");
     assert_eq!(
         out.matches("Content-Type: application/dtmf-relay").count(),
         DIGITS.len(),

@@ -11,28 +11,16 @@ const T: Duration = Duration::from_secs(10);
 
 /// One 12 s call (two RTCP intervals); `incoming`: baresip calls Handset.
 fn rtcp_call(k: &Kamailio, user: &str, rtcp_mux: bool, incoming: bool) {
-    let password = format!("pw-{user}");
-    k.add_subscriber(user, &password);
     let bob = Baresip::start(
         k,
         BaresipOptions {
-            codecs: Some("PCMU".into()),
             rtcp_mux,
-            ..BaresipOptions::new(user, &password)
+            ..BaresipOptions::pcmu(user, &format!("pw-{user}"))
         },
     );
     let alice = Profile::new(k, &format!("{user}-alice"), "pw-alice", "udp");
     let out = if incoming {
-        let mut run = alice.spawn(&[
-            "listen",
-            "A",
-            "--auto-answer",
-            "--max-calls",
-            "1",
-            "--hangup-after",
-            "12",
-        ]);
-        run.wait_line("registered", T);
+        let run = alice.listen_once(&["--hangup-after", "12"]);
         bob.dial(&alice.uri());
         let (code, out) = run.finish(Duration::from_secs(30));
         assert_eq!(code, 0, "{out}");
@@ -79,14 +67,7 @@ fn rtcp_reports_both_ways_with_baresip_with_and_without_rtcp_mux() {
 fn digits_go_as_sip_info_when_telephone_event_is_not_negotiated() {
     const DIGITS: &str = "159*#0";
     let k = Kamailio::start(KamailioOptions::default());
-    k.add_subscriber("bob-info", "pw-bob");
-    let bob = Baresip::start(
-        &k,
-        BaresipOptions {
-            codecs: Some("PCMU".into()),
-            ..BaresipOptions::new("bob-info", "pw-bob")
-        },
-    );
+    let bob = Baresip::start(&k, BaresipOptions::pcmu("bob-info", "pw-bob"));
     let alice = Profile::new(&k, "alice-info", "pw-alice", "udp");
     alice.edit(&["--codecs", "pcmu"]);
     let run = alice.spawn(&[
@@ -100,12 +81,7 @@ fn digits_go_as_sip_info_when_telephone_event_is_not_negotiated() {
         "--sip-trace",
     ]);
     bob.wait_event("CALL_ESTABLISHED", T);
-    let mut heard = String::new();
-    for _ in DIGITS.chars() {
-        let e = bob.wait_event("CALL_DTMF_START", T);
-        heard.push_str(e["param"].as_str().unwrap_or("?"));
-    }
-    assert_eq!(heard, DIGITS);
+    assert_eq!(bob.wait_dtmf(DIGITS.len(), T), DIGITS);
     let (code, out) = run.finish(T);
     assert_eq!(code, 0, "{out}");
     assert!(

@@ -802,12 +802,16 @@ fn tcp_accepts(host: &str, port: u16) -> bool {
 // ---------------------------------------------------------------------------------------------
 // baresip
 
-/// How to start a [`Baresip`] phone. `BaresipOptions::new(user, password)` gives UDP, auto
-/// answer, all codecs, a 440 Hz sine as microphone, no recording, IPv4, no media encryption.
+/// How to start a [`Baresip`] phone. `BaresipOptions::new(user, password)` gives a subscriber
+/// added at Kamailio, UDP, auto answer, all codecs, a 440 Hz sine as microphone, no recording,
+/// IPv4, no media encryption.
 #[derive(Debug, Clone)]
 pub struct BaresipOptions {
     pub user: String,
     pub password: String,
+    /// Add (or update) `user` with `password` as a Kamailio subscriber before starting; false
+    /// for a phone whose subscriber must already be there.
+    pub provision: bool,
     /// "udp", "tcp" or "tls": the transport to Kamailio (and the `;transport=` of the AOR).
     pub transport: &'static str,
     /// "auto" (answers at once) or "manual" (CALL_INCOMING, then [`Baresip::accept`]).
@@ -836,6 +840,7 @@ impl BaresipOptions {
         BaresipOptions {
             user: user.to_owned(),
             password: password.to_owned(),
+            provision: true,
             transport: "udp",
             answer: "auto",
             codecs: None,
@@ -845,6 +850,14 @@ impl BaresipOptions {
             ipv6: false,
             rtcp_mux: false,
             medianat: None,
+        }
+    }
+
+    /// Like [`BaresipOptions::new`] with PCMU as the only codec.
+    pub fn pcmu(user: &str, password: &str) -> BaresipOptions {
+        BaresipOptions {
+            codecs: Some("PCMU".into()),
+            ..BaresipOptions::new(user, password)
         }
     }
 }
@@ -873,9 +886,9 @@ pub struct Baresip {
 }
 
 impl Baresip {
-    /// Writes a config like `mkprofile.sh`, starts baresip, connects to its ctrl_tcp and waits
-    /// (max 10 s) until it is registered at `kamailio` (add the subscriber first). Panics with
-    /// both logs when it does not register.
+    /// Adds the subscriber (unless `opts.provision` is false), writes a config like
+    /// `mkprofile.sh`, starts baresip, connects to its ctrl_tcp and waits (max 10 s) until it is
+    /// registered at `kamailio`. Panics with both logs when it does not register.
     pub fn start(kamailio: &Kamailio, opts: BaresipOptions) -> Baresip {
         let phone = Baresip::spawn(kamailio, opts);
         phone.wait_registered(START_TIMEOUT);
@@ -904,6 +917,9 @@ impl Baresip {
                 !value.is_empty() && !value.contains([';', '"', '<', '>', ',', ' ', '\n']),
                 "baresip {what} {value:?}: empty or with characters the accounts file cannot hold"
             );
+        }
+        if opts.provision {
+            kamailio.add_subscriber(&opts.user, &opts.password);
         }
         let dir = tempfile::Builder::new()
             .prefix("handset-baresip-")
@@ -1077,6 +1093,16 @@ impl Baresip {
             Ok(event) => event,
             Err(e) => self.fail(&format!("no {kind} event within {timeout:?} ({e})")),
         }
+    }
+
+    /// The keys of the next `count` CALL_DTMF_START events, in order ("?" for one without).
+    pub fn wait_dtmf(&self, count: usize, timeout: Duration) -> String {
+        (0..count)
+            .map(|_| {
+                let e = self.wait_event("CALL_DTMF_START", timeout);
+                e["param"].as_str().unwrap_or("?").to_owned()
+            })
+            .collect()
     }
 
     /// Drops every queued event (e.g. between two calls of one test).
@@ -1355,41 +1381,41 @@ impl Ctrl {
         lock(&self.writer)
             .write_all(format!("{}:{body},", body.len()).as_bytes())
             .map_err(|e| format!("write: {e}"))?;
-        let deadline = Instant::now() + timeout;
-        let mut state = lock(&self.shared.state);
-        loop {
-            if let Some(i) = state.responses.iter().position(|r| r["token"] == token.as_str()) {
-                return Ok(state.responses.remove(i));
-            }
-            if let Some(e) = &state.closed {
-                return Err(format!("connection closed: {e}"));
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                return Err(format!("no response within {timeout:?}"));
-            }
-            state = self
-                .shared
-                .changed
-                .wait_timeout(state, deadline - now)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
+        self.wait_for(timeout, |state| {
+            let i = state
+                .responses
+                .iter()
+                .position(|r| r["token"] == token.as_str())?;
+            Some(state.responses.remove(i))
+        })
     }
 
     fn wait_event(&self, kind: &str, timeout: Duration) -> Result<Value, String> {
+        self.wait_for(timeout, |state| {
+            let i = state.events.iter().position(|e| e["type"] == kind)?;
+            state.events.remove(i)
+        })
+    }
+
+    /// Waits until `take` takes something out of the state; an error when the connection
+    /// closes first or `timeout` passes.
+    fn wait_for<T>(
+        &self,
+        timeout: Duration,
+        mut take: impl FnMut(&mut CtrlState) -> Option<T>,
+    ) -> Result<T, String> {
         let deadline = Instant::now() + timeout;
         let mut state = lock(&self.shared.state);
         loop {
-            if let Some(i) = state.events.iter().position(|e| e["type"] == kind) {
-                return Ok(state.events.remove(i).expect("index from position"));
+            if let Some(taken) = take(&mut state) {
+                return Ok(taken);
             }
             if let Some(e) = &state.closed {
                 return Err(format!("ctrl_tcp closed: {e}"));
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err("timed out".to_owned());
+                return Err(format!("timed out after {timeout:?}"));
             }
             state = self
                 .shared

@@ -151,16 +151,9 @@ impl Phones {
     fn baresip_to_handset(&self) -> PathBuf {
         let (case, bob) = (&self.case, &self.player);
         let heard = self.dir.path().join("handset-heard.wav");
-        let mut run = self.callee.spawn(&[
-            "listen",
-            "A",
-            "--auto-answer",
-            "--max-calls",
-            "1",
-            "--record",
-            heard.to_str().expect("UTF-8 path"),
-        ]);
-        run.wait_line("registered", T);
+        let run = self
+            .callee
+            .listen_once(&["--record", heard.to_str().expect("UTF-8 path")]);
         bob.dial(&self.callee.uri());
         bob.wait_event("CALL_ESTABLISHED", T);
         bob.wait_event("CALL_CLOSED", Duration::from_secs(30));
@@ -174,8 +167,6 @@ impl Phones {
 /// A registered baresip for the case: records what it hears into `record_dir`, or plays the
 /// reference as its microphone.
 fn baresip(k: &Kamailio, case: &Case, user: &str, record_dir: Option<PathBuf>, play: bool) -> Baresip {
-    let password = format!("pw-{user}");
-    k.add_subscriber(user, &password);
     Baresip::start(
         k,
         BaresipOptions {
@@ -188,7 +179,7 @@ fn baresip(k: &Kamailio, case: &Case, user: &str, record_dir: Option<PathBuf>, p
                 Media::Sdes => Some("srtp-mand".to_owned()),
                 Media::Dtls => Some("dtls_srtp".to_owned()),
             },
-            ..BaresipOptions::new(user, &password)
+            ..BaresipOptions::new(user, &format!("pw-{user}"))
         },
     )
 }

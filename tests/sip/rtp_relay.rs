@@ -726,32 +726,23 @@ mod tests {
         let (to_handset, to_baresip) = (dir.path().join("1000.wav"), dir.path().join("600.wav"));
         tone_wav(&to_handset, 1000.0, seconds as f64 + 2.0, 8000, 1);
         tone_wav(&to_baresip, 600.0, seconds as f64 + 2.0, 8000, 1);
-        let password = format!("pw-{user}");
-        k.add_subscriber(user, &password);
         let bob = Baresip::start(
             k,
             BaresipOptions {
-                codecs: Some("PCMU".into()),
                 source: Some(to_handset),
                 record_dir: Some(dir.path().join("baresip-heard")),
-                ..BaresipOptions::new(user, &password)
+                ..BaresipOptions::pcmu(user, &format!("pw-{user}"))
             },
         );
         let alice = Profile::new(k, &format!("alice-{user}"), "pw-alice", "udp");
         alice.edit(&["--codecs", "pcmu,telephone-event"]);
         let heard = dir.path().join("handset-heard.wav");
-        let mut run = alice.spawn(&[
-            "listen",
-            "A",
-            "--auto-answer",
-            "--max-calls",
-            "1",
+        let run = alice.listen_once(&[
             "--record",
             heard.to_str().unwrap(),
             "--play",
             to_baresip.to_str().unwrap(),
         ]);
-        run.wait_line("registered", T);
         bob.dial(&alice.uri());
         bob.wait_event("CALL_ESTABLISHED", T);
         std::thread::sleep(Duration::from_secs(seconds));
@@ -894,14 +885,7 @@ mod tests {
     fn re_invites_for_hold_and_resume_update_the_same_relay_session() {
         let relay = RtpRelay::start(RelayOptions::default());
         let k = kamailio(&relay);
-        k.add_subscriber("bob-hold", "pw-bob");
-        let bob = Baresip::start(
-            &k,
-            BaresipOptions {
-                codecs: Some("PCMU".into()),
-                ..BaresipOptions::new("bob-hold", "pw-bob")
-            },
-        );
+        let bob = Baresip::start(&k, BaresipOptions::pcmu("bob-hold", "pw-bob"));
         let alice = Profile::new(&k, "alice-hold", "pw-alice", "udp");
         alice.edit(&["--codecs", "pcmu,telephone-event"]);
         let run = alice.spawn(&[

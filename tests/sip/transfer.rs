@@ -19,14 +19,11 @@ use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 const T: Duration = Duration::from_secs(10);
 
 fn baresip(k: &Kamailio, user: &str, answer: &'static str) -> Baresip {
-    let password = format!("pw-{user}");
-    k.add_subscriber(user, &password);
     Baresip::start(
         k,
         BaresipOptions {
             answer,
-            codecs: Some("PCMU".into()),
-            ..BaresipOptions::new(user, &password)
+            ..BaresipOptions::pcmu(user, &format!("pw-{user}"))
         },
     )
 }
@@ -74,7 +71,7 @@ fn blind_transfer_to_baresip_succeeds_and_to_an_unknown_user_fails_keeping_the_c
     let history_dir = tempfile::tempdir().unwrap();
     runtime().block_on(async {
         let history = CallHistory::load(history_dir.path()).unwrap();
-        let (ctl, mut updates) = registered(&manager, history).await;
+        let (ctl, mut updates) = registered(&manager, history, None).await;
         let call = dial(&ctl, &mut updates, a.sip_uri()).await;
         a.wait_event("CALL_ESTABLISHED", T);
 
