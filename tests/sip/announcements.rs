@@ -29,14 +29,12 @@ fn loud_span(samples: &[i16], rate: u32, threshold: u16) -> f64 {
 #[test]
 fn an_answered_outgoing_call_hears_the_external_announcement() {
     let k = Kamailio::start(KamailioOptions::default());
-    k.add_subscriber("annbob", "pw-bob");
     let rec = tempfile::tempdir().unwrap();
     let bob = Baresip::start(
         &k,
         BaresipOptions {
-            codecs: Some("PCMU".into()),
             record_dir: Some(rec.path().to_owned()),
-            ..BaresipOptions::new("annbob", "pw-bob")
+            ..BaresipOptions::pcmu("annbob", "pw-bob")
         },
     );
     let alice = Profile::new(&k, "annalice", "pw-alice", "udp");
@@ -53,7 +51,7 @@ fn an_answered_outgoing_call_hears_the_external_announcement() {
 
     let rt = runtime();
     rt.block_on(async {
-        let (ctl, mut updates) = registered(&manager, CallHistory::in_memory()).await;
+        let (ctl, mut updates) = registered(&manager, CallHistory::in_memory(), None).await;
         ctl.send(Request::Prompts {
             account: "A".into(),
             prompts,

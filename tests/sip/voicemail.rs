@@ -42,14 +42,12 @@ fn loud_secs(path: &Path) -> f64 {
 #[test]
 fn unanswered_calls_leave_a_message_after_the_greeting() {
     let k = Kamailio::start(KamailioOptions::default());
-    k.add_subscriber("vmbob", "pw-bob");
     let heard = tempfile::tempdir().unwrap();
     let bob = Baresip::start(
         &k,
         BaresipOptions {
-            codecs: Some("PCMU".into()),
             record_dir: Some(heard.path().to_owned()),
-            ..BaresipOptions::new("vmbob", "pw-bob")
+            ..BaresipOptions::pcmu("vmbob", "pw-bob")
         },
     );
     let alice = Profile::new(&k, "vmalice", "pw-alice", "udp");
