@@ -92,8 +92,8 @@ impl Voicemail {
     /// The call goes to voicemail now: the file its message is kept in, or `None` when there
     /// is no voicemail folder (or the call is unknown).
     pub(super) fn take(&mut self, call: CallHandle, now: Instant) -> Option<PathBuf> {
-        let dir = self.dir.as_deref()?;
         let r = self.ringing.remove(&call)?;
+        let dir = self.dir.as_deref()?;
         let path = recording_path(dir, &r.account, &r.from, SystemTime::now()).with_extension("wav");
         self.leaving.insert(call, now + MAX_MESSAGE);
         Some(path)
@@ -129,5 +129,6 @@ mod tests {
         let mut none = Voicemail::new(None, Duration::from_secs(20));
         none.rings(a, "Desk", "x", t0);
         assert_eq!(none.take(a, at(30)), None, "no folder: no voicemail");
+        assert!(none.unanswered(at(31)).is_empty(), "and it is not offered again");
     }
 }
