@@ -10,4 +10,5 @@ pub mod logging;
 pub mod media;
 pub mod net;
 pub mod phone;
+pub mod text;
 pub mod ui;

@@ -312,3 +312,132 @@ problem-domain-missing = Die SIP-Domain oder den Registrar eingeben, z. B. sip.e
 problem-host-invalid = `{ $host }` ist kein Hostname und keine IP-Adresse, z. B. sip.example.com
 problem-port-zero = Port 0 ist nicht nutzbar: 1 bis 65535 verwenden oder für den Standard leer lassen
 problem-port-invalid = `{ $address }` hat einen ungültigen Port: 1 bis 65535 verwenden
+
+## Messages from the phone (the same text as the command line's)
+phone-account-not-active = Das Konto `{ $account }` ist nicht aktiv
+phone-account-removed = Das Konto wurde entfernt
+phone-outbound-disabled = Ausgehende Anrufe sind für `{ $account }` deaktiviert: unter „Ausgehende Anrufe“ einschalten (mit einer externen Anrufer-ID), um anzurufen
+phone-not-connected = Noch nicht mit dem Server verbunden
+phone-no-server = Kein Server erreichbar: { $reasons }
+phone-ip-not-allowed = Die Adresse dieses Computers ({ $address }) steht nicht in den erlaubten IPs des Kontos: Registrierung verweigert. Unter Erweitert → Erlaubte IPs hinzufügen oder die erlaubten IPs ausschalten
+phone-sdes-needs-tls = SRTP-SDES würde die Medienschlüssel im Klartext über { $transport } senden: für dieses Konto TLS oder WSS verwenden (an erster Stelle beim Transportprotokoll) oder einen anderen Medientyp wählen
+phone-media-failed = Die Medien des Anrufs können nicht starten: { $reason }
+phone-ice-failed = ICE kann nicht starten: { $reason }
+phone-no-rtp-port = Kein RTP-Port verfügbar: { $reason }
+phone-call-ended = Der Anruf ist beendet
+phone-no-media-yet = Der Anruf hat noch keine Medien
+phone-recording-required = `{ $account }` zeichnet diese Anrufe auf: ohne „Aufnahme auf Abruf“ kann die Aufnahme nicht angehalten werden
+phone-on-demand-off = Aufnahme auf Abruf ist für `{ $account }` aus: „Aufnahme auf Abruf“ im Abschnitt Anrufaufzeichnung einschalten
+phone-no-recordings-folder = Es gibt keinen Ordner für Aufnahmen
+phone-no-call-to-transfer = Diesen Anruf gibt es nicht mehr
+phone-transfer-unanswered = Nur ein angenommener Anruf kann weitergeleitet werden
+phone-transfer-pending = Dieser Anruf wird bereits weitergeleitet: auf das Ergebnis warten
+phone-transfer-target-bad = `{ $target }` ist keine Nummer und keine SIP-Adresse zum Weiterleiten
+net-dns-failed = Der SIP-Server { $host } wird nicht gefunden: { $reason }. Domain (oder einen Outbound-Proxy) und das Netzwerk prüfen
+net-cannot-reach = { $flow } ist nicht erreichbar: { $reason }
+tls-bad-ca-file = Die CA-Datei { $path } kann nicht gelesen werden: { $reason }. Eine PEM-Datei mit der CA oder dem Zertifikat des Servers angeben
+tls-no-roots = Keine vertrauenswürdigen Stammzertifikate: das System-CA-Paket (ca-certificates) installieren oder die CA des Servers mit --tls-ca DATEI angeben
+tls-failed = TLS-Einrichtung fehlgeschlagen: { $reason }
+
+## Messages from the account core (the same text as the command line's)
+item-exists = { $kind ->
+        [user] Der Benutzer
+        [phone-number] Die Rufnummer
+        [internal-number] Die interne Nummer
+        [announcement] Die Ansage
+        [greeting] Die Voicemail-Ansage
+        [delivery-method] Die Zustellmethode
+       *[account] Das Konto
+    } `{ $name }` gibt es bereits: einen anderen Namen wählen
+item-not-found = Es gibt { $kind ->
+        [user] keinen Benutzer
+        [phone-number] keine Rufnummer
+        [internal-number] keine interne Nummer
+        [announcement] keine Ansage
+        [greeting] keine Voicemail-Ansage
+        [delivery-method] keine Zustellmethode
+       *[account] kein Konto
+    } `{ $name }`: die Schreibweise prüfen (Liste mit `handset { $command }`)
+item-in-use = { $kind ->
+        [user] Der Benutzer
+        [phone-number] Die Rufnummer
+        [internal-number] Die interne Nummer
+        [announcement] Die Ansage
+        [greeting] Die Voicemail-Ansage
+        [delivery-method] Die Zustellmethode
+       *[account] Das Konto
+    } `{ $name }` wird von { $accounts } verwendet: zuerst diese Konten ändern oder löschen
+item-built-in = { $kind ->
+        [greeting] Die Voicemail-Ansage
+       *[announcement] Die Ansage
+    } `{ $name }` ist eingebaut und kann nicht entfernt werden
+item-not-audio = { $kind ->
+        [user] Ein Benutzer
+        [phone-number] Eine Rufnummer
+        [internal-number] Eine interne Nummer
+        [delivery-method] Eine Zustellmethode
+       *[account] Ein Konto
+    } ist kein Audio-Eintrag
+item-name-empty = Der Name { $kind ->
+        [user] des Benutzers
+        [phone-number] der Rufnummer
+        [internal-number] der internen Nummer
+        [announcement] der Ansage
+        [greeting] der Voicemail-Ansage
+        [delivery-method] der Zustellmethode
+       *[account] des Kontos
+    } ist leer: einen Namen eingeben
+item-name-spaces = Der Name { $kind ->
+        [user] des Benutzers
+        [phone-number] der Rufnummer
+        [internal-number] der internen Nummer
+        [announcement] der Ansage
+        [greeting] der Voicemail-Ansage
+        [delivery-method] der Zustellmethode
+       *[account] des Kontos
+    } `{ $name }` beginnt oder endet mit Leerzeichen: diese entfernen
+item-name-long = Der Name { $kind ->
+        [user] des Benutzers
+        [phone-number] der Rufnummer
+        [internal-number] der internen Nummer
+        [announcement] der Ansage
+        [greeting] der Voicemail-Ansage
+        [delivery-method] der Zustellmethode
+       *[account] des Kontos
+    } ist länger als 64 Zeichen: kürzen
+item-name-control = Der Name { $kind ->
+        [user] des Benutzers
+        [phone-number] der Rufnummer
+        [internal-number] der internen Nummer
+        [announcement] der Ansage
+        [greeting] der Voicemail-Ansage
+        [delivery-method] der Zustellmethode
+       *[account] des Kontos
+    } enthält Steuerzeichen: nur druckbaren Text verwenden
+item-number-no-plus = `{ $number }` ist nicht im E.164-Format: mit + und der Landesvorwahl beginnen, z. B. +14155550100
+item-number-invalid = `{ $number }` ist nicht im E.164-Format: + und 8 bis 15 Ziffern, Landesvorwahl zuerst, z. B. +14155550100
+item-extension-invalid = `{ $extension }` ist keine interne Nummer: 2 bis 8 Ziffern verwenden, z. B. 101
+item-email-invalid = `{ $address }` ist keine E-Mail-Adresse, z. B. recordings@example.com
+item-port-zero = Port 0 ist nicht nutzbar: 1 bis 65535 verwenden
+item-folder-empty = Der Ordner ist leer: den Ordner für die Aufnahmen eingeben, z. B. /Recordings
+encryption-in-use = Die Verschlüsselung kann nicht ausgeschaltet werden, solange Konten verschlüsselte Medientypen oder Transporte verwenden ({ $accounts }): zuerst diese Konten ändern
+store-no-home = Kein Benutzerverzeichnis gefunden: --profile VERZEICHNIS angeben oder HANDSET_PROFILE setzen
+store-io = { $path } kann nicht { $action ->
+        [create] angelegt
+        [read] gelesen
+        [write] geschrieben
+        [lock] gesperrt
+        [copy] kopiert
+       *[encode] kodiert
+    } werden: { $reason }. Prüfen, ob der Ordner existiert und beschreibbar ist und die Festplatte nicht voll ist
+store-damaged = Das Profil { $path } ist beschädigt ({ $reason }). Es blieb unverändert, eine Kopie liegt unter { $copy }. Von Hand reparieren oder beiseite legen, um mit einem leeren Profil zu beginnen
+store-too-new = Das Profil { $path } wurde von einem neueren Handset geschrieben (Schema-Version { $found }, diese Version liest bis { $supported }): Handset aktualisieren
+store-locked = Das Profil { $path } wird von einem anderen Handset-Prozess verwendet: diesen schließen oder erneut versuchen
+keyring-unavailable = Der System-Schlüsselbund ist nicht verfügbar ({ $reason }). Handset speichert Passwörter nur im Schlüsselbund des Systems: unter Linux einen Secret-Service-Anbieter (GNOME Keyring, KWallet oder KeePassXC) starten und entsperren, dann erneut versuchen
+keyring-locked = Der System-Schlüsselbund verweigert den Zugriff ({ $reason }): entsperren und erneut versuchen
+keyring-failed = Der System-Schlüsselbund ist fehlgeschlagen ({ $reason })
+audio-read = { $path } kann nicht gelesen werden: { $reason }
+audio-unsupported = { $path } ist keine Audiodatei, die Handset lesen kann ({ $reason }): WAV, MP3, Ogg Vorbis, FLAC oder M4A verwenden
+audio-empty = { $path } enthält kein Audio
+audio-too-long = { $path } ist länger als { $minutes } Minuten: zuerst kürzen
+audio-write = { $path } kann nicht geschrieben werden: { $reason }. Freien Speicherplatz prüfen

@@ -312,3 +312,132 @@ problem-domain-missing = type the SIP domain or registrar, e.g. sip.example.com
 problem-host-invalid = `{ $host }` is not a host name or IP address, e.g. sip.example.com
 problem-port-zero = port 0 is not usable: use 1 to 65535, or leave it out for the default
 problem-port-invalid = `{ $address }` has a bad port: use 1 to 65535
+
+## Messages from the phone (the same text as the command line's)
+phone-account-not-active = the account `{ $account }` is not active
+phone-account-removed = the account was removed
+phone-outbound-disabled = outbound calling is disabled for `{ $account }`: enable it under Outbound Calls (with an External Caller ID) to place calls
+phone-not-connected = not connected to the server yet
+phone-no-server = no server could be reached: { $reasons }
+phone-ip-not-allowed = this computer's address { $address } is not in the account's Allowed IPs: registration refused. Add it to Advanced → Allowed IPs, or turn Allowed IPs off
+phone-sdes-needs-tls = SRTP-SDES would send the media keys in clear text over { $transport }: use TLS or WSS for this account (put it first in Transport Protocols), or choose another media type
+phone-media-failed = the call's media cannot start: { $reason }
+phone-ice-failed = cannot start ICE: { $reason }
+phone-no-rtp-port = cannot open an RTP port: { $reason }
+phone-call-ended = the call has ended
+phone-no-media-yet = the call has no media yet
+phone-recording-required = `{ $account }` records these calls: recording cannot be stopped without Record on Demand
+phone-on-demand-off = recording on demand is off for `{ $account }`: turn on Record on Demand under Call Recording
+phone-no-recordings-folder = there is no folder for recordings
+phone-no-call-to-transfer = there is no such call to transfer
+phone-transfer-unanswered = only an answered call can be transferred
+phone-transfer-pending = this call is already being transferred: wait for the outcome
+phone-transfer-target-bad = `{ $target }` is not a number or SIP address to transfer to
+net-dns-failed = cannot find the SIP server { $host }: { $reason }. Check the domain (or set an outbound proxy) and the network
+net-cannot-reach = cannot reach { $flow }: { $reason }
+tls-bad-ca-file = cannot read the CA file { $path }: { $reason }. Give a PEM file with the server's CA or certificate
+tls-no-roots = no trusted root certificates: install the system CA bundle (ca-certificates) or give the server's CA with --tls-ca FILE
+tls-failed = TLS setup failed: { $reason }
+
+## Messages from the account core (the same text as the command line's)
+item-exists = the { $kind ->
+        [user] user
+        [phone-number] phone number
+        [internal-number] internal number
+        [announcement] announcement
+        [greeting] voicemail greeting
+        [delivery-method] delivery method
+       *[account] account
+    } `{ $name }` exists already: choose another
+item-not-found = there is no { $kind ->
+        [user] user
+        [phone-number] phone number
+        [internal-number] internal number
+        [announcement] announcement
+        [greeting] voicemail greeting
+        [delivery-method] delivery method
+       *[account] account
+    } `{ $name }`: check the spelling (list them with `handset { $command }`)
+item-in-use = the { $kind ->
+        [user] user
+        [phone-number] phone number
+        [internal-number] internal number
+        [announcement] announcement
+        [greeting] voicemail greeting
+        [delivery-method] delivery method
+       *[account] account
+    } `{ $name }` is used by { $accounts }: change or delete those accounts first
+item-built-in = the { $kind ->
+        [greeting] voicemail greeting
+       *[announcement] announcement
+    } `{ $name }` is built in and cannot be removed
+item-not-audio = a { $kind ->
+        [user] user
+        [phone-number] phone number
+        [internal-number] internal number
+        [delivery-method] delivery method
+       *[account] account
+    } is not an audio item
+item-name-empty = the { $kind ->
+        [user] user
+        [phone-number] phone number
+        [internal-number] internal number
+        [announcement] announcement
+        [greeting] voicemail greeting
+        [delivery-method] delivery method
+       *[account] account
+    } name is empty: type a name
+item-name-spaces = the { $kind ->
+        [user] user
+        [phone-number] phone number
+        [internal-number] internal number
+        [announcement] announcement
+        [greeting] voicemail greeting
+        [delivery-method] delivery method
+       *[account] account
+    } name `{ $name }` starts or ends with spaces: remove them
+item-name-long = the { $kind ->
+        [user] user
+        [phone-number] phone number
+        [internal-number] internal number
+        [announcement] announcement
+        [greeting] voicemail greeting
+        [delivery-method] delivery method
+       *[account] account
+    } name is longer than 64 characters: shorten it
+item-name-control = the { $kind ->
+        [user] user
+        [phone-number] phone number
+        [internal-number] internal number
+        [announcement] announcement
+        [greeting] voicemail greeting
+        [delivery-method] delivery method
+       *[account] account
+    } name contains control characters: use printable text only
+item-number-no-plus = `{ $number }` is not in E.164 form: start with + and the country code, e.g. +14155550100
+item-number-invalid = `{ $number }` is not in E.164 form: + followed by 8 to 15 digits, country code first, e.g. +14155550100
+item-extension-invalid = `{ $extension }` is not an internal number: use 2 to 8 digits, e.g. 101
+item-email-invalid = `{ $address }` is not an e-mail address, e.g. recordings@example.com
+item-port-zero = port 0 is not usable: use 1 to 65535
+item-folder-empty = the folder is empty: type the folder recordings go to, e.g. /Recordings
+encryption-in-use = encryption cannot be turned off while accounts use encrypted media types or transports ({ $accounts }): change those accounts first
+store-no-home = no home directory found: pass --profile DIR or set HANDSET_PROFILE
+store-io = cannot { $action ->
+        [create] create
+        [read] read
+        [write] write
+        [lock] lock
+        [copy] keep a copy of
+       *[encode] encode
+    } { $path }: { $reason }. Check that the folder exists, is writable and the disk is not full
+store-damaged = the profile { $path } is damaged ({ $reason }). It was left untouched and a copy was kept at { $copy }. Repair it by hand, or move it away to start with an empty profile
+store-too-new = the profile { $path } was written by a newer Handset (schema version { $found }, this one reads up to { $supported }): update Handset
+store-locked = the profile { $path } is in use by another Handset process: close it or try again
+keyring-unavailable = the system keyring is not available ({ $reason }). Handset keeps passwords only in the OS keyring: on Linux start and unlock a Secret Service provider (GNOME Keyring, KWallet or KeePassXC), then try again
+keyring-locked = the system keyring refused access ({ $reason }): unlock it and try again
+keyring-failed = the system keyring failed ({ $reason })
+audio-read = cannot read { $path }: { $reason }
+audio-unsupported = { $path } is not an audio file Handset can read ({ $reason }): use WAV, MP3, Ogg Vorbis, FLAC or M4A
+audio-empty = { $path } contains no audio
+audio-too-long = { $path } is longer than { $minutes } minutes: trim it first
+audio-write = cannot write { $path }: { $reason }. Check free disk space

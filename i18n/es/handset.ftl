@@ -312,3 +312,132 @@ problem-domain-missing = Escriba el dominio SIP o el registrador, p. ej. sip.exa
 problem-host-invalid = `{ $host }` no es un nombre de host ni una dirección IP, p. ej. sip.example.com
 problem-port-zero = El puerto 0 no se puede usar: use de 1 a 65535, o déjelo vacío para el predeterminado
 problem-port-invalid = `{ $address }` tiene un puerto no válido: use de 1 a 65535
+
+## Messages from the phone (the same text as the command line's)
+phone-account-not-active = La cuenta `{ $account }` no está activa
+phone-account-removed = La cuenta se ha eliminado
+phone-outbound-disabled = Las llamadas salientes están desactivadas para `{ $account }`: actívelas en Llamadas salientes (con un identificador de llamada externo) para llamar
+phone-not-connected = Todavía no hay conexión con el servidor
+phone-no-server = No se pudo contactar con ningún servidor: { $reasons }
+phone-ip-not-allowed = La dirección de este equipo ({ $address }) no está entre las IP permitidas de la cuenta: registro rechazado. Añádala en Avanzado → IP permitidas, o desactive las IP permitidas
+phone-sdes-needs-tls = SRTP-SDES enviaría las claves del medio sin cifrar por { $transport }: use TLS o WSS para esta cuenta (primero en Protocolo de transporte), o elija otro tipo de medio
+phone-media-failed = El audio de la llamada no puede empezar: { $reason }
+phone-ice-failed = ICE no puede empezar: { $reason }
+phone-no-rtp-port = No se puede abrir un puerto RTP: { $reason }
+phone-call-ended = La llamada ha terminado
+phone-no-media-yet = La llamada aún no tiene audio
+phone-recording-required = `{ $account }` graba estas llamadas: la grabación no se puede detener sin Grabación a demanda
+phone-on-demand-off = La grabación a demanda está desactivada para `{ $account }`: active Grabación a demanda en Grabación de llamadas
+phone-no-recordings-folder = No hay carpeta para las grabaciones
+phone-no-call-to-transfer = Esa llamada ya no existe
+phone-transfer-unanswered = Solo se puede transferir una llamada contestada
+phone-transfer-pending = Esta llamada ya se está transfiriendo: espere el resultado
+phone-transfer-target-bad = `{ $target }` no es un número ni una dirección SIP a la que transferir
+net-dns-failed = No se encuentra el servidor SIP { $host }: { $reason }. Compruebe el dominio (o configure un proxy de salida) y la red
+net-cannot-reach = No se puede contactar con { $flow }: { $reason }
+tls-bad-ca-file = No se puede leer el archivo de CA { $path }: { $reason }. Indique un archivo PEM con la CA o el certificado del servidor
+tls-no-roots = No hay certificados raíz de confianza: instale el paquete de CA del sistema (ca-certificates) o indique la CA del servidor con --tls-ca ARCHIVO
+tls-failed = Falló la configuración de TLS: { $reason }
+
+## Messages from the account core (the same text as the command line's)
+item-exists = { $kind ->
+        [user] El usuario
+        [phone-number] El número de teléfono
+        [internal-number] El número interno
+        [announcement] El anuncio
+        [greeting] El saludo del buzón de voz
+        [delivery-method] El método de entrega
+       *[account] La cuenta
+    } `{ $name }` ya existe: elija otro
+item-not-found = No hay { $kind ->
+        [user] ningún usuario
+        [phone-number] ningún número de teléfono
+        [internal-number] ningún número interno
+        [announcement] ningún anuncio
+        [greeting] ningún saludo del buzón de voz
+        [delivery-method] ningún método de entrega
+       *[account] ninguna cuenta
+    } `{ $name }`: compruebe la ortografía (véalos con `handset { $command }`)
+item-in-use = { $kind ->
+        [user] El usuario
+        [phone-number] El número de teléfono
+        [internal-number] El número interno
+        [announcement] El anuncio
+        [greeting] El saludo del buzón de voz
+        [delivery-method] El método de entrega
+       *[account] La cuenta
+    } `{ $name }` lo usa { $accounts }: cambie o elimine esas cuentas primero
+item-built-in = { $kind ->
+        [greeting] El saludo del buzón de voz
+       *[announcement] El anuncio
+    } `{ $name }` viene incluido y no se puede eliminar
+item-not-audio = { $kind ->
+        [user] Un usuario
+        [phone-number] Un número de teléfono
+        [internal-number] Un número interno
+        [delivery-method] Un método de entrega
+       *[account] Una cuenta
+    } no es un elemento de audio
+item-name-empty = El nombre { $kind ->
+        [user] del usuario
+        [phone-number] del número de teléfono
+        [internal-number] del número interno
+        [announcement] del anuncio
+        [greeting] del saludo del buzón de voz
+        [delivery-method] del método de entrega
+       *[account] de la cuenta
+    } está vacío: escriba un nombre
+item-name-spaces = El nombre { $kind ->
+        [user] del usuario
+        [phone-number] del número de teléfono
+        [internal-number] del número interno
+        [announcement] del anuncio
+        [greeting] del saludo del buzón de voz
+        [delivery-method] del método de entrega
+       *[account] de la cuenta
+    } `{ $name }` empieza o termina con espacios: quítelos
+item-name-long = El nombre { $kind ->
+        [user] del usuario
+        [phone-number] del número de teléfono
+        [internal-number] del número interno
+        [announcement] del anuncio
+        [greeting] del saludo del buzón de voz
+        [delivery-method] del método de entrega
+       *[account] de la cuenta
+    } tiene más de 64 caracteres: acórtelo
+item-name-control = El nombre { $kind ->
+        [user] del usuario
+        [phone-number] del número de teléfono
+        [internal-number] del número interno
+        [announcement] del anuncio
+        [greeting] del saludo del buzón de voz
+        [delivery-method] del método de entrega
+       *[account] de la cuenta
+    } contiene caracteres de control: use solo texto imprimible
+item-number-no-plus = `{ $number }` no está en formato E.164: empiece con + y el código de país, p. ej. +14155550100
+item-number-invalid = `{ $number }` no está en formato E.164: + seguido de 8 a 15 dígitos, primero el código de país, p. ej. +14155550100
+item-extension-invalid = `{ $extension }` no es un número interno: use de 2 a 8 dígitos, p. ej. 101
+item-email-invalid = `{ $address }` no es una dirección de correo electrónico, p. ej. recordings@example.com
+item-port-zero = El puerto 0 no se puede usar: use de 1 a 65535
+item-folder-empty = La carpeta está vacía: escriba la carpeta de las grabaciones, p. ej. /Recordings
+encryption-in-use = El cifrado no se puede desactivar mientras haya cuentas que usen tipos de medio o transportes cifrados ({ $accounts }): cambie esas cuentas primero
+store-no-home = No se encontró la carpeta personal: indique --profile CARPETA o defina HANDSET_PROFILE
+store-io = No se puede { $action ->
+        [create] crear
+        [read] leer
+        [write] escribir
+        [lock] bloquear
+        [copy] copiar
+       *[encode] codificar
+    } { $path }: { $reason }. Compruebe que la carpeta existe, se puede escribir y el disco no está lleno
+store-damaged = El perfil { $path } está dañado ({ $reason }). No se ha tocado y se guardó una copia en { $copy }. Repárelo a mano o apártelo para empezar con un perfil vacío
+store-too-new = El perfil { $path } lo escribió un Handset más reciente (versión de esquema { $found }, esta lee hasta la { $supported }): actualice Handset
+store-locked = El perfil { $path } lo está usando otro proceso de Handset: ciérrelo o vuelva a intentarlo
+keyring-unavailable = El llavero del sistema no está disponible ({ $reason }). Handset guarda las contraseñas solo en el llavero del sistema: en Linux inicie y desbloquee un proveedor de Secret Service (GNOME Keyring, KWallet o KeePassXC) y vuelva a intentarlo
+keyring-locked = El llavero del sistema ha denegado el acceso ({ $reason }): desbloquéelo y vuelva a intentarlo
+keyring-failed = El llavero del sistema ha fallado ({ $reason })
+audio-read = No se puede leer { $path }: { $reason }
+audio-unsupported = { $path } no es un archivo de audio que Handset pueda leer ({ $reason }): use WAV, MP3, Ogg Vorbis, FLAC o M4A
+audio-empty = { $path } no contiene audio
+audio-too-long = { $path } dura más de { $minutes } minutos: recórtelo primero
+audio-write = No se puede escribir { $path }: { $reason }. Compruebe el espacio libre en disco

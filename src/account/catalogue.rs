@@ -1,12 +1,13 @@
 //! Workspace catalogue operations of the account manager: add, remove (refused while in use),
 //! and the encryption switch.
 
+use crate::text::Text;
 use tracing::info;
 
 use super::manager::{AccountManager, SecretGuard};
 use super::secrets::{Secret, SecretKey};
 use super::store::Document;
-use super::validate::{check_host, check_host_port};
+use super::validate::{check_host, check_host_port, name_key};
 use super::workspace::{
     AudioItem, BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS, DeliveryMethod, DeliveryTarget, InternalNumber,
     ItemKind, PhoneNumber, User, accounts_using, check_e164, check_email, check_extension, check_name,
@@ -14,7 +15,7 @@ use super::workspace::{
 use super::{Error, Workspace};
 
 fn exists(kind: ItemKind, key: &str) -> Error {
-    Error::Rejected(format!("the {kind} `{key}` exists already: choose another"))
+    Error::Rejected(Text::new("item-exists").arg("kind", kind.id()).arg("name", key))
 }
 
 fn not_found(kind: ItemKind, key: &str) -> Error {
@@ -27,7 +28,7 @@ fn not_found(kind: ItemKind, key: &str) -> Error {
         ItemKind::DeliveryMethod => "workspace delivery list",
     };
     Error::NotFound {
-        kind: kind.to_string(),
+        kind: kind.id(),
         name: key.to_owned(),
         list_command,
     }
@@ -36,7 +37,17 @@ fn not_found(kind: ItemKind, key: &str) -> Error {
 /// Checks a new name for an item of `kind` against the catalogue (case-insensitive) and the
 /// built-in names.
 fn check_new_name(ws: &Workspace, kind: ItemKind, name: &str) -> Result<(), Error> {
-    check_name(&format!("the {kind} name"), name).map_err(Error::Rejected)?;
+    if check_name(&format!("the {kind} name"), name).is_err() {
+        let key = match name_key(name) {
+            "problem-name-empty" => "item-name-empty",
+            "problem-name-spaces" => "item-name-spaces",
+            "problem-name-long" => "item-name-long",
+            _ => "item-name-control",
+        };
+        return Err(Error::Rejected(
+            Text::new(key).arg("kind", kind.id()).arg("name", name),
+        ));
+    }
     let builtin: &[(&str, &str)] = match kind {
         ItemKind::Announcement => BUILTIN_ANNOUNCEMENTS,
         ItemKind::Greeting => BUILTIN_GREETINGS,
@@ -61,16 +72,16 @@ fn check_delivery_target(target: &DeliveryTarget) -> Result<(), Error> {
         DeliveryTarget::Email { address } => check_email(address),
         DeliveryTarget::Ftp { host, port, .. } | DeliveryTarget::Sftp { host, port, .. } => {
             if *port == Some(0) {
-                Err("port 0 is not usable: use 1 to 65535".into())
+                Err(Text::new("item-port-zero"))
             } else {
-                check_host(host)
+                check_host(host).map_err(|_| Text::new("problem-host-invalid").arg("host", host))
             }
         }
         DeliveryTarget::Dropbox { folder }
         | DeliveryTarget::GoogleDrive { folder }
         | DeliveryTarget::OneDrive { folder } => {
             if folder.trim().is_empty() {
-                Err("the folder is empty: type the folder recordings go to, e.g. /Recordings".into())
+                Err(Text::new("item-folder-empty"))
             } else {
                 Ok(())
             }
@@ -138,7 +149,11 @@ impl AccountManager {
             match kind {
                 ItemKind::Announcement => doc.workspace.announcements.push(item),
                 ItemKind::Greeting => doc.workspace.greetings.push(item),
-                _ => return Err(Error::Rejected(format!("a {kind} is not an audio item"))),
+                _ => {
+                    return Err(Error::Rejected(
+                        Text::new("item-not-audio").arg("kind", kind.id()),
+                    ));
+                }
             }
             Ok(())
         })
@@ -151,7 +166,8 @@ impl AccountManager {
             &method.target
         {
             let joined = port.map_or(host.clone(), |p| format!("{host}:{p}"));
-            check_host_port(&joined).map_err(Error::Rejected)?;
+            check_host_port(&joined)
+                .map_err(|_| Error::Rejected(Text::new("problem-port-invalid").arg("address", &joined)))?;
         }
         let mut guard = SecretGuard::new(&self.secrets);
         self.change_workspace(|doc| {
@@ -173,7 +189,7 @@ impl AccountManager {
             let users = accounts_using(&doc.accounts, kind, key);
             if !users.is_empty() {
                 return Err(Error::InUse {
-                    kind: kind.to_string(),
+                    kind: kind.id(),
                     name: key.to_owned(),
                     accounts: users,
                 });
@@ -208,7 +224,7 @@ impl AccountManager {
             if before == after && removed_file.is_none() {
                 let builtin = ws.contains(kind, key);
                 return Err(if builtin {
-                    Error::Rejected(format!("the {kind} `{key}` is built in and cannot be removed"))
+                    Error::Rejected(Text::new("item-built-in").arg("kind", kind.id()).arg("name", key))
                 } else {
                     not_found(kind, key)
                 });
@@ -240,10 +256,9 @@ impl AccountManager {
                     .map(|a| a.name.clone())
                     .collect();
                 if !users.is_empty() {
-                    return Err(Error::Rejected(format!(
-                        "encryption cannot be turned off while accounts use encrypted media types or transports ({}): change those accounts first",
-                        users.join(", ")
-                    )));
+                    return Err(Error::Rejected(
+                        Text::new("encryption-in-use").arg("accounts", users.join(", ")),
+                    ));
                 }
             }
             doc.workspace.encryption_enabled = on;

@@ -235,7 +235,7 @@ pub(super) fn find(doc: &Document, name: &str) -> Result<usize, Error> {
         .iter()
         .position(|a| a.name.eq_ignore_ascii_case(name))
         .ok_or_else(|| Error::NotFound {
-            kind: "account".into(),
+            kind: "account",
             name: name.into(),
             list_command: "accounts list",
         })

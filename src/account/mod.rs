@@ -15,6 +15,8 @@ pub mod workspace;
 
 use std::fmt;
 
+use crate::text::Text;
+
 pub use manager::{AccountManager, ImportReport, fill_username};
 pub use model::SipAccount;
 pub use secrets::{Secret, SecretError, SecretStore};
@@ -47,21 +49,22 @@ impl fmt::Display for CsvProblem {
 }
 
 /// An account-manager failure. Every message names what went wrong and what to do.
+/// `kind` is an [`ItemKind::id`] or `account`.
 #[derive(Clone, Debug, thiserror::Error)]
 pub enum Error {
     #[error("the account is not valid:\n{}", bullet(.0))]
     Invalid(Vec<Problem>),
     #[error("{0}")]
-    Rejected(String),
-    #[error("there is no {kind} `{name}`: check the spelling (list them with `handset {list_command}`)")]
+    Rejected(Text),
+    #[error("{}", not_found(.kind, .name, .list_command))]
     NotFound {
-        kind: String,
+        kind: &'static str,
         name: String,
         list_command: &'static str,
     },
-    #[error("the {kind} `{name}` is used by {}: change or delete those accounts first", .accounts.join(", "))]
+    #[error("{}", in_use(.kind, .name, .accounts))]
     InUse {
-        kind: String,
+        kind: &'static str,
         name: String,
         accounts: Vec<String>,
     },
@@ -71,6 +74,39 @@ pub enum Error {
     Store(#[from] StoreError),
     #[error(transparent)]
     Secret(#[from] SecretError),
+}
+
+impl Error {
+    /// The message for the user; `None` for the lists of problems ([`Error::Invalid`],
+    /// [`Error::Csv`]), which are shown one by one.
+    pub fn text(&self) -> Option<Text> {
+        Some(match self {
+            Error::Invalid(_) | Error::Csv(_) => return None,
+            Error::Rejected(t) => t.clone(),
+            Error::NotFound {
+                kind,
+                name,
+                list_command,
+            } => not_found(kind, name, list_command),
+            Error::InUse { kind, name, accounts } => in_use(kind, name, accounts),
+            Error::Store(e) => e.text(),
+            Error::Secret(e) => e.text(),
+        })
+    }
+}
+
+fn not_found(kind: &str, name: &str, list_command: &str) -> Text {
+    Text::new("item-not-found")
+        .arg("kind", kind)
+        .arg("name", name)
+        .arg("command", list_command)
+}
+
+fn in_use(kind: &str, name: &str, accounts: &[String]) -> Text {
+    Text::new("item-in-use")
+        .arg("kind", kind)
+        .arg("name", name)
+        .arg("accounts", accounts.join(", "))
 }
 
 fn bullet<T: fmt::Display>(items: &[T]) -> String {

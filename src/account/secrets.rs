@@ -3,6 +3,7 @@
 //! Entries are namespaced by profile: service `handset:<profile id>`, user `sip/<account id>`
 //! or `delivery/<method name>`, so test profiles never touch a user's real entries.
 
+use crate::text::Text;
 use std::fmt;
 use std::sync::Arc;
 
@@ -58,17 +59,22 @@ impl SecretKey {
 
 /// A keyring failure, with what to do about it. Never contains a secret.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.text())]
 pub enum SecretError {
-    #[error(
-        "the system keyring is not available ({0}). Handset keeps passwords only in the OS keyring: \
-         on Linux start and unlock a Secret Service provider (GNOME Keyring, KWallet or KeePassXC), \
-         then try again"
-    )]
     Unavailable(String),
-    #[error("the system keyring refused access ({0}): unlock it and try again")]
     Locked(String),
-    #[error("the system keyring failed ({0})")]
     Failed(String),
+}
+
+impl SecretError {
+    pub fn text(&self) -> Text {
+        let (key, reason) = match self {
+            SecretError::Unavailable(r) => ("keyring-unavailable", r),
+            SecretError::Locked(r) => ("keyring-locked", r),
+            SecretError::Failed(r) => ("keyring-failed", r),
+        };
+        Text::new(key).arg("reason", reason)
+    }
 }
 
 impl SecretError {

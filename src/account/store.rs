@@ -1,6 +1,7 @@
 //! The profile on disk: one TOML document (workspace + accounts) written atomically under a
 //! file lock, with a schema version and migrations. A damaged file is never overwritten.
 
+use crate::text::Text;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -46,9 +47,7 @@ impl ProfilePaths {
 
     /// The platform's standard locations (XDG on Linux, Application Support on macOS, AppData on Windows).
     pub fn system() -> Result<ProfilePaths, StoreError> {
-        let dirs = directories::ProjectDirs::from("org", "Handset", "handset").ok_or_else(|| {
-            StoreError::NoHome("no home directory found: pass --profile DIR or set HANDSET_PROFILE".into())
-        })?;
+        let dirs = directories::ProjectDirs::from("org", "Handset", "handset").ok_or(StoreError::NoHome)?;
         Ok(ProfilePaths {
             config_dir: dirs.config_dir().to_path_buf(),
             data_dir: dirs.data_dir().to_path_buf(),
@@ -101,33 +100,50 @@ impl Default for Document {
 }
 
 /// A storage failure. `Clone` so it can travel to the UI.
+///
+/// `action` of [`StoreError::Io`] is one of `create`, `read`, `write`, `lock`, `copy`, `encode`.
 #[derive(Clone, Debug, thiserror::Error)]
+#[error("{}", self.text())]
 pub enum StoreError {
-    #[error("{0}")]
-    NoHome(String),
-    #[error(
-        "cannot {action} {path}: {source}. Check that the folder exists, is writable and the disk is not full"
-    )]
+    NoHome,
     Io {
         action: &'static str,
         path: PathBuf,
         source: Arc<io::Error>,
     },
-    #[error(
-        "the profile {path} is damaged ({reason}). It was left untouched and a copy was kept at {copy}. \
-         Repair it by hand, or move it away to start with an empty profile"
-    )]
     Damaged {
         path: PathBuf,
         copy: PathBuf,
         reason: String,
     },
-    #[error(
-        "the profile {path} was written by a newer Handset (schema version {found}, this one reads up to {CURRENT_VERSION}): update Handset"
-    )]
-    TooNew { path: PathBuf, found: u32 },
-    #[error("the profile {path} is in use by another Handset process: close it or try again")]
-    Locked { path: PathBuf },
+    TooNew {
+        path: PathBuf,
+        found: u32,
+    },
+    Locked {
+        path: PathBuf,
+    },
+}
+
+impl StoreError {
+    pub fn text(&self) -> Text {
+        match self {
+            StoreError::NoHome => Text::new("store-no-home"),
+            StoreError::Io { action, path, source } => Text::new("store-io")
+                .arg("action", action)
+                .arg("path", path.display())
+                .arg("reason", source),
+            StoreError::Damaged { path, copy, reason } => Text::new("store-damaged")
+                .arg("path", path.display())
+                .arg("copy", copy.display())
+                .arg("reason", reason),
+            StoreError::TooNew { path, found } => Text::new("store-too-new")
+                .arg("path", path.display())
+                .arg("found", found)
+                .arg("supported", CURRENT_VERSION),
+            StoreError::Locked { path } => Text::new("store-locked").arg("path", path.display()),
+        }
+    }
 }
 
 fn io_error<'a>(action: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> StoreError + 'a {
@@ -286,7 +302,7 @@ fn keep_damaged_copy(path: &Path, bytes: &[u8]) -> Result<PathBuf, StoreError> {
         .map(|d| d.as_secs())
         .unwrap_or(0);
     let copy = dir.join(format!("{prefix}{stamp}"));
-    write_atomic(&copy, bytes).map_err(io_error("keep a copy of", &copy))?;
+    write_atomic(&copy, bytes).map_err(io_error("copy", &copy))?;
     Ok(copy)
 }
 
@@ -340,7 +356,7 @@ mod tests {
             .unwrap();
         let failed: Result<(), StoreError> = store.update(|d| {
             d.workspace.users.clear();
-            Err(StoreError::NoHome("refused".into()))
+            Err(StoreError::NoHome)
         });
         assert!(failed.is_err());
         assert_eq!(store.load().unwrap().workspace.users.len(), 1);

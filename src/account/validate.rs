@@ -210,7 +210,7 @@ impl Problems {
 }
 
 /// The translation of a [`check_name`] refusal of `name`.
-fn name_key(name: &str) -> &'static str {
+pub(super) fn name_key(name: &str) -> &'static str {
     if name.trim().is_empty() {
         "problem-name-empty"
     } else if name.trim() != name {

@@ -1,5 +1,6 @@
 //! The workspace: catalogues that SIP accounts refer to, and the encryption switch.
 
+use crate::text::Text;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -172,6 +173,20 @@ pub enum ItemKind {
     DeliveryMethod,
 }
 
+impl ItemKind {
+    /// The kind's id in messages (`$kind` of the `item-…` messages in `i18n/`).
+    pub fn id(self) -> &'static str {
+        match self {
+            ItemKind::User => "user",
+            ItemKind::PhoneNumber => "phone-number",
+            ItemKind::InternalNumber => "internal-number",
+            ItemKind::Announcement => "announcement",
+            ItemKind::Greeting => "greeting",
+            ItemKind::DeliveryMethod => "delivery-method",
+        }
+    }
+}
+
 impl fmt::Display for ItemKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -257,30 +272,26 @@ pub fn accounts_using(accounts: &[SipAccount], kind: ItemKind, key: &str) -> Vec
 }
 
 /// Checks an E.164 number: `+`, a non-zero country digit, 8 to 15 digits in all.
-pub fn check_e164(number: &str) -> Result<(), String> {
-    let digits = number.strip_prefix('+').ok_or_else(|| {
-        format!("`{number}` is not in E.164 form: start with + and the country code, e.g. +14155550100")
-    })?;
+pub fn check_e164(number: &str) -> Result<(), Text> {
+    let digits = number
+        .strip_prefix('+')
+        .ok_or_else(|| Text::new("item-number-no-plus").arg("number", number))?;
     let ok = (8..=15).contains(&digits.len())
         && digits.bytes().all(|b| b.is_ascii_digit())
         && !digits.starts_with('0');
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{number}` is not in E.164 form: + followed by 8 to 15 digits, country code first, e.g. +14155550100"
-        ))
+        Err(Text::new("item-number-invalid").arg("number", number))
     }
 }
 
 /// Checks an extension: 2 to 8 digits.
-pub fn check_extension(extension: &str) -> Result<(), String> {
+pub fn check_extension(extension: &str) -> Result<(), Text> {
     if (2..=8).contains(&extension.len()) && extension.bytes().all(|b| b.is_ascii_digit()) {
         Ok(())
     } else {
-        Err(format!(
-            "`{extension}` is not an internal number: use 2 to 8 digits, e.g. 101"
-        ))
+        Err(Text::new("item-extension-invalid").arg("extension", extension))
     }
 }
 
@@ -305,7 +316,7 @@ pub fn check_name(what: &str, name: &str) -> Result<(), String> {
 }
 
 /// Checks an e-mail address loosely: one `@`, a non-empty local part and a dotted domain.
-pub fn check_email(address: &str) -> Result<(), String> {
+pub fn check_email(address: &str) -> Result<(), Text> {
     let ok = match address.split_once('@') {
         Some((local, domain)) => {
             !local.is_empty()
@@ -320,9 +331,7 @@ pub fn check_email(address: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!(
-            "`{address}` is not an e-mail address, e.g. recordings@example.com"
-        ))
+        Err(Text::new("item-email-invalid").arg("address", address))
     }
 }
 
@@ -342,7 +351,7 @@ mod tests {
             "+1 415 555",
             "+1-415",
         ] {
-            assert!(check_e164(bad).unwrap_err().contains(bad), "{bad}");
+            assert!(check_e164(bad).unwrap_err().to_string().contains(bad), "{bad}");
         }
     }
 

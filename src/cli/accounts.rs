@@ -316,9 +316,9 @@ pub fn run(m: &AccountManager, command: AccountsCommand, out: &Output) -> CliRes
                 &name,
                 |a| {
                     fields.apply(a).map_err(|e| {
-                        let message = e.message.clone();
                         usage_error = Some(e);
-                        Error::Rejected(message)
+                        // Abandons the edit; the usage error above is what is reported.
+                        Error::Invalid(Vec::new())
                     })
                 },
                 password,

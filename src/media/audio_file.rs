@@ -15,6 +15,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::probe::Hint;
 
 use crate::fsio::write_atomic;
+use crate::text::Text;
 
 /// Uploads longer than this are refused.
 pub const MAX_SECONDS: u64 = 30 * 60;
@@ -28,23 +29,46 @@ pub struct AudioInfo {
 
 /// Why a file could not be used.
 #[derive(Clone, Debug, thiserror::Error)]
+#[error("{}", self.text())]
 pub enum AudioFileError {
-    #[error("cannot read {path}: {source}")]
     Read {
         path: PathBuf,
         source: Arc<std::io::Error>,
     },
-    #[error("{path} is not an audio file Handset can read ({reason}): use WAV, MP3, Ogg Vorbis, FLAC or M4A")]
-    Unsupported { path: PathBuf, reason: String },
-    #[error("{path} contains no audio")]
-    Empty { path: PathBuf },
-    #[error("{path} is longer than {} minutes: trim it first", MAX_SECONDS / 60)]
-    TooLong { path: PathBuf },
-    #[error("cannot write {path}: {source}. Check free disk space")]
+    Unsupported {
+        path: PathBuf,
+        reason: String,
+    },
+    Empty {
+        path: PathBuf,
+    },
+    TooLong {
+        path: PathBuf,
+    },
     Write {
         path: PathBuf,
         source: Arc<std::io::Error>,
     },
+}
+
+impl AudioFileError {
+    pub fn text(&self) -> Text {
+        match self {
+            AudioFileError::Read { path, source } => Text::new("audio-read")
+                .arg("path", path.display())
+                .arg("reason", source),
+            AudioFileError::Unsupported { path, reason } => Text::new("audio-unsupported")
+                .arg("path", path.display())
+                .arg("reason", reason),
+            AudioFileError::Empty { path } => Text::new("audio-empty").arg("path", path.display()),
+            AudioFileError::TooLong { path } => Text::new("audio-too-long")
+                .arg("path", path.display())
+                .arg("minutes", MAX_SECONDS / 60),
+            AudioFileError::Write { path, source } => Text::new("audio-write")
+                .arg("path", path.display())
+                .arg("reason", source),
+        }
+    }
 }
 
 /// Decoded mono samples.

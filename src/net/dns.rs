@@ -2,6 +2,7 @@
 //! restricted to the account's transports in its order of preference. An IP literal or an
 //! explicit port skips NAPTR/SRV as the RFC says.
 
+use crate::text::Text;
 use std::net::{IpAddr, SocketAddr};
 
 use hickory_resolver::TokioResolver;
@@ -52,12 +53,18 @@ pub fn srv_prefix(t: Transport) -> &'static str {
 
 /// A DNS failure, said plainly.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "cannot find the SIP server {host}: {reason}. Check the domain (or set an outbound proxy) and the network"
-)]
+#[error("{}", self.text())]
 pub struct DnsError {
     pub host: String,
     pub reason: String,
+}
+
+impl DnsError {
+    pub fn text(&self) -> Text {
+        Text::new("net-dns-failed")
+            .arg("host", &self.host)
+            .arg("reason", &self.reason)
+    }
 }
 
 /// One NAPTR record as far as SIP cares.

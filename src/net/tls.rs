@@ -1,6 +1,7 @@
 //! TLS client configuration (rustls with the ring provider): the platform's root certificates,
 //! plus an account's own CA or certificate for private or self-signed servers.
 
+use crate::text::Text;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -61,15 +62,23 @@ impl ServerCertVerifier for PinnedOrWebPki {
 
 /// A TLS setup problem, with what to do.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.text())]
 pub enum TlsSetupError {
-    #[error("cannot read the CA file {path}: {reason}. Give a PEM file with the server's CA or certificate")]
     BadCaFile { path: PathBuf, reason: String },
-    #[error(
-        "no trusted root certificates: install the system CA bundle (ca-certificates) or give the server's CA with --tls-ca FILE"
-    )]
     NoRoots,
-    #[error("TLS setup failed: {0}")]
     Rustls(String),
+}
+
+impl TlsSetupError {
+    pub fn text(&self) -> Text {
+        match self {
+            TlsSetupError::BadCaFile { path, reason } => Text::new("tls-bad-ca-file")
+                .arg("path", path.display())
+                .arg("reason", reason),
+            TlsSetupError::NoRoots => Text::new("tls-no-roots"),
+            TlsSetupError::Rustls(reason) => Text::new("tls-failed").arg("reason", reason),
+        }
+    }
 }
 
 /// A client configuration trusting the platform roots and `extra_ca` (PEM, one or more certificates).

@@ -1,6 +1,7 @@
 //! Signalling connections on tokio: UDP (a connected socket per flow, so ICMP errors are
 //! seen), TCP, TLS and WebSocket (RFC 7118, `sip` subprotocol) over TCP or TLS.
 
+use crate::text::Text;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -60,10 +61,18 @@ impl Connection {
 
 /// Why a connection could not be opened.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("cannot reach {flow}: {reason}")]
+#[error("{}", self.text())]
 pub struct ConnectError {
     pub flow: Flow,
     pub reason: String,
+}
+
+impl ConnectError {
+    pub fn text(&self) -> Text {
+        Text::new("net-cannot-reach")
+            .arg("flow", self.flow)
+            .arg("reason", &self.reason)
+    }
 }
 
 /// Opens a connection and starts its reader and writer tasks, which report to `events`.

@@ -1,6 +1,7 @@
 //! What the phone does to a call in progress: digits, hold and resume, mute, recording on
 //! demand, transfer, ringing, rejecting and hanging up, and the live figures.
 
+use crate::text::Text;
 use std::path::PathBuf;
 
 use tracing::info;
@@ -87,30 +88,28 @@ impl Phone {
         let info = self
             .calls
             .get(&call)
-            .ok_or_else(|| PhoneError::Refused("the call has ended".into()))?;
+            .ok_or_else(|| PhoneError::Refused(Text::new("phone-call-ended")))?;
         let allowed = self
             .lines
             .get(&info.account)
             .is_some_and(|l| l.account.recording.on_demand);
         if !on && !allowed && info.record_from_start {
-            return Err(PhoneError::Refused(format!(
-                "`{}` records these calls: recording cannot be stopped without Record on Demand",
-                info.account
-            )));
+            return Err(PhoneError::Refused(
+                Text::new("phone-recording-required").arg("account", &info.account),
+            ));
         }
         if on && !allowed {
-            return Err(PhoneError::Refused(format!(
-                "recording on demand is off for `{}`: turn on Record on Demand under Call Recording",
-                info.account
-            )));
+            return Err(PhoneError::Refused(
+                Text::new("phone-on-demand-off").arg("account", &info.account),
+            ));
         }
         if on && info.media.recording.is_none() {
-            return Err(PhoneError::Refused("there is no folder for recordings".into()));
+            return Err(PhoneError::Refused(Text::new("phone-no-recordings-folder")));
         }
         let stream = info
             .stream
             .as_ref()
-            .ok_or_else(|| PhoneError::Refused("the call has no media yet".into()))?;
+            .ok_or_else(|| PhoneError::Refused(Text::new("phone-no-media-yet")))?;
         stream.controls().set_recording(on);
         Ok(())
     }
@@ -164,28 +163,23 @@ impl Phone {
         let info = self
             .calls
             .get(&call)
-            .ok_or_else(|| PhoneError::Refused("there is no such call to transfer".into()))?;
+            .ok_or_else(|| PhoneError::Refused(Text::new("phone-no-call-to-transfer")))?;
         if !info.answered {
-            return Err(PhoneError::Refused(
-                "only an answered call can be transferred".into(),
-            ));
+            return Err(PhoneError::Refused(Text::new("phone-transfer-unanswered")));
         }
         if self.transfers.contains(&call) {
-            return Err(PhoneError::Refused(
-                "this call is already being transferred: wait for the outcome".into(),
-            ));
+            return Err(PhoneError::Refused(Text::new("phone-transfer-pending")));
         }
-        let line = self
-            .lines
-            .get(&info.account)
-            .ok_or_else(|| PhoneError::Refused(format!("the account `{}` is not active", info.account)))?;
+        let line = self.lines.get(&info.account).ok_or_else(|| {
+            PhoneError::Refused(Text::new("phone-account-not-active").arg("account", &info.account))
+        })?;
         let typed = target.trim();
         let uri = target_uri(typed, &line.account.credentials.domain);
         let unusable = |c: char| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"');
         if typed.is_empty() || uri.chars().any(unusable) {
-            return Err(PhoneError::Refused(format!(
-                "`{typed}` is not a number or SIP address to transfer to"
-            )));
+            return Err(PhoneError::Refused(
+                Text::new("phone-transfer-target-bad").arg("target", typed),
+            ));
         }
         self.transfers.insert(call);
         self.driver.command(Command::Transfer { call, target: uri });

@@ -1,6 +1,7 @@
 //! A call's media as the phone sees it: the RTP socket, the local description, SDES keys and the
 //! running stream, plus what the call plays and records.
 
+use crate::text::Text;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -116,7 +117,7 @@ impl CallInfo {
         offerer: bool,
         reflexive: Option<SocketAddr>,
     ) -> Result<sdp::LocalIce, PhoneError> {
-        let fail = |e: String| PhoneError::Network(format!("cannot start ICE: {e}"));
+        let fail = |e: String| PhoneError::Network(Text::new("phone-ice-failed").arg("reason", e));
         let (rtp, _) = self.socket.as_ref().ok_or_else(|| fail("no RTP port".into()))?;
         let local = rtp.local_addr().map_err(|e| fail(e.to_string()))?;
         let agent =
@@ -129,7 +130,7 @@ impl CallInfo {
     /// Binds an even RTP port and the odd one above it for RTCP (RFC 3550 §11), and returns
     /// the RTP port.
     pub(super) fn bind(&mut self) -> Result<u16, PhoneError> {
-        let fail = |e: std::io::Error| PhoneError::Network(format!("cannot open an RTP port: {e}"));
+        let fail = |e: std::io::Error| PhoneError::Network(Text::new("phone-no-rtp-port").arg("reason", e));
         let mut last = None;
         for _ in 0..32 {
             let rtp = std::net::UdpSocket::bind(SocketAddr::new(self.local_ip, 0)).map_err(fail)?;

@@ -3,11 +3,12 @@
 //! (shipped or uploaded) to be played.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::account::model::{SipAccount, Unavailable};
 use crate::account::store::random_id;
 use crate::account::workspace::{AudioItem, BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS, ItemKind, Workspace};
-use crate::account::{AccountManager, Error};
+use crate::account::{AccountManager, Error, StoreError};
 use crate::media::audio_file::decode_to_wav;
 use crate::media::prompts::AudioRef;
 
@@ -72,10 +73,11 @@ pub fn upload_audio(
     manager.check_audio_name(kind, name)?;
     let dir = manager.paths().audio_dir();
     std::fs::create_dir_all(&dir).map_err(|e| {
-        Error::Rejected(format!(
-            "cannot create {}: {e}. Check that the profile folder is writable",
-            dir.display()
-        ))
+        Error::Store(StoreError::Io {
+            action: "create",
+            path: dir.clone(),
+            source: Arc::new(e),
+        })
     })?;
     let prefix = match kind {
         ItemKind::Greeting => "greeting",
@@ -83,7 +85,7 @@ pub fn upload_audio(
     };
     let file = format!("{prefix}-{}.wav", &random_id()[..12]);
     let dst = dir.join(&file);
-    let info = decode_to_wav(source, &dst).map_err(|e| Error::Rejected(e.to_string()))?;
+    let info = decode_to_wav(source, &dst).map_err(|e| Error::Rejected(e.text()))?;
     let item = AudioItem {
         name: name.to_owned(),
         file,

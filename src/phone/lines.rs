@@ -1,6 +1,7 @@
 //! The phone's accounts: each one's servers (RFC 3263), the connection on its first working
 //! transport, registration and re-registration after a failure, edits and removal.
 
+use crate::text::Text;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -87,13 +88,13 @@ impl Phone {
             .collect();
         let candidates = resolve(&host, port, &allowed)
             .await
-            .map_err(|e| PhoneError::Network(e.to_string()))?;
+            .map_err(|e| PhoneError::Network(e.text()))?;
         let needs_tls = allowed
             .iter()
             .any(|t| matches!(t, Transport::Tls | Transport::Wss));
         let ca = tls_ca.or_else(|| c.tls_ca.clone().map(PathBuf::from));
         let tls = if needs_tls {
-            Some(client_config(ca.as_deref()).map_err(|e| PhoneError::Refused(e.to_string()))?)
+            Some(client_config(ca.as_deref()).map_err(|e| PhoneError::Refused(e.text()))?)
         } else {
             None
         };
@@ -184,16 +185,14 @@ impl Phone {
             match self.driver.open(target, tls).await {
                 Ok(conn) => {
                     let Some(line) = self.lines.get(name) else {
-                        return Err(PhoneError::Refused("account removed".into()));
+                        return Err(PhoneError::Refused(Text::new("phone-account-removed")));
                     };
                     let adv = &line.account.advanced;
                     if adv.allowed_ips_enabled && !is_allowed(&adv.allowed_ips, conn.local.ip()) {
                         self.driver.close(conn.flow);
-                        return Err(PhoneError::Refused(format!(
-                            "this computer's address {} is not in the account's Allowed IPs: registration refused. \
-                             Add it to Advanced → Allowed IPs, or turn Allowed IPs off",
-                            conn.local.ip()
-                        )));
+                        return Err(PhoneError::Refused(
+                            Text::new("phone-ip-not-allowed").arg("address", conn.local.ip()),
+                        ));
                     }
                     info!(account = %line.account.id, flow = %conn.flow, "connected");
                     let config = self.engine_config(line, &conn);
@@ -219,10 +218,9 @@ impl Phone {
                 }
             }
         }
-        Err(PhoneError::Network(format!(
-            "no server could be reached: {}",
-            errors.join("; ")
-        )))
+        Err(PhoneError::Network(
+            Text::new("phone-no-server").arg("reasons", errors.join("; ")),
+        ))
     }
 
     fn engine_config(&self, line: &Line, conn: &Connection) -> AccountConfig {

@@ -2,6 +2,7 @@
 //! type's keys, ICE when the account calls for it), whether an offer is acceptable for the
 //! account, and our answer to it.
 
+use crate::text::Text;
 use std::net::SocketAddr;
 
 use tracing::warn;
@@ -32,7 +33,8 @@ impl CallInfo {
                 self.cryptos = cryptos;
             }
             Some(MediaType::SrtpDtls) => {
-                let identity = DtlsIdentity::generate().map_err(|e| PhoneError::Network(e.to_string()))?;
+                let identity = DtlsIdentity::generate()
+                    .map_err(|e| PhoneError::Network(Text::new("phone-media-failed").arg("reason", e)))?;
                 offer = sdp::dtls(&offer, &identity.fingerprint(), "actpass");
                 self.dtls = Some((identity, "actpass"));
             }
@@ -123,10 +125,9 @@ pub(super) fn check_sdes_transport(t: Transport) -> Result<(), PhoneError> {
     if matches!(t, Transport::Tls | Transport::Wss) {
         Ok(())
     } else {
-        Err(PhoneError::Refused(format!(
-            "SRTP-SDES would send the media keys in clear text over {t}: use TLS or WSS for this account (put it first \
-             in Transport Protocols), or choose another media type"
-        )))
+        Err(PhoneError::Refused(
+            Text::new("phone-sdes-needs-tls").arg("transport", t),
+        ))
     }
 }
 

@@ -2,6 +2,7 @@
 //! enforces the account's policy (transports in order, outbound calling, caller IDs, allowed
 //! IPs, codecs). The CLI and the GUI drive it and read its events.
 
+use crate::text::Text;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -122,9 +123,18 @@ pub struct CallFigures {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
     #[error("{0}")]
-    Refused(String),
+    Refused(Text),
     #[error("{0}")]
-    Network(String),
+    Network(Text),
+}
+
+impl PhoneError {
+    /// What to tell the user (translated by the window).
+    pub fn text(&self) -> &Text {
+        match self {
+            PhoneError::Refused(t) | PhoneError::Network(t) => t,
+        }
+    }
 }
 
 /// Time between two digits sent as SIP INFO (a 250 ms tone and a pause, like a keypad).
@@ -257,17 +267,17 @@ impl Phone {
         let line = self
             .lines
             .get(name)
-            .ok_or_else(|| PhoneError::Refused(format!("the account `{name}` is not active")))?;
+            .ok_or_else(|| PhoneError::Refused(Text::new("phone-account-not-active").arg("account", name)))?;
         let out = &line.account.outbound;
         if !out.enabled {
-            return Err(PhoneError::Refused(format!(
-                "outbound calling is disabled for `{name}`: enable it under Outbound Calls (with an External Caller ID) to place calls"
-            )));
+            return Err(PhoneError::Refused(
+                Text::new("phone-outbound-disabled").arg("account", name),
+            ));
         }
         let conn = line
             .conn
             .as_ref()
-            .ok_or_else(|| PhoneError::Network("not connected to the server yet".into()))?;
+            .ok_or_else(|| PhoneError::Network(Text::new("phone-not-connected")))?;
         let domain = &line.account.credentials.domain;
         let uri = target_uri(target, domain);
         // Caller ID: internal numbers (extensions) present the internal caller ID, others the external one.

@@ -63,13 +63,13 @@ pub struct Opened {
 impl Opened {
     /// Opens the profile at `paths` (blocking: keyring probe and file reads).
     pub fn open(paths: ProfilePaths) -> Result<Opened, String> {
-        let manager = AccountManager::open(paths).map_err(|e| e.to_string())?;
+        let manager = AccountManager::open(paths).map_err(|e| i18n::error(&e))?;
         Opened::with(manager)
     }
 
     /// Reads the contents and preferences of an opened profile.
     pub fn with(manager: AccountManager) -> Result<Opened, String> {
-        let doc = manager.load().map_err(|e| e.to_string())?;
+        let doc = manager.load().map_err(|e| i18n::error(&e))?;
         let prefs = Prefs::load(manager.paths());
         Ok(Opened { manager, doc, prefs })
     }
@@ -448,7 +448,7 @@ impl App {
                 self.doc = doc;
                 self.accounts_changed();
             }
-            Some(Err(e)) => self.notice = Some(Err(e.to_string())),
+            Some(Err(e)) => self.notice = Some(Err(i18n::error(&e))),
             None => {}
         }
         match outcome.done {
@@ -465,7 +465,7 @@ impl App {
             Done::Deleted(result) => {
                 self.notice = Some(match result {
                     Ok(name) => Ok(fl!("notice-deleted", name = name)),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => Err(i18n::error(&e)),
                 });
             }
             Done::Credentials(result) => {
@@ -506,7 +506,7 @@ impl App {
                         updated = r.updated.len()
                     ))),
                     Err(crate::account::Error::Csv(_)) => None,
-                    Err(e) => Some(Err(e.to_string())),
+                    Err(e) => Some(Err(i18n::error(&e))),
                 };
             }
             Done::Workspace(result) => match &mut self.screen {

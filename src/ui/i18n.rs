@@ -48,6 +48,8 @@ pub fn init() {
             if let Err(e) = i18n_embed::select(&*LOADER, &Localizations, &requested) {
                 tracing::warn!("cannot load the system language, using English: {e}");
             }
+            // Loading languages makes new bundles, which put the marks back.
+            LOADER.set_use_isolating(false);
         }
     }
 }
@@ -70,12 +72,41 @@ pub fn set_language(code: &str) {
     if let Err(e) = i18n_embed::select(&*LOADER, &Localizations, &[id]) {
         tracing::warn!("cannot load the language `{code}`: {e}");
     }
+    LOADER.set_use_isolating(false);
 }
 
 /// A validation problem of the account core in the current language (its English text when
 /// it has no translation).
 pub fn problem(p: &crate::account::validate::Problem) -> String {
     translated(p.key, &p.args, &p.message)
+}
+
+/// An account-manager error in the current language; lists of problems one per line.
+pub fn error(e: &crate::account::Error) -> String {
+    use crate::account::Error;
+    match e {
+        Error::Invalid(problems) => lines(problems.iter().map(problem)),
+        Error::Csv(problems) => lines(problems.iter().map(csv_problem)),
+        other => other.text().map_or_else(|| other.to_string(), |t| text(&t)),
+    }
+}
+
+fn lines(items: impl Iterator<Item = String>) -> String {
+    items.collect::<Vec<_>>().join("\n")
+}
+
+/// A problem of a refused CSV import, with its line (and column).
+pub fn csv_problem(p: &crate::account::CsvProblem) -> String {
+    let at = match &p.column {
+        Some(c) => fl!("csv-problem-cell", line = p.line, column = c.as_str()),
+        None => fl!("csv-problem-line", line = p.line),
+    };
+    format!("{at}: {}", translated(p.key, &p.args, &p.message))
+}
+
+/// A message of the layers below in the current language.
+pub fn text(t: &crate::text::Text) -> String {
+    translated(t.key, &t.args, &t.english())
 }
 
 /// The message `key` with `args` in the current language; `fallback` (English) when there is
@@ -219,5 +250,70 @@ mod tests {
             seen.push(loader.get("section-inbound"));
         }
         assert_eq!(seen, ["Eingehende Anrufe", "Llamadas entrantes", "Inbound Calls"]);
+    }
+
+    /// Loading a language makes new bundles: arguments must still come without Unicode
+    /// isolation marks (English again here, so the other tests are not disturbed).
+    #[test]
+    fn switching_the_language_keeps_arguments_plain() {
+        super::set_language("en");
+        let said = super::fl!("phone-call-failed", reason = "busy");
+        assert!(!said.contains(['\u{2068}', '\u{2069}']), "{said:?}");
+        assert!(said.ends_with("busy"), "{said}");
+    }
+
+    /// The account core's and the phone's messages, with their arguments and the kind of
+    /// item chosen inside the message, in German and Spanish.
+    #[test]
+    fn messages_from_below_are_translated_with_their_arguments() {
+        use crate::account::{Error, ItemKind, SecretError};
+        use crate::phone::softphone::PhoneError;
+        use crate::text::Text;
+        use i18n_embed::LanguageLoader;
+        use i18n_embed::fluent::{FluentLanguageLoader, fluent_language_loader};
+        let loader: FluentLanguageLoader = fluent_language_loader!();
+        loader.load_fallback_language(&super::Localizations).unwrap();
+        let in_use = Error::InUse {
+            kind: ItemKind::PhoneNumber.id(),
+            name: "+14155550100".into(),
+            accounts: vec!["Desk".into(), "Lobby".into()],
+        };
+        let refused = PhoneError::Refused(Text::new("phone-outbound-disabled").arg("account", "Desk"));
+        let keyring = Error::Secret(SecretError::Locked("dismissed".into()));
+        let messages = [
+            in_use.text().unwrap(),
+            refused.text().clone(),
+            keyring.text().unwrap(),
+        ];
+        let said = |code: &str| -> Vec<String> {
+            i18n_embed::select(&loader, &super::Localizations, &[code.parse().unwrap()]).unwrap();
+            loader.set_use_isolating(false);
+            messages
+                .iter()
+                .map(|t| {
+                    let args: std::collections::HashMap<&str, String> =
+                        t.args.iter().map(|(k, v)| (*k, v.clone())).collect();
+                    loader.get_args(t.key, args)
+                })
+                .collect()
+        };
+        assert_eq!(
+            said("en"),
+            [in_use.to_string(), refused.to_string(), keyring.to_string()],
+            "English in the window is what the command line says"
+        );
+        assert_eq!(
+            said("de"),
+            [
+                "Die Rufnummer `+14155550100` wird von Desk, Lobby verwendet: zuerst diese Konten ändern oder löschen",
+                "Ausgehende Anrufe sind für `Desk` deaktiviert: unter „Ausgehende Anrufe“ einschalten (mit einer \
+                 externen Anrufer-ID), um anzurufen",
+                "Der System-Schlüsselbund verweigert den Zugriff (dismissed): entsperren und erneut versuchen",
+            ]
+        );
+        assert_eq!(
+            said("es")[0],
+            "El número de teléfono `+14155550100` lo usa Desk, Lobby: cambie o elimine esas cuentas primero"
+        );
     }
 }

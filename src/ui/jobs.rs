@@ -6,9 +6,12 @@ use std::path::PathBuf;
 use iced::Task;
 
 use crate::account::credentials::CredentialsView;
-use crate::account::{AccountManager, Document, Error, ImportReport, ItemKind, Secret, SipAccount};
+use crate::account::{
+    AccountManager, Document, Error, ImportReport, ItemKind, Secret, SipAccount, StoreError,
+};
 
 use super::clipboard;
+use super::i18n;
 use super::prefs::Prefs;
 use crate::account::workspace::DeliveryMethod;
 
@@ -176,15 +179,29 @@ fn export(
     path: PathBuf,
     include_passwords: bool,
 ) -> Result<(PathBuf, usize), String> {
-    let count = manager.load().map_err(|e| e.to_string())?.accounts.len();
-    let text = manager.export_csv(include_passwords).map_err(|e| e.to_string())?;
-    crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let count = manager.load().map_err(|e| i18n::error(&e))?.accounts.len();
+    let text = manager
+        .export_csv(include_passwords)
+        .map_err(|e| i18n::error(&e))?;
+    crate::fsio::write_atomic(&path, text.as_bytes()).map_err(|e| {
+        let e = StoreError::Io {
+            action: "write",
+            path: path.clone(),
+            source: std::sync::Arc::new(e),
+        };
+        i18n::text(&e.text())
+    })?;
     Ok((path, count))
 }
 
 fn import(manager: &AccountManager, path: &std::path::Path, update: bool) -> Result<ImportReport, Error> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Error::Rejected(format!("cannot read {}: {e}", path.display())))?;
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Store(StoreError::Io {
+            action: "read",
+            path: path.to_owned(),
+            source: std::sync::Arc::new(e),
+        })
+    })?;
     manager.import_csv(&text, update)
 }
 

@@ -13,6 +13,7 @@ use crate::media::rtp_session::StreamReport;
 use crate::phone::controller::Update;
 use crate::phone::history::{CallRecord, Direction, Outcome};
 use crate::phone::softphone::{CallFigures, PhoneError, PhoneEvent};
+use crate::text::Text;
 use crate::ui::screen::call::Stage;
 
 const BOB: CallHandle = CallHandle(7);
@@ -192,13 +193,18 @@ fn registration_state_and_failure_reasons_are_shown() {
         &mut app,
         Update::AccountFailed {
             account: "Lobby".into(),
-            error: PhoneError::Network("no server answers at sip.example.com".into()),
+            error: PhoneError::Network(
+                Text::new("net-dns-failed")
+                    .arg("host", "sip.example.com")
+                    .arg("reason", "no answer"),
+            ),
         },
     );
     phone(&mut app, phone::Message::Account("Lobby".into()));
     assert!(shown(
         &app,
-        "Registration failed: no server answers at sip.example.com"
+        "Registration failed: cannot find the SIP server sip.example.com: no answer. \
+         Check the domain (or set an outbound proxy) and the network"
     ));
 }
 
@@ -653,7 +659,7 @@ fn simulator_record_toggle_shows_the_indicator_and_follows_the_phone() {
         &mut app,
         Update::CallFailed {
             call: BOB,
-            error: PhoneError::Refused(reason.into()),
+            error: PhoneError::Refused(Text::new("phone-on-demand-off").arg("account", "Desk")),
         },
     );
     update(

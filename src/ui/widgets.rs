@@ -127,12 +127,7 @@ pub fn ordered_row<'a, M: Clone + 'a>(
 pub fn csv_problems<'a, M: 'a>(problems: &[CsvProblem]) -> Element<'a, M> {
     let mut col = column![error(fl!("csv-import-failed", count = problems.len()))].spacing(4);
     for p in problems {
-        let at = match &p.column {
-            Some(c) => fl!("csv-problem-cell", line = p.line, column = c.as_str()),
-            None => fl!("csv-problem-line", line = p.line),
-        };
-        let message = crate::ui::i18n::translated(p.key, &p.args, &p.message);
-        col = col.push(error(format!("{at}: {message}")));
+        col = col.push(error(crate::ui::i18n::csv_problem(p)));
     }
     col.into()
 }

@@ -12,7 +12,7 @@ use crate::account::Document;
 use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::phone::controller::{Request, Update};
 use crate::phone::softphone::{CallFigures, PhoneEvent};
-use crate::ui::i18n::fl;
+use crate::ui::i18n::{self, fl};
 use crate::ui::widgets::hint;
 
 #[derive(Clone, Debug)]
@@ -317,7 +317,7 @@ impl Calls {
             Update::Voicemail(call) => self.remove(*call),
             Update::CallFailed { call, error } => {
                 if let Some(l) = self.line_mut(*call) {
-                    l.note = Some(error.to_string());
+                    l.note = Some(i18n::text(error.text()));
                 }
             }
             _ => {}

@@ -7,7 +7,7 @@ use crate::account::credentials::CredentialsView;
 use crate::account::model::{Codec, Direction, MediaType, Transport, Unavailable};
 use crate::account::validate::validate;
 use crate::account::{Document, Error, Field, Problem, Secret, SipAccount, fill_username};
-use crate::ui::i18n::fl;
+use crate::ui::i18n::{self, fl};
 use crate::ui::jobs::{Change, Copied, Job};
 
 #[path = "editor_credentials.rs"]
@@ -211,7 +211,7 @@ impl Editor {
         self.problems
             .iter()
             .filter(|p| p.field == field)
-            .map(crate::ui::i18n::problem)
+            .map(i18n::problem)
             .collect()
     }
 
@@ -399,7 +399,7 @@ impl Editor {
         match result {
             Ok(_) => self.password.clear(),
             Err(Error::Invalid(problems)) => self.problems.clone_from(problems),
-            Err(e) => self.save_error = Some(e.to_string()),
+            Err(e) => self.save_error = Some(i18n::error(e)),
         }
     }
 
@@ -407,7 +407,7 @@ impl Editor {
     pub fn uploaded(&mut self, result: &Result<(), Error>) {
         self.upload_result = Some(match result {
             Ok(()) => Ok(fl!("upload-done", name = std::mem::take(&mut self.upload_name))),
-            Err(e) => Err(e.to_string()),
+            Err(e) => Err(i18n::error(e)),
         });
         if result.is_ok() {
             self.upload_path.clear();
@@ -416,7 +416,7 @@ impl Editor {
 
     /// The stored credentials arrived (or could not be read).
     pub fn credentials_loaded(&mut self, result: Result<CredentialsView, Error>) {
-        self.credentials.view = Some(result.map_err(|e| e.to_string()));
+        self.credentials.view = Some(result.map_err(|e| i18n::error(&e)));
     }
 
     /// A copy finished.

@@ -13,7 +13,7 @@ use crate::media::prompts::AudioRef;
 use crate::phone::controller::{Request, Update};
 use crate::phone::history::{CallRecord, Direction, Outcome};
 use crate::phone::softphone::PhoneEvent;
-use crate::ui::i18n::fl;
+use crate::ui::i18n::{self, fl};
 use crate::ui::widgets::{error, hint};
 
 /// The keys of a phone keypad, in rows.
@@ -205,10 +205,10 @@ impl Dialer {
             }
             Update::AccountFailed { account, error } => {
                 self.registration
-                    .insert(account.clone(), Registration::Failed(error.to_string()));
+                    .insert(account.clone(), Registration::Failed(i18n::text(error.text())));
             }
             Update::Dialled { result: Err(e), .. } => {
-                self.error = Some(fl!("phone-call-failed", reason = e.to_string()));
+                self.error = Some(fl!("phone-call-failed", reason = i18n::text(e.text())));
             }
             Update::History(record) => self.history.insert(0, record.clone()),
             Update::Phone(PhoneEvent::Media { report, .. }) => {

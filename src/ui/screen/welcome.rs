@@ -7,7 +7,7 @@ use iced::widget::{button, column, container, row, scrollable, text, text_input}
 use iced::{Element, Length};
 
 use crate::account::{CsvProblem, Document, Error, ImportReport};
-use crate::ui::i18n::fl;
+use crate::ui::i18n::{self, fl};
 use crate::ui::jobs::{Change, Job};
 use crate::ui::widgets::{csv_problems, error, heading, hint};
 
@@ -79,7 +79,7 @@ impl Welcome {
                 self.user_name.clear();
                 self.user_email.clear();
             }
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(i18n::error(e)),
         }
     }
 
@@ -88,7 +88,7 @@ impl Welcome {
         match result {
             Ok(_) => {}
             Err(Error::Csv(problems)) => self.import_problems.clone_from(problems),
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(i18n::error(e)),
         }
     }
 

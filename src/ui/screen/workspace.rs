@@ -6,7 +6,7 @@ use iced::{Alignment, Element, Length};
 
 use crate::account::workspace::{BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS};
 use crate::account::{Document, Error, ItemKind};
-use crate::ui::i18n::fl;
+use crate::ui::i18n::{self, fl};
 use crate::ui::jobs::{Change, Job};
 use crate::ui::screen::delivery::{self, DeliveryForm};
 use crate::ui::widgets::{error, heading, hint};
@@ -127,7 +127,7 @@ impl Workspace {
     pub fn changed(&mut self, result: &Result<(), Error>) {
         match result {
             Ok(()) => *self = Workspace::default(),
-            Err(e) => self.error = Some(e.to_string()),
+            Err(e) => self.error = Some(i18n::error(e)),
         }
     }
 
@@ -372,6 +372,7 @@ fn catalogue<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::text::Text;
 
     #[test]
     fn adds_take_the_typed_fields_and_clear_them_when_done() {
@@ -386,10 +387,13 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        w.changed(&Err(Error::Rejected("no".into())));
+        w.changed(&Err(Error::Rejected(Text::new("item-folder-empty"))));
         assert_eq!(
             (w.error.as_deref(), w.user_name.as_str()),
-            (Some("no"), " Bob "),
+            (
+                Some("the folder is empty: type the folder recordings go to, e.g. /Recordings"),
+                " Bob "
+            ),
             "kept for a fix"
         );
         w.changed(&Ok(()));
