@@ -148,6 +148,30 @@ fn run_phone(work: impl Future<Output = CliResult>) -> CliResult {
     result
 }
 
+/// Ctrl+C presses, kept until read. A `tokio::signal::ctrl_c()` made afresh on each turn of a
+/// loop misses a press that comes while the loop is busy (and the default handler, which
+/// would have ended the process, is gone by then).
+fn interrupts() -> tokio::sync::mpsc::UnboundedReceiver<()> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    #[cfg(unix)]
+    let mut signals = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok();
+    tokio::spawn(async move {
+        loop {
+            #[cfg(unix)]
+            let pressed = match signals.as_mut() {
+                Some(s) => s.recv().await.is_some(),
+                None => false,
+            };
+            #[cfg(not(unix))]
+            let pressed = tokio::signal::ctrl_c().await.is_ok();
+            if !pressed || tx.send(()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
 /// Registers the account and returns the running phone.
 async fn start(manager: &AccountManager, args: &PhoneArgs) -> Result<Phone, CliError> {
     let view = manager.credentials(&args.account)?;
@@ -228,6 +252,7 @@ fn describe_call(call: CallHandle, state: &CallState) -> String {
 pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: u64) -> CliResult {
     run_phone(async {
         let mut phone = start(manager, &args).await?;
+        let mut interrupted = interrupts();
         let give_up = tokio::time::Instant::now() + Duration::from_secs(timeout);
         let result = loop {
             let deadline = async {
@@ -239,7 +264,7 @@ pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: 
             };
             let event = tokio::select! {
                 e = phone.next_event() => e,
-                _ = tokio::signal::ctrl_c() => break Ok(()),
+                Some(()) = interrupted.recv() => break Ok(()),
                 () = deadline => break Err(network(format!("not registered within {timeout} s"))),
             };
             let Some(event) = event else {
@@ -283,6 +308,7 @@ pub fn call(
     let mut media = Some(media.options()?);
     run_phone(async {
         let mut phone = start(manager, &args).await?;
+        let mut interrupted = interrupts();
         let mut call = None;
         let mut hangup_at: Option<tokio::time::Instant> = None;
         // (when, true = hold / false = resume)
@@ -321,7 +347,7 @@ pub fn call(
                     holds.retain(|(t, _)| *t > now);
                     continue;
                 }
-                _ = tokio::signal::ctrl_c() => {
+                Some(()) = interrupted.recv() => {
                     match call { Some(c) => { phone.hangup(c); continue; } None => break Ok(()) }
                 }
             };
@@ -405,6 +431,7 @@ pub fn listen(
     let media = media.options()?;
     run_phone(async {
         let mut phone = start(manager, &args).await?;
+        let mut interrupted = interrupts();
         let mut ended = 0u32;
         let mut hangups: Vec<(tokio::time::Instant, CallHandle)> = Vec::new();
         let result = loop {
@@ -423,7 +450,7 @@ pub fn listen(
                     hangups.retain(|(t, _)| *t > now);
                     continue;
                 }
-                _ = tokio::signal::ctrl_c() => break Ok(()),
+                Some(()) = interrupted.recv() => break Ok(()),
             };
             let Some(event) = event else {
                 break Err(network("the network task stopped"));
