@@ -378,11 +378,9 @@ fn a_call_without_play_talks_through_the_devices_to_baresip() {
 #[test]
 fn echo_cancellation_keeps_the_far_end_from_hearing_itself() {
     let k = &Kamailio::start(KamailioOptions::default());
-    let [off, on] = std::thread::scope(|s| {
-        [false, true]
-            .map(|aec| s.spawn(move || echo_heard_by_baresip(k, aec)))
-            .map(|h| h.join().unwrap())
-    });
+    // One call after the other: with both at once, next to the rest of the suite on two
+    // cores, the cancelled call now and then kept its echo (the canceller models a 200 ms tail).
+    let [off, on] = [false, true].map(|aec| echo_heard_by_baresip(k, aec));
     eprintln!("echo heard by baresip: {off:.1} dBFS without echo cancellation, {on:.1} dBFS with it");
     assert!(
         off > -40.0,
