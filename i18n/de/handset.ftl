@@ -441,3 +441,19 @@ audio-unsupported = { $path } ist keine Audiodatei, die Handset lesen kann ({ $r
 audio-empty = { $path } enthält kein Audio
 audio-too-long = { $path } ist länger als { $minutes } Minuten: zuerst kürzen
 audio-write = { $path } kann nicht geschrieben werden: { $reason }. Freien Speicherplatz prüfen
+device-none = Kein Audio-{ $direction ->
+        [input] Eingabegerät
+       *[output] Ausgabegerät
+    }: läuft PulseAudio (oder PipeWire)? ({ $reason })
+device-unknown = Es gibt kein Audio-{ $direction ->
+        [input] Eingabegerät
+       *[output] Ausgabegerät
+    } namens `{ $name }`; verfügbar: { $available }
+device-open-failed = Das Audio-{ $direction ->
+        [input] Eingabegerät
+       *[output] Ausgabegerät
+    } `{ $name }` kann nicht geöffnet werden: { $reason }
+device-resampler = Umrechnung zwischen { $from } Hz und { $to } Hz nicht möglich: { $reason }
+history-damaged = Die Anrufliste { $path } ist beschädigt ({ $reason }); beiseite legen, um eine neue zu beginnen
+history-unreadable = Die Anrufliste { $path } kann nicht gelesen werden: { $reason }
+history-unsaved = Die Anrufliste { $path } kann nicht gespeichert werden: { $reason }

@@ -441,3 +441,19 @@ audio-unsupported = { $path } no es un archivo de audio que Handset pueda leer (
 audio-empty = { $path } no contiene audio
 audio-too-long = { $path } dura más de { $minutes } minutos: recórtelo primero
 audio-write = No se puede escribir { $path }: { $reason }. Compruebe el espacio libre en disco
+device-none = No hay dispositivo de audio de { $direction ->
+        [input] entrada
+       *[output] salida
+    }: ¿está en marcha PulseAudio (o PipeWire)? ({ $reason })
+device-unknown = No hay ningún dispositivo de audio de { $direction ->
+        [input] entrada
+       *[output] salida
+    } llamado `{ $name }`; disponibles: { $available }
+device-open-failed = No se puede abrir el dispositivo de audio de { $direction ->
+        [input] entrada
+       *[output] salida
+    } `{ $name }`: { $reason }
+device-resampler = No se puede convertir entre { $from } Hz y { $to } Hz: { $reason }
+history-damaged = El historial de llamadas { $path } está dañado ({ $reason }); apártelo para empezar uno nuevo
+history-unreadable = No se puede leer el historial de llamadas { $path }: { $reason }
+history-unsaved = No se puede guardar el historial de llamadas { $path }: { $reason }

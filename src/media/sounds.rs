@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use tracing::warn;
 
-use super::device::{Capture, Playback};
+use super::device::{Capture, DeviceError, Playback};
 use super::prompts::AudioRef;
 use super::rtp_session::resample;
 
@@ -162,7 +162,7 @@ impl MicMeter {
     pub fn start(
         device: Option<String>,
         level: impl Fn(f32) + Send + 'static,
-        failed: impl FnOnce(String) + Send + 'static,
+        failed: impl FnOnce(DeviceError) + Send + 'static,
     ) -> MicMeter {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
@@ -171,7 +171,7 @@ impl MicMeter {
             .spawn(move || {
                 let mut input = match Capture::open(device.as_deref(), RATE) {
                     Ok(c) => c,
-                    Err(e) => return failed(e.to_string()),
+                    Err(e) => return failed(e),
                 };
                 let mut frame = vec![0i16; FRAME];
                 while !flag.load(Ordering::Relaxed) {

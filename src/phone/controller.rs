@@ -3,6 +3,7 @@
 //! each call's figures once a second): audio never passes through here, and a slow UI never
 //! stalls SIP (the channels are unbounded and the task never waits for the UI).
 
+use crate::text::Text;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -111,13 +112,13 @@ pub enum Update {
         error: PhoneError,
     },
     /// The inputs and the outputs (the default flagged), or why they cannot be listed.
-    DeviceList(Result<(Vec<DeviceInfo>, Vec<DeviceInfo>), String>),
+    DeviceList(Result<(Vec<DeviceInfo>, Vec<DeviceInfo>), Text>),
     /// The test tone or the preview has ended (or was stopped).
     SoundFinished,
     /// The settings' microphone meter: the input's peak level in dBFS (every 100 ms).
     MicLevel(f32),
     /// A sound device could not be used by the settings' tests: the reason.
-    DeviceFailed(String),
+    DeviceFailed(Text),
     /// The incoming call went to voicemail: it is no longer the user's to answer.
     Voicemail(CallHandle),
     /// A call's live figures.
@@ -128,7 +129,7 @@ pub enum Update {
     /// A call ended and joined the history.
     History(CallRecord),
     /// The history could not be saved.
-    HistoryError(String),
+    HistoryError(Text),
     /// The phone has stopped (after [`Request::Shutdown`] or when its network task ended).
     Stopped,
 }
@@ -287,7 +288,7 @@ impl Task {
             Request::ListDevices => {
                 let updates = self.updates.clone();
                 tokio::task::spawn_blocking(move || {
-                    let listed = AudioDevices::list().map_err(|e| e.to_string());
+                    let listed = AudioDevices::list().map_err(|e| e.text());
                     let _ = updates.send(Update::DeviceList(listed));
                 });
             }

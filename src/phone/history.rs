@@ -2,6 +2,7 @@
 //! failed; which DID or number was called; how long it lasted), kept newest first in
 //! `history.json` in the profile's data directory, written atomically after every call.
 
+use crate::text::Text;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -89,20 +90,23 @@ pub struct CallHistory {
 impl CallHistory {
     /// The history kept in `dir/history.json` (empty when the file does not exist yet). A file
     /// that cannot be read is an error, so it is never overwritten by an empty history.
-    pub fn load(dir: &Path) -> Result<CallHistory, String> {
+    pub fn load(dir: &Path) -> Result<CallHistory, Text> {
         let path = dir.join("history.json");
         let records = match std::fs::read(&path) {
             Ok(bytes) => {
                 let file: File = serde_json::from_slice(&bytes).map_err(|e| {
-                    format!(
-                        "the call history {} is damaged ({e}); move it aside to start a new one",
-                        path.display()
-                    )
+                    Text::new("history-damaged")
+                        .arg("path", path.display())
+                        .arg("reason", e)
                 })?;
                 file.calls
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(format!("cannot read the call history {}: {e}", path.display())),
+            Err(e) => {
+                return Err(Text::new("history-unreadable")
+                    .arg("path", path.display())
+                    .arg("reason", e));
+            }
         };
         Ok(CallHistory {
             path: Some(path),
@@ -169,7 +173,7 @@ impl CallHistory {
 
     /// Follows a call's state; when it ends, its record joins the history (and is saved).
     /// Returns the finished record.
-    pub fn on_state(&mut self, call: CallHandle, state: &CallState) -> Result<Option<CallRecord>, String> {
+    pub fn on_state(&mut self, call: CallHandle, state: &CallState) -> Result<Option<CallRecord>, Text> {
         self.on_state_at(call, state, SystemTime::now())
     }
 
@@ -178,7 +182,7 @@ impl CallHistory {
         call: CallHandle,
         state: &CallState,
         now: SystemTime,
-    ) -> Result<Option<CallRecord>, String> {
+    ) -> Result<Option<CallRecord>, Text> {
         let Some(open) = self.open.get_mut(&call) else {
             return Ok(None);
         };
@@ -216,24 +220,27 @@ impl CallHistory {
     }
 
     /// Forgets every record (and saves).
-    pub fn clear(&mut self) -> Result<(), String> {
+    pub fn clear(&mut self) -> Result<(), Text> {
         self.records.clear();
         self.save()
     }
 
-    fn save(&self) -> Result<(), String> {
+    fn save(&self) -> Result<(), Text> {
         let Some(path) = &self.path else { return Ok(()) };
         let file = File {
             version: VERSION,
             calls: self.records.clone(),
         };
-        let bytes = serde_json::to_vec_pretty(&file).map_err(|e| e.to_string())?;
+        let unsaved = |e: &dyn std::fmt::Display| {
+            Text::new("history-unsaved")
+                .arg("path", path.display())
+                .arg("reason", e)
+        };
+        let bytes = serde_json::to_vec_pretty(&file).map_err(|e| unsaved(&e))?;
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot save the call history in {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| unsaved(&e))?;
         }
-        crate::fsio::write_atomic(path, &bytes)
-            .map_err(|e| format!("cannot save the call history {}: {e}", path.display()))
+        crate::fsio::write_atomic(path, &bytes).map_err(|e| unsaved(&e))
     }
 }
 
@@ -331,7 +338,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("history.json");
         std::fs::write(&path, b"{ not json").unwrap();
-        let err = CallHistory::load(dir.path()).unwrap_err();
+        let err = CallHistory::load(dir.path()).unwrap_err().to_string();
         assert!(err.contains("damaged") && err.contains("move it aside"), "{err}");
         assert_eq!(std::fs::read(&path).unwrap(), b"{ not json");
     }
@@ -344,7 +351,7 @@ mod tests {
         // The folder cannot be made: a file is in its place.
         std::fs::write(&sub, b"x").unwrap();
         h.dialled(CallHandle(1), "a", "1");
-        let err = h.on_state(CallHandle(1), &ended(486)).unwrap_err();
+        let err = h.on_state(CallHandle(1), &ended(486)).unwrap_err().to_string();
         assert!(err.contains("cannot save the call history"), "{err}");
         assert_eq!(h.records().len(), 1, "the record is kept in memory");
     }

@@ -73,7 +73,7 @@ impl SoundBoard {
                     let _ = levels.send(Update::MicLevel(dbfs));
                 },
                 move |reason| {
-                    let _ = failures.send(Update::DeviceFailed(reason));
+                    let _ = failures.send(Update::DeviceFailed(reason.text()));
                 },
             )
         });

@@ -10,6 +10,7 @@ use crate::account::{AccountManager, Secret, SipAccount};
 use crate::phone::controller::{Controller, Update};
 use crate::phone::history::{CallHistory, CallRecord};
 use crate::phone::softphone::{PhoneEvent, PhoneOptions};
+use crate::ui::i18n;
 
 /// What the bridge yields.
 #[derive(Clone, Debug)]
@@ -41,7 +42,7 @@ pub fn events(dir: PathBuf) -> impl Stream<Item = Event> {
         let loaded = tokio::task::spawn_blocking(move || CallHistory::load(&dir)).await;
         let (history, error) = match loaded {
             Ok(Ok(h)) => (h, None),
-            Ok(Err(e)) => (CallHistory::in_memory(), Some(e)),
+            Ok(Err(e)) => (CallHistory::in_memory(), Some(i18n::text(&e))),
             Err(e) => (CallHistory::in_memory(), Some(e.to_string())),
         };
         let records = history.records().to_vec();

@@ -12,6 +12,7 @@ mod playback;
 mod resample;
 mod supervisor;
 
+use crate::text::Text;
 use std::fmt;
 use std::time::Duration;
 
@@ -63,23 +64,54 @@ pub struct DeviceInfo {
 
 /// Why a device cannot be used.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}", self.text())]
 pub enum DeviceError {
-    #[error("no audio {0} device: is PulseAudio (or PipeWire) running? ({1})")]
     NoDevice(Direction, String),
-    #[error("there is no audio {direction} device named `{name}`; available: {available}")]
     UnknownDevice {
         direction: Direction,
         name: String,
         available: String,
     },
-    #[error("cannot open the audio {direction} device `{name}`: {reason}")]
     Open {
         direction: Direction,
         name: String,
         reason: String,
     },
-    #[error("cannot resample between {from} Hz and {to} Hz: {reason}")]
-    Resampler { from: u32, to: u32, reason: String },
+    Resampler {
+        from: u32,
+        to: u32,
+        reason: String,
+    },
+}
+
+impl DeviceError {
+    pub fn text(&self) -> Text {
+        match self {
+            DeviceError::NoDevice(direction, reason) => Text::new("device-none")
+                .arg("direction", direction)
+                .arg("reason", reason),
+            DeviceError::UnknownDevice {
+                direction,
+                name,
+                available,
+            } => Text::new("device-unknown")
+                .arg("direction", direction)
+                .arg("name", name)
+                .arg("available", available),
+            DeviceError::Open {
+                direction,
+                name,
+                reason,
+            } => Text::new("device-open-failed")
+                .arg("direction", direction)
+                .arg("name", name)
+                .arg("reason", reason),
+            DeviceError::Resampler { from, to, reason } => Text::new("device-resampler")
+                .arg("from", from)
+                .arg("to", to)
+                .arg("reason", reason),
+        }
+    }
 }
 
 /// The devices of the system.

@@ -10,7 +10,7 @@ use iced::{Alignment, Element, Length};
 
 use crate::media::device::DeviceInfo;
 use crate::phone::controller::{Request, Update};
-use crate::ui::i18n::fl;
+use crate::ui::i18n::{self, fl};
 use crate::ui::prefs::AudioPrefs;
 use crate::ui::screen::call::level;
 use crate::ui::widgets::{error, heading, hint};
@@ -90,11 +90,11 @@ impl Audio {
                 self.devices = Some(lists.clone());
                 self.error = None;
             }
-            Update::DeviceList(Err(e)) => self.error = Some(fl!("audio-unavailable", reason = e.as_str())),
+            Update::DeviceList(Err(e)) => self.error = Some(fl!("audio-unavailable", reason = i18n::text(e))),
             Update::MicLevel(dbfs) if self.mic_test => self.mic_dbfs = Some(*dbfs),
             Update::DeviceFailed(e) => {
                 self.mic_test = false;
-                self.error = Some(e.clone());
+                self.error = Some(i18n::text(e));
             }
             _ => {}
         }
@@ -241,6 +241,7 @@ fn options(list: &[DeviceInfo], chosen: &Option<String>) -> Vec<DeviceOption> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::media::device::{DeviceError, Direction};
 
     fn info(name: &str, description: &str) -> DeviceInfo {
         DeviceInfo {
@@ -285,9 +286,17 @@ mod tests {
         ));
         screen.on_update(&Update::MicLevel(-12.0));
         assert_eq!(screen.mic_dbfs, Some(-12.0));
-        screen.on_update(&Update::DeviceFailed("no audio input device".into()));
+        let unplugged = DeviceError::UnknownDevice {
+            direction: Direction::Input,
+            name: "Headset".into(),
+            available: "Built-in".into(),
+        };
+        screen.on_update(&Update::DeviceFailed(unplugged.text()));
         assert!(!screen.mic_test);
-        assert_eq!(screen.error.as_deref(), Some("no audio input device"));
+        assert_eq!(
+            screen.error.as_deref(),
+            Some("there is no audio input device named `Headset`; available: Built-in")
+        );
     }
 
     #[test]

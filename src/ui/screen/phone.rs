@@ -219,7 +219,9 @@ impl Dialer {
                     self.error = Some(fl!("phone-recording-failed", reason = e.as_str()));
                 }
             }
-            Update::HistoryError(e) => self.error = Some(fl!("phone-history-not-saved", reason = e.as_str())),
+            Update::HistoryError(e) => {
+                self.error = Some(fl!("phone-history-not-saved", reason = i18n::text(e)))
+            }
             _ => {}
         }
     }
