@@ -264,7 +264,7 @@ impl Task {
                 if let Err(e) = self.phone.transfer(call, &target) {
                     let progress = TransferProgress::Failed {
                         code: 0,
-                        reason: e.to_string(),
+                        reason: e.text().clone(),
                     };
                     self.emit(Update::Phone(PhoneEvent::Transfer { call, progress }));
                 }

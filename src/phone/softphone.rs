@@ -552,10 +552,7 @@ impl Phone {
                         account: key,
                         state: RegistrationState::Failed {
                             code: 403,
-                            reason: format!(
-                                "the server sees this phone at {}, which is not in Allowed IPs",
-                                addr.ip()
-                            ),
+                            reason: Text::new("reg-outside-allowed-ips").arg("address", addr.ip()),
                             retry_in: None,
                         },
                     });

@@ -183,12 +183,15 @@ fn registration_state_and_failure_reasons_are_shown() {
             account: "Desk".into(),
             state: RegistrationState::Failed {
                 code: 403,
-                reason: "Forbidden".into(),
+                reason: Text::new("reg-wrong-credentials"),
                 retry_in: None,
             },
         }),
     );
-    assert!(shown(&app, "Registration failed: 403 Forbidden"));
+    assert!(shown(
+        &app,
+        "Registration failed: the server refused the username or password: check them (403)"
+    ));
     update(
         &mut app,
         Update::AccountFailed {
@@ -752,7 +755,7 @@ fn simulator_blind_transfer_sends_the_typed_target() {
         &mut app,
         progress(crate::engine::TransferProgress::Failed {
             code: 404,
-            reason: "Not Found".into(),
+            reason: Text::new("sip-reason").arg("phrase", "Not Found"),
         }),
     );
     let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());

@@ -3,6 +3,7 @@
 //! RFC 5626 instance/reg-id contacts on streams, keep-alives, and re-registration when the
 //! registrar sees us at a new public address (Via received/rport, RFC 3581).
 
+use crate::text::Text;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -254,18 +255,8 @@ impl UserAgent {
                         reg.challenge = Some(ch);
                         self.send_register(key);
                     }
-                    Some(_) => self.fail(
-                        key,
-                        403,
-                        "the server refused the username or password: check them",
-                        None,
-                    ),
-                    None => self.fail(
-                        key,
-                        code,
-                        "the server asks for an authentication scheme Handset does not support",
-                        None,
-                    ),
+                    Some(_) => self.fail(key, 403, Text::new("reg-wrong-credentials"), None),
+                    None => self.fail(key, code, Text::new("reg-auth-unsupported"), None),
                 }
             }
             423 => {
@@ -277,12 +268,7 @@ impl UserAgent {
                         reg.expires = m;
                         self.send_register(key);
                     }
-                    _ => self.fail(
-                        key,
-                        423,
-                        "the registrar wants a longer registration but gave no Min-Expires",
-                        None,
-                    ),
+                    _ => self.fail(key, 423, Text::new("reg-min-expires-missing"), None),
                 }
             }
             503 => {
@@ -291,33 +277,23 @@ impl UserAgent {
                         .next()
                         .and_then(|n| n.parse::<u64>().ok())
                 });
-                let reason = "the server is unavailable (503)";
+                let reason = Text::new("reg-unavailable");
                 match after {
                     Some(s) => self.fail(key, 503, reason, Some(Duration::from_secs(s))),
                     None => self.on_register_failure(key, 503, reason),
                 }
             }
-            403 => self.fail(
-                key,
-                403,
-                "the server refused the username or password: check them",
-                None,
-            ),
-            404 => self.fail(
-                key,
-                404,
-                "the server does not know this user: check the username and domain",
-                None,
-            ),
+            403 => self.fail(key, 403, Text::new("reg-wrong-credentials"), None),
+            404 => self.fail(key, 404, Text::new("reg-unknown-user"), None),
             _ => {
-                let reason = format!("the registrar answered {code}");
-                self.on_register_failure(key, code, &reason);
+                let reason = Text::new("reg-answered").arg("code", code);
+                self.on_register_failure(key, code, reason);
             }
         }
     }
 
     /// A failure that is retried with back-off.
-    pub(super) fn on_register_failure(&mut self, key: &str, code: u16, reason: &str) {
+    pub(super) fn on_register_failure(&mut self, key: &str, code: u16, reason: Text) {
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
         };
@@ -331,7 +307,7 @@ impl UserAgent {
         self.fail(key, code, reason, Some(wait));
     }
 
-    fn fail(&mut self, key: &str, code: u16, reason: &str, retry_in: Option<Duration>) {
+    fn fail(&mut self, key: &str, code: u16, reason: Text, retry_in: Option<Duration>) {
         let now = self.now;
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
@@ -343,7 +319,7 @@ impl UserAgent {
         reg.refresh_at = retry_in.map(|w| now + w);
         let state = RegistrationState::Failed {
             code,
-            reason: reason.to_owned(),
+            reason,
             retry_in,
         };
         if reg.state != state {
@@ -359,7 +335,7 @@ impl UserAgent {
     pub(super) fn on_flow_lost(&mut self, key: &str) {
         let was_registered = self.accounts.get(key).is_some_and(Registration::is_registered);
         if was_registered {
-            self.on_register_failure(key, 503, "the connection to the server was lost");
+            self.on_register_failure(key, 503, Text::new("reg-connection-lost"));
         }
     }
 

@@ -121,7 +121,7 @@ fn wrong_password_fails_without_retry() {
     let states = reg_states(&sim, 0);
     let last = states.last().unwrap();
     assert!(
-        matches!(last, RegistrationState::Failed { code: 403, retry_in: None, reason } if reason.contains("password")),
+        matches!(last, RegistrationState::Failed { code: 403, retry_in: None, reason } if reason.to_string().contains("password")),
         "{states:?}"
     );
     assert_eq!(

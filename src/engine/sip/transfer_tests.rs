@@ -10,7 +10,9 @@ use rsip::Method;
 
 use super::msg::{self, Builder, Parsed};
 use super::sim::{Conditions, Sim, sdp};
+use crate::engine::sip::call::sip_reason;
 use crate::engine::{CallHandle, CallState, Command, Event, Flow, Input, TransferProgress, Transport};
+use crate::text::Text;
 
 const PROXY: &str = "127.0.0.9:5060";
 const FAR_CONTACT: &str = "sip:bob@127.0.0.1:5080";
@@ -65,11 +67,8 @@ fn ended(sim: &Sim) -> bool {
     })
 }
 
-fn failed(code: u16, reason: &str) -> TransferProgress {
-    TransferProgress::Failed {
-        code,
-        reason: reason.into(),
-    }
+fn failed(code: u16, reason: Text) -> TransferProgress {
+    TransferProgress::Failed { code, reason }
 }
 
 impl Far {
@@ -284,7 +283,7 @@ fn transfer_to_a_busy_target_fails_and_the_call_stays_up() {
     );
     assert_eq!(
         transfers(&far.sim),
-        [TransferProgress::Accepted, failed(486, "Busy Here")]
+        [TransferProgress::Accepted, failed(486, sip_reason("Busy Here"))]
     );
     assert!(!ended(&far.sim));
     // The call can be transferred again, with the next CSeq.
@@ -298,7 +297,7 @@ fn transfer_refused_by_the_far_end_fails_and_the_call_stays_up() {
         let mut far = Far::established();
         let refer = far.transfer(TARGET);
         far.reply(&refer, code, &[]);
-        assert_eq!(transfers(&far.sim), [failed(code, reason)], "{code}");
+        assert_eq!(transfers(&far.sim), [failed(code, sip_reason(reason))], "{code}");
         assert!(!ended(&far.sim), "{code}");
         far.sim.run_for(Duration::from_secs(40));
         assert_eq!(transfers(&far.sim).len(), 1, "{code}: no timeout after the end");
@@ -345,7 +344,7 @@ fn transfer_challenged_with_407_is_sent_again_with_credentials_once() {
     far.reply(&retry, 407, &[("Proxy-Authenticate", challenge)]);
     assert_eq!(
         transfers(&far.sim),
-        [failed(407, "Proxy Authentication Required")]
+        [failed(407, sip_reason("Proxy Authentication Required"))]
     );
     assert_eq!(far.sim.count_sent("REFER"), 2);
     assert!(!ended(&far.sim));
@@ -381,7 +380,7 @@ fn transfer_notifies_with_malformed_sipfrag_are_answered_and_name_no_progress() 
         transfers(&far.sim),
         [
             TransferProgress::Accepted,
-            failed(0, "the transfer ended without a final answer")
+            failed(0, Text::new("transfer-no-final"))
         ]
     );
     assert!(!ended(&far.sim));
@@ -402,7 +401,7 @@ fn transfer_without_news_for_30_s_fails_and_each_notify_restarts_the_wait() {
     far.sim.run_for(Duration::from_secs(2));
     assert_eq!(
         transfers(&far.sim).last(),
-        Some(&failed(408, "no news about the transfer for 30 s"))
+        Some(&failed(408, Text::new("transfer-silent")))
     );
     assert!(!ended(&far.sim));
     assert_eq!(
@@ -464,17 +463,17 @@ fn transfer_needs_an_established_call_and_a_plain_uri() {
     assert!(
         outcomes[..5]
             .iter()
-            .all(|o| *o == failed(0, "the transfer target is not a SIP URI")),
+            .all(|o| *o == failed(0, Text::new("transfer-target-not-uri"))),
         "{outcomes:?}"
     );
-    assert_eq!(outcomes[5], failed(481, "the call does not exist"));
+    assert_eq!(outcomes[5], failed(481, Text::new("transfer-no-call")));
     // One transfer at a time.
     far.transfer(TARGET);
     far.transfer(TARGET);
     assert_eq!(far.sim.count_sent("REFER"), 1);
     assert_eq!(
         transfers(&far.sim).last(),
-        Some(&failed(491, "a transfer of this call is already under way"))
+        Some(&failed(491, Text::new("transfer-under-way")))
     );
 }
 
@@ -497,7 +496,7 @@ fn transfer_requests_from_the_far_end_are_declined() {
         }),
     );
     sim.run_for(Duration::from_secs(1));
-    assert_eq!(transfers(&sim), [failed(603, "Decline")]);
+    assert_eq!(transfers(&sim), [failed(603, sip_reason("Decline"))]);
 }
 
 mod fuzz {

@@ -2,6 +2,7 @@
 //! that carries their requests. Everything an account sends goes on the account's flow (its
 //! registrar/outbound proxy, RFC 5626 style); responses go back on the flow a request came from.
 
+use crate::text::Text;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
@@ -119,9 +120,10 @@ pub enum RegistrationState {
         expires: u32,
     },
     /// Failed; a retry follows after `retry_in` (none for fatal errors like a wrong password).
+    /// `reason` says what it means for the user (the window translates it).
     Failed {
         code: u16,
-        reason: String,
+        reason: Text,
         retry_in: Option<Duration>,
     },
     Unregistered,
@@ -156,7 +158,7 @@ pub enum TransferProgress {
     Succeeded,
     /// The REFER was refused, the call to the target failed, or no final answer came
     /// (`code` 0: the subscription ended without one; 408: no news in time).
-    Failed { code: u16, reason: String },
+    Failed { code: u16, reason: Text },
 }
 
 /// What happened.
@@ -484,12 +486,10 @@ impl UserAgent {
 
     fn deliver_timeout(&mut self, owner: &Owner) {
         match owner {
-            Owner::Registration(key) => self.on_register_failure(key, 408, "no answer from the registrar"),
+            Owner::Registration(key) => self.on_register_failure(key, 408, Text::new("reg-no-answer")),
             Owner::Call(call) => self.on_call_timeout(*call),
             Owner::Refer(call) => self.on_refer_timeout(*call),
-            Owner::KeepAlive(key) => {
-                self.on_register_failure(key, 408, "the server stopped answering keep-alives")
-            }
+            Owner::KeepAlive(key) => self.on_register_failure(key, 408, Text::new("reg-keepalive-lost")),
             Owner::None => {}
         }
     }

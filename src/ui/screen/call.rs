@@ -304,11 +304,11 @@ impl Calls {
                         TransferProgress::Progress(_) => l.note.take(),
                         TransferProgress::Succeeded => Some(fl!("call-transfer-done")),
                         // Refused before anything was sent: the reason says it all.
-                        TransferProgress::Failed { code: 0, reason } => Some(reason.clone()),
+                        TransferProgress::Failed { code: 0, reason } => Some(i18n::text(reason)),
                         TransferProgress::Failed { code, reason } => Some(fl!(
                             "call-transfer-failed",
                             code = code.to_string(),
-                            reason = reason.as_str()
+                            reason = i18n::text(reason)
                         )),
                     };
                 }

@@ -197,7 +197,7 @@ impl Dialer {
                     RegistrationState::Registering => Registration::Registering,
                     RegistrationState::Registered { .. } => Registration::Registered,
                     RegistrationState::Failed { code, reason, .. } => {
-                        Registration::Failed(format!("{code} {reason}"))
+                        Registration::Failed(format!("{} ({code})", i18n::text(reason)))
                     }
                     RegistrationState::Unregistered => Registration::Unregistered,
                 };

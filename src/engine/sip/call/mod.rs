@@ -9,6 +9,8 @@ use rsip::Method;
 use tracing::info;
 
 mod refer;
+#[cfg(test)]
+pub(in crate::engine::sip) use refer::sip_reason;
 mod uas;
 
 use super::auth::{Challenge, Credentials, authorization};

@@ -12,6 +12,7 @@ use super::Phase;
 use crate::engine::sip::msg::{self, Parsed};
 use crate::engine::sip::sipfrag;
 use crate::engine::sip::ua::{CallHandle, Event, Owner, TransferProgress, UserAgent};
+use crate::text::Text;
 
 /// How long a transfer may go without news (the REFER's answer or a NOTIFY) before it is
 /// reported as failed; the call itself stays up.
@@ -54,12 +55,10 @@ impl UserAgent {
     /// Starts a blind transfer of an established call to `target` (RFC 3515 §2.4.1).
     pub(in crate::engine::sip) fn transfer(&mut self, handle: CallHandle, target: &str) {
         let refused = match self.calls.get(&handle) {
-            None => Some((481, "the call does not exist")),
-            Some(c) if c.phase != Phase::Confirmed => {
-                Some((0, "only an established call can be transferred"))
-            }
-            Some(c) if c.refer.is_some() => Some((491, "a transfer of this call is already under way")),
-            Some(_) if !is_uri(target) => Some((0, "the transfer target is not a SIP URI")),
+            None => Some((481, "transfer-no-call")),
+            Some(c) if c.phase != Phase::Confirmed => Some((0, "transfer-not-established")),
+            Some(c) if c.refer.is_some() => Some((491, "transfer-under-way")),
+            Some(_) if !is_uri(target) => Some((0, "transfer-target-not-uri")),
             Some(_) => None,
         };
         if let Some((code, reason)) = refused {
@@ -67,7 +66,7 @@ impl UserAgent {
                 handle,
                 TransferProgress::Failed {
                     code,
-                    reason: reason.to_owned(),
+                    reason: Text::new(reason),
                 },
             );
             return;
@@ -140,7 +139,7 @@ impl UserAgent {
                         handle,
                         TransferProgress::Failed {
                             code,
-                            reason: "the server asks for an unsupported authentication".into(),
+                            reason: Text::new("transfer-auth-unsupported"),
                         },
                     ),
                 }
@@ -148,7 +147,7 @@ impl UserAgent {
             _ => {
                 let failed = TransferProgress::Failed {
                     code,
-                    reason: msg::reason(code).to_owned(),
+                    reason: sip_reason(msg::reason(code)),
                 };
                 self.end_transfer(handle, failed);
                 // §12.2.1.2: the dialog is gone.
@@ -166,7 +165,7 @@ impl UserAgent {
             handle,
             TransferProgress::Failed {
                 code: 408,
-                reason: "the far end did not answer the transfer request".into(),
+                reason: Text::new("transfer-no-answer"),
             },
         );
         self.on_call_timeout(handle);
@@ -201,9 +200,9 @@ impl UserAgent {
             Some((200..=299, _)) => self.end_transfer(handle, TransferProgress::Succeeded),
             Some((code, reason)) if code >= 300 => {
                 let reason = if reason.is_empty() {
-                    msg::reason(code).to_owned()
+                    sip_reason(msg::reason(code))
                 } else {
-                    reason
+                    sip_reason(&reason)
                 };
                 self.end_transfer(handle, TransferProgress::Failed { code, reason });
             }
@@ -211,7 +210,7 @@ impl UserAgent {
                 handle,
                 TransferProgress::Failed {
                     code: 0,
-                    reason: "the transfer ended without a final answer".into(),
+                    reason: Text::new("transfer-no-final"),
                 },
             ),
             _ => {}
@@ -232,7 +231,7 @@ impl UserAgent {
                 handle,
                 TransferProgress::Failed {
                     code: 408,
-                    reason: "no news about the transfer for 30 s".into(),
+                    reason: Text::new("transfer-silent"),
                 },
             );
         }
@@ -268,4 +267,9 @@ impl UserAgent {
             progress,
         });
     }
+}
+
+/// A SIP reason phrase (the far end's words, or the standard ones for its code), shown as it is.
+pub(in crate::engine::sip) fn sip_reason(phrase: &str) -> Text {
+    Text::new("sip-reason").arg("phrase", phrase)
 }
