@@ -1,7 +1,6 @@
 //! Workspace catalogue operations of the account manager: add, remove (refused while in use),
 //! and the encryption switch.
 
-use crate::text::Text;
 use tracing::info;
 
 use super::manager::{AccountManager, SecretGuard};
@@ -13,6 +12,7 @@ use super::workspace::{
     ItemKind, PhoneNumber, User, accounts_using, check_e164, check_email, check_extension, check_name,
 };
 use super::{Error, Workspace};
+use crate::text::Text;
 
 fn exists(kind: ItemKind, key: &str) -> Error {
     Error::Rejected(Text::new("item-exists").arg("kind", kind.id()).arg("name", key))
@@ -37,7 +37,7 @@ fn not_found(kind: ItemKind, key: &str) -> Error {
 /// Checks a new name for an item of `kind` against the catalogue (case-insensitive) and the
 /// built-in names.
 fn check_new_name(ws: &Workspace, kind: ItemKind, name: &str) -> Result<(), Error> {
-    if check_name(&format!("the {kind} name"), name).is_err() {
+    if check_name("name", name).is_err() {
         let key = match name_key(name) {
             "problem-name-empty" => "item-name-empty",
             "problem-name-spaces" => "item-name-spaces",

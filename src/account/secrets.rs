@@ -3,7 +3,6 @@
 //! Entries are namespaced by profile: service `handset:<profile id>`, user `sip/<account id>`
 //! or `delivery/<method name>`, so test profiles never touch a user's real entries.
 
-use crate::text::Text;
 use std::fmt;
 use std::sync::Arc;
 
@@ -11,6 +10,7 @@ use keyring_core::{CredentialStore, Entry};
 use zeroize::Zeroize;
 
 use super::model::AccountId;
+use crate::text::Text;
 
 /// A secret string: never printed by `Debug`, wiped from memory on drop.
 #[derive(Clone, PartialEq, Eq)]

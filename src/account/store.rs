@@ -1,7 +1,6 @@
 //! The profile on disk: one TOML document (workspace + accounts) written atomically under a
 //! file lock, with a schema version and migrations. A damaged file is never overwritten.
 
-use crate::text::Text;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -13,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::model::SipAccount;
 use super::workspace::Workspace;
 use crate::fsio::{FileLock, remove_stale_temporaries, write_atomic};
+use crate::text::Text;
 
 /// The schema version this build writes.
 pub const CURRENT_VERSION: u32 = 1;

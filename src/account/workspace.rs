@@ -1,11 +1,11 @@
 //! The workspace: catalogues that SIP accounts refer to, and the encryption switch.
 
-use crate::text::Text;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use super::model::{SipAccount, Unavailable};
+use crate::text::Text;
 
 /// A person an account can be assigned to.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -2,7 +2,6 @@
 //! restricted to the account's transports in its order of preference. An IP literal or an
 //! explicit port skips NAPTR/SRV as the RFC says.
 
-use crate::text::Text;
 use std::net::{IpAddr, SocketAddr};
 
 use hickory_resolver::TokioResolver;
@@ -11,6 +10,7 @@ use hickory_resolver::net::runtime::TokioRuntimeProvider;
 use hickory_resolver::proto::rr::{RData, RecordType};
 
 use crate::engine::Transport;
+use crate::text::Text;
 
 /// A server to try, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,6 @@
 //! TLS client configuration (rustls with the ring provider): the platform's root certificates,
 //! plus an account's own CA or certificate for private or self-signed servers.
 
-use crate::text::Text;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -11,6 +10,8 @@ use rustls::crypto::{WebPkiSupportedAlgorithms, verify_tls12_signature, verify_t
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::text::Text;
 
 /// Accepts a server whose certificate is exactly one the account pinned (self-signed servers),
 /// otherwise verifies the chain against the roots as usual (name, validity, issuer).

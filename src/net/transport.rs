@@ -1,7 +1,6 @@
 //! Signalling connections on tokio: UDP (a connected socket per flow, so ICMP errors are
 //! seen), TCP, TLS and WebSocket (RFC 7118, `sip` subprotocol) over TCP or TLS.
 
-use crate::text::Text;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,6 +17,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use super::framing::Framer;
 use super::tls::explain_handshake_error;
 use crate::engine::{Flow, Transport};
+use crate::text::Text;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 

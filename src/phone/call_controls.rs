@@ -1,7 +1,6 @@
 //! What the phone does to a call in progress: digits, hold and resume, mute, recording on
 //! demand, transfer, ringing, rejecting and hanging up, and the live figures.
 
-use crate::text::Text;
 use std::path::PathBuf;
 
 use tracing::info;
@@ -10,6 +9,7 @@ use super::recordings;
 use super::softphone::{CallFigures, Phone, PhoneError, target_uri};
 use crate::engine::sdp;
 use crate::engine::{CallHandle, Command, TransferProgress};
+use crate::text::Text;
 
 impl Phone {
     /// Sends digits as RFC 4733 events, or as SIP INFO when the call has no telephone-event.

@@ -1,7 +1,6 @@
 //! A call's media as the phone sees it: the RTP socket, the local description, SDES keys and the
 //! running stream, plus what the call plays and records.
 
-use crate::text::Text;
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
@@ -17,6 +16,7 @@ use crate::media::device::DeviceChoice;
 use crate::media::dtls::{self, DtlsError, DtlsIdentity, DtlsSession};
 use crate::media::ice::{self, IceAgent};
 use crate::media::rtp_session::{Stream, StreamConfig};
+use crate::text::Text;
 
 pub(super) struct CallInfo {
     pub(super) account: String,

@@ -3,7 +3,6 @@
 //! each call's figures once a second): audio never passes through here, and a slow UI never
 //! stalls SIP (the channels are unbounded and the task never waits for the UI).
 
-use crate::text::Text;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
@@ -21,6 +20,7 @@ use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
 use crate::media::prompts::AudioRef;
 use crate::media::sounds::Sound;
+use crate::text::Text;
 
 /// How often each call's figures are sent.
 pub const FIGURES_EVERY: Duration = Duration::from_secs(1);

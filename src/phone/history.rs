@@ -2,7 +2,6 @@
 //! failed; which DID or number was called; how long it lasted), kept newest first in
 //! `history.json` in the profile's data directory, written atomically after every call.
 
-use crate::text::Text;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -10,6 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{CallHandle, CallState};
+use crate::text::Text;
 
 /// Records kept; older ones are dropped.
 pub const MAX_RECORDS: usize = 500;

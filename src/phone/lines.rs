@@ -1,7 +1,6 @@
 //! The phone's accounts: each one's servers (RFC 3263), the connection on its first working
 //! transport, registration and re-registration after a failure, edits and removal.
 
-use crate::text::Text;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,6 +20,7 @@ use crate::media::prompts::AudioRef;
 use crate::net::dns::{Candidate, resolve};
 use crate::net::tls::client_config;
 use crate::net::transport::{Connection, Target};
+use crate::text::Text;
 
 /// A registered account: its settings, its servers and its connection.
 pub(super) struct Line {

@@ -2,7 +2,6 @@
 //! type's keys, ICE when the account calls for it), whether an offer is acceptable for the
 //! account, and our answer to it.
 
-use crate::text::Text;
 use std::net::SocketAddr;
 
 use tracing::warn;
@@ -14,6 +13,7 @@ use crate::engine::Transport;
 use crate::engine::sdes::{self, Crypto, Suite};
 use crate::engine::sdp;
 use crate::media::dtls::{self, DtlsIdentity};
+use crate::text::Text;
 
 impl CallInfo {
     /// Our offer on the bound RTP `port`, keyed and with ICE as the account says.

@@ -2,7 +2,6 @@
 //! enforces the account's policy (transports in order, outbound calling, caller IDs, allowed
 //! IPs, codecs). The CLI and the GUI drive it and read its events.
 
-use crate::text::Text;
 use std::collections::{HashMap, HashSet};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -23,6 +22,7 @@ use crate::media::audio_file::Pcm;
 use crate::media::prompts::AudioRef;
 use crate::media::rtp_session::StreamReport;
 use crate::net::driver::{Driver, DriverEvent};
+use crate::text::Text;
 
 /// How the phone behaves (beyond each account's settings).
 #[derive(Clone, Debug)]

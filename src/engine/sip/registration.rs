@@ -3,7 +3,6 @@
 //! RFC 5626 instance/reg-id contacts on streams, keep-alives, and re-registration when the
 //! registrar sees us at a new public address (Via received/rport, RFC 3581).
 
-use crate::text::Text;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
@@ -13,6 +12,7 @@ use tracing::{debug, info};
 use super::auth::{Challenge, Credentials, authorization};
 use super::msg::{self, Builder, Parsed};
 use super::ua::{AccountConfig, Event, Owner, RegistrationState, UserAgent};
+use crate::text::Text;
 
 /// Back-off after failures: quick at first so a restarted server is found within seconds.
 const RETRY: [u64; 6] = [1, 2, 4, 4, 4, 30];

@@ -2,7 +2,6 @@
 //! that carries their requests. Everything an account sends goes on the account's flow (its
 //! registrar/outbound proxy, RFC 5626 style); responses go back on the flow a request came from.
 
-use crate::text::Text;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
@@ -16,6 +15,7 @@ use super::msg::{self, Builder, Parsed};
 use super::registration::Registration;
 use super::transaction::{ClientTx, ServerTx, TxAction};
 use crate::engine::{Flow, Input, Output, Random, Transmit};
+use crate::text::Text;
 
 /// The methods we accept. NOTIFY only inside a call (a transfer's progress, RFC 3515); REFER
 /// is not listed: the far end's transfer requests are declined (603).

@@ -12,7 +12,6 @@ mod playback;
 mod resample;
 mod supervisor;
 
-use crate::text::Text;
 use std::fmt;
 use std::time::Duration;
 
@@ -21,6 +20,8 @@ use cpal::traits::{DeviceTrait, HostTrait};
 pub use capture::Capture;
 pub use meter::SILENT_DBFS;
 pub use playback::Playback;
+
+use crate::text::Text;
 
 /// How long building a stream may take (PulseAudio stalls 1.5-2 s at the first stream).
 const OPEN_TIMEOUT: Duration = Duration::from_secs(5);
