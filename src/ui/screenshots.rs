@@ -94,6 +94,8 @@ fn write_screenshots() {
         .map(PathBuf::from)
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/screenshots"));
     std::fs::create_dir_all(&out).unwrap();
+    // `HANDSET_LANG=de packaging/screenshots.sh DIR`: the screens in another language.
+    crate::ui::i18n::init();
 
     let first = tempfile::tempdir().unwrap();
     let fresh = app(first.path(), false);
