@@ -546,7 +546,7 @@ impl App {
             text(fl!("theme")).size(14),
             container(pick_list(ThemeChoice::ALL, Some(self.theme), Message::Theme)).id("theme"),
             text(fl!("language")).size(14),
-            pick_list(languages, language, Message::Language),
+            container(pick_list(languages, language, Message::Language)).id("language"),
         ]
         .spacing(10)
         .padding(10)

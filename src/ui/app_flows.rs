@@ -478,6 +478,42 @@ fn simulator_theme_choice_persists() {
     assert_eq!(again.theme(), Some(Theme::Dark), "the next start keeps it");
 }
 
+/// Choosing a language relabels the window at once and is kept for the next start. The
+/// language is the process's, and the other tests read English: the flow runs alone in a
+/// child process of this test binary.
+#[test]
+fn simulator_language_choice_relabels_the_window_and_persists() {
+    const CHILD: &str = "HANDSET_LANGUAGE_FLOW";
+    let name = "ui::app::tests::flows::simulator_language_choice_relabels_the_window_and_persists";
+    if std::env::var_os(CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", name, "--test-threads=1"])
+            .env(CHILD, "1")
+            .env_remove("HANDSET_LANG")
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && said.contains("1 passed"),
+            "{said}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
+    let mut w = Window::new(real_app());
+    assert!(w.sees("Accounts") && !w.sees("Konten"));
+    w.choose("language", 1);
+    assert!(w.sees("Konten") && w.sees("Arbeitsbereich"), "relabelled at once");
+    let m = w.app.manager().unwrap().clone();
+    assert_eq!(Prefs::load(m.paths()).language.as_deref(), Some("de"));
+    i18n::set_language("en");
+    let again = Window {
+        app: App::with_manager(m),
+        _dir: tempfile::tempdir().unwrap(),
+    };
+    assert!(again.sees("Konten"), "the next start speaks German");
+}
+
 #[test]
 fn simulator_workspace_adds_a_delivery_method() {
     let mut w = Window::new(real_app());
