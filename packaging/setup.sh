@@ -66,6 +66,8 @@ TEST_PACKAGES=(
     dnsmasq-base
     # an independent Ogg Opus decoder (opusdec) that reads back call recordings
     opus-tools
+    # an FTP server for the delivery of recordings (run by Debian's /usr/bin/python3)
+    python3-pyftpdlib
     # the PESQ scorer of the call-quality tests (tests/tools/pesq_score.py) is built from
     # source in a virtual environment
     python3-venv

@@ -477,3 +477,9 @@ transfer-no-final = Die Weiterleitung endete ohne abschließende Antwort
 transfer-silent = Seit 30 s keine Nachricht zur Weiterleitung
 # A reason phrase from a SIP answer, shown as the far end wrote it.
 sip-reason = { $phrase }
+
+## Delivery of recordings
+ftp-failed = Zustellung an den FTP-Server { $server } fehlgeschlagen: { $reason }
+ftp-login-refused = Der FTP-Server { $server } hat Benutzername oder Passwort abgelehnt: beides in der Zustellmethode prüfen
+outbox-damaged = Die wartende Zustellung { $path } ist nicht lesbar ({ $reason }); sie blieb unverändert
+outbox-unsaved = Die Zustell-Warteschlange kann nicht unter { $path } gespeichert werden: { $reason }. Prüfen, ob der Ordner beschreibbar und die Festplatte nicht voll ist

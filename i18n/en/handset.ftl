@@ -468,3 +468,9 @@ transfer-no-final = the transfer ended without a final answer
 transfer-silent = no news about the transfer for 30 s
 # A reason phrase from a SIP answer, shown as the far end wrote it.
 sip-reason = { $phrase }
+
+## Delivery of recordings
+ftp-failed = cannot deliver to the FTP server { $server }: { $reason }
+ftp-login-refused = the FTP server { $server } refused the username or password: check them in the delivery method
+outbox-damaged = the queued delivery { $path } cannot be read ({ $reason }); it was left as it is
+outbox-unsaved = cannot keep the delivery queue in { $path }: { $reason }. Check that the folder is writable and the disk is not full

@@ -477,3 +477,9 @@ transfer-no-final = La transferencia terminó sin respuesta final
 transfer-silent = Sin noticias de la transferencia durante 30 s
 # A reason phrase from a SIP answer, shown as the far end wrote it.
 sip-reason = { $phrase }
+
+## Delivery of recordings
+ftp-failed = No se pudo entregar al servidor FTP { $server }: { $reason }
+ftp-login-refused = El servidor FTP { $server } rechazó el nombre de usuario o la contraseña: compruébelos en el método de entrega
+outbox-damaged = La entrega pendiente { $path } no se puede leer ({ $reason }); se ha dejado como estaba
+outbox-unsaved = No se puede guardar la cola de entregas en { $path }: { $reason }. Compruebe que la carpeta se puede escribir y el disco no está lleno

@@ -4,5 +4,6 @@
 pub mod dns;
 pub mod driver;
 pub mod framing;
+pub mod ftp;
 pub mod tls;
 pub mod transport;

@@ -8,6 +8,7 @@ pub mod controller;
 pub mod history;
 mod lines;
 mod negotiation;
+pub mod outbox;
 pub mod recordings;
 pub mod softphone;
 mod sound_board;

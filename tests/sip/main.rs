@@ -6,6 +6,7 @@
 mod announcements;
 mod audio;
 mod controller;
+mod delivery;
 mod devices;
 mod handset;
 mod harness;

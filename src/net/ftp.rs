@@ -1,0 +1,218 @@
+//! Uploads a file to an FTP server (RFC 959; passive data connections by EPSV, RFC 2428, or
+//! PASV): how call recordings reach an FTP delivery method.
+//!
+//! The file is stored under a hidden temporary name and renamed once complete, so the server
+//! never shows half a recording under its real name. Missing folders of the target path are
+//! made. The data connection goes to the control connection's address whatever PASV names (a
+//! server behind NAT often names its private address). Plain FTP: the password crosses the
+//! network in clear text, which the delivery-method editor says.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use crate::text::Text;
+
+/// Where to put the file.
+#[derive(Clone, Debug)]
+pub struct FtpTarget {
+    pub host: String,
+    /// 21 when `None`.
+    pub port: Option<u16>,
+    /// The folder (made when missing); empty: the login folder.
+    pub path: String,
+    /// `anonymous` when empty.
+    pub username: String,
+    pub password: String,
+}
+
+/// Longest a server may take for one step (connect, a reply, the data transfer's progress).
+const STEP: Duration = Duration::from_secs(20);
+
+/// Stores `bytes` as `name` in the target's folder.
+pub async fn upload(target: &FtpTarget, name: &str, bytes: &[u8]) -> Result<(), Text> {
+    let port = target.port.unwrap_or(21);
+    let server = format!("{}:{port}", target.host);
+    let fail = |reason: &dyn std::fmt::Display| {
+        Text::new("ftp-failed")
+            .arg("server", &server)
+            .arg("reason", reason)
+    };
+    if name.contains(['/', '\r', '\n']) || target.path.contains(['\r', '\n']) {
+        return Err(fail(&"the file name or folder is not usable"));
+    }
+    let stream = within(TcpStream::connect((target.host.as_str(), port)))
+        .await
+        .map_err(|e| fail(&e))?;
+    let peer = stream.peer_addr().map_err(|e| fail(&e))?;
+    let mut ftp = Control::new(stream);
+    ftp.expect(&[220]).await.map_err(|e| fail(&e))?;
+    ftp.login(&target.username, &target.password)
+        .await
+        .map_err(|e| match e {
+            Step::Refused(_) => Text::new("ftp-login-refused").arg("server", &server),
+            other => fail(&other),
+        })?;
+    let result = ftp.store(peer, &target.path, name, bytes).await;
+    let _ = ftp.command("QUIT", &[221]).await;
+    result.map_err(|e| fail(&e))
+}
+
+/// A step that went wrong.
+#[derive(Debug)]
+enum Step {
+    Io(std::io::Error),
+    TimedOut,
+    /// The server's reply to a command that it refused.
+    Refused(String),
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Step::Io(e) => write!(f, "{e}"),
+            Step::TimedOut => write!(f, "no answer within {} s", STEP.as_secs()),
+            Step::Refused(reply) => write!(f, "the server answered `{reply}`"),
+        }
+    }
+}
+
+async fn within<T>(work: impl Future<Output = std::io::Result<T>>) -> Result<T, Step> {
+    match tokio::time::timeout(STEP, work).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(Step::Io(e)),
+        Err(_) => Err(Step::TimedOut),
+    }
+}
+
+struct Control {
+    reader: BufReader<OwnedReadHalf>,
+    writer: OwnedWriteHalf,
+}
+
+impl Control {
+    fn new(stream: TcpStream) -> Control {
+        let (r, w) = stream.into_split();
+        Control {
+            reader: BufReader::new(r),
+            writer: w,
+        }
+    }
+
+    /// One reply (the last line of a multi-line one): its code and text.
+    async fn reply(&mut self) -> Result<(u16, String), Step> {
+        let mut first: Option<String> = None;
+        loop {
+            let mut line = String::new();
+            let n = within(self.reader.read_line(&mut line)).await?;
+            if n == 0 {
+                return Err(Step::Io(std::io::ErrorKind::UnexpectedEof.into()));
+            }
+            let line = line.trim_end().to_owned();
+            let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
+            match (&first, code) {
+                // A single-line reply, or the last line of a multi-line one ("ddd text").
+                (None, Some(code)) if line.as_bytes().get(3) != Some(&b'-') => return Ok((code, line)),
+                (Some(start), Some(code))
+                    if line.starts_with(start.as_str()) && line.as_bytes().get(3) == Some(&b' ') =>
+                {
+                    return Ok((code, line));
+                }
+                (None, Some(_)) => first = Some(line[..3].to_owned()),
+                (None, None) => return Err(Step::Refused(line)),
+                (Some(_), _) => {}
+            }
+        }
+    }
+
+    async fn expect(&mut self, codes: &[u16]) -> Result<String, Step> {
+        let (code, text) = self.reply().await?;
+        if codes.contains(&code) {
+            Ok(text)
+        } else {
+            Err(Step::Refused(text))
+        }
+    }
+
+    async fn command(&mut self, line: &str, codes: &[u16]) -> Result<String, Step> {
+        within(self.writer.write_all(format!("{line}\r\n").as_bytes())).await?;
+        self.expect(codes).await
+    }
+
+    async fn login(&mut self, user: &str, password: &str) -> Result<(), Step> {
+        let user = if user.is_empty() { "anonymous" } else { user };
+        if user.contains(['\r', '\n']) || password.contains(['\r', '\n']) {
+            return Err(Step::Refused("a line break in the username or password".into()));
+        }
+        within(self.writer.write_all(format!("USER {user}\r\n").as_bytes())).await?;
+        match self.reply().await? {
+            (230, _) => Ok(()),
+            (331, _) => self
+                .command(&format!("PASS {password}"), &[230, 202])
+                .await
+                .map(drop),
+            (_, text) => Err(Step::Refused(text)),
+        }
+    }
+
+    /// Goes into `path` from the login folder, making the folders that are missing.
+    async fn enter(&mut self, path: &str) -> Result<(), Step> {
+        if path.starts_with('/') {
+            self.command("CWD /", &[250]).await?;
+        }
+        for folder in path.split('/').filter(|s| !s.is_empty()) {
+            if self.command(&format!("CWD {folder}"), &[250]).await.is_err() {
+                self.command(&format!("MKD {folder}"), &[257]).await?;
+                self.command(&format!("CWD {folder}"), &[250]).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The data connection's address: the control peer's address with the port the server
+    /// names (EPSV, else PASV).
+    async fn passive(&mut self, peer: SocketAddr) -> Result<SocketAddr, Step> {
+        if let Ok(text) = self.command("EPSV", &[229]).await {
+            // "229 Entering Extended Passive Mode (|||6446|)"
+            let port = text
+                .split('|')
+                .filter_map(|p| p.parse::<u16>().ok())
+                .next_back()
+                .ok_or_else(|| Step::Refused(text.clone()))?;
+            return Ok(SocketAddr::new(peer.ip(), port));
+        }
+        let text = self.command("PASV", &[227]).await?;
+        // "227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)"
+        let inner = text
+            .rsplit_once('(')
+            .and_then(|(_, rest)| rest.split_once(')'))
+            .map(|(inside, _)| inside)
+            .unwrap_or_default();
+        let numbers: Vec<u16> = inner.split(',').filter_map(|n| n.trim().parse().ok()).collect();
+        match numbers[..] {
+            [_, _, _, _, hi, lo] if hi < 256 && lo < 256 => Ok(SocketAddr::new(peer.ip(), hi * 256 + lo)),
+            _ => Err(Step::Refused(text)),
+        }
+    }
+
+    async fn store(&mut self, peer: SocketAddr, path: &str, name: &str, bytes: &[u8]) -> Result<(), Step> {
+        self.command("TYPE I", &[200]).await?;
+        self.enter(path).await?;
+        let temporary = format!(".{name}.part");
+        let data_at = self.passive(peer).await?;
+        let mut data = within(TcpStream::connect(data_at)).await?;
+        self.command(&format!("STOR {temporary}"), &[125, 150]).await?;
+        for chunk in bytes.chunks(64 * 1024) {
+            within(data.write_all(chunk)).await?;
+        }
+        within(data.shutdown()).await?;
+        drop(data);
+        self.expect(&[226, 250]).await?;
+        self.command(&format!("RNFR {temporary}"), &[350]).await?;
+        self.command(&format!("RNTO {name}"), &[250]).await?;
+        Ok(())
+    }
+}
