@@ -407,7 +407,7 @@ pub fn call(
                         _ => {}
                     }
                 }
-                PhoneEvent::Media { call: c, report } => println!("{}", describe_media(c, &report)),
+                PhoneEvent::Media { call: c, report, .. } => println!("{}", describe_media(c, &report)),
                 PhoneEvent::Dtmf { call: c, digit } => println!("{c}: received digit {digit}"),
                 PhoneEvent::Call { .. } | PhoneEvent::Transfer { .. } => {}
             }
@@ -477,7 +477,7 @@ pub fn listen(
                         }
                     }
                 }
-                PhoneEvent::Media { call, report } => println!("{}", describe_media(call, &report)),
+                PhoneEvent::Media { call, report, .. } => println!("{}", describe_media(call, &report)),
                 PhoneEvent::Dtmf { call, digit } => println!("{call}: received digit {digit}"),
                 PhoneEvent::Transfer { .. } => {}
                 PhoneEvent::Call { call, state } => {

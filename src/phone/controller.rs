@@ -3,19 +3,21 @@
 //! each call's figures once a second): audio never passes through here, and a slow UI never
 //! stalls SIP (the channels are unbounded and the task never waits for the UI).
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use tokio::sync::mpsc;
 use tracing::warn;
 
 use super::MediaOptions;
 use super::catalogue::AccountPrompts;
+use super::delivery::{Deliveries, Delivery};
 use super::history::{CallHistory, CallRecord};
 use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions};
 use super::sound_board::SoundBoard;
 use super::voicemail::Voicemail;
 use crate::account::Secret;
 use crate::account::model::SipAccount;
+use crate::account::workspace::DeliveryMethod;
 use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::media::device::{AudioDevices, DeviceChoice, DeviceInfo};
 use crate::media::prompts::AudioRef;
@@ -83,6 +85,9 @@ pub enum Request {
     StopSound,
     /// Start or stop the microphone meter of the settings (levels come as [`Update::MicLevel`]).
     MicTest(bool),
+    /// The workspace's delivery methods with their passwords or tokens (recordings go to the
+    /// one their account names).
+    DeliveryMethods(Vec<(DeliveryMethod, Option<Secret>)>),
     /// The devices for calls placed or answered from now on (`None`: no sound devices).
     Devices(Option<DeviceChoice>),
     /// Do not disturb: incoming calls are declined at once (and logged as declined).
@@ -130,6 +135,10 @@ pub enum Update {
     History(CallRecord),
     /// The history could not be saved.
     HistoryError(Text),
+    /// A recording was delivered, or its delivery failed and is tried again later.
+    Delivery(Delivery),
+    /// A recording could not be queued for delivery, or a queued one cannot be read.
+    DeliveryError(Text),
     /// The phone has stopped (after [`Request::Shutdown`] or when its network task ended).
     Stopped,
 }
@@ -150,7 +159,12 @@ impl Controller {
         let (requests, rx) = mpsc::unbounded_channel();
         let (updates, updates_rx) = mpsc::unbounded_channel();
         let voicemail = Voicemail::new(options.voicemail.clone(), options.ring_timeout);
+        let (deliveries, problems) = Deliveries::open(options.outbox.as_deref());
+        for problem in problems {
+            let _ = updates.send(Update::DeliveryError(problem));
+        }
         let task = Task {
+            deliveries,
             voicemail,
             phone: Phone::new(options),
             history,
@@ -172,6 +186,7 @@ impl Controller {
 
 struct Task {
     phone: Phone,
+    deliveries: Deliveries,
     history: CallHistory,
     devices: Option<DeviceChoice>,
     dnd: bool,
@@ -196,9 +211,17 @@ impl Task {
                     Some(e) => self.on_event(e).await,
                     None => break,
                 },
+                finished = self.deliveries.next_finished() => {
+                    match self.deliveries.settle(finished, SystemTime::now()) {
+                        Ok(Some(delivery)) => self.emit(Update::Delivery(delivery)),
+                        Ok(None) => {}
+                        Err(e) => self.emit(Update::DeliveryError(e)),
+                    }
+                }
                 _ = tick.tick() => {
                     self.send_figures();
                     self.voicemail_due().await;
+                    self.deliveries.start_due(SystemTime::now());
                     if self.sounds.ended() {
                         self.emit(Update::SoundFinished);
                     }
@@ -224,11 +247,16 @@ impl Task {
         match request {
             Request::AddAccount { account, password } => {
                 let name = account.name.clone();
+                self.deliveries.set_account(&account);
                 if let Err(error) = self.phone.add_account(&account, password, None).await {
                     self.emit(Update::AccountFailed { account: name, error });
                 }
             }
-            Request::RemoveAccount(name) => self.phone.remove_account(&name),
+            Request::RemoveAccount(name) => {
+                self.deliveries.remove_account(&name);
+                self.phone.remove_account(&name);
+            }
+            Request::DeliveryMethods(methods) => self.deliveries.set_methods(methods),
             Request::Prompts { account, prompts } => self.phone.set_prompts(&account, prompts),
             Request::Dial { account, target } => {
                 let result = self.phone.dial_with(&account, &target, self.media()).await;
@@ -340,6 +368,23 @@ impl Task {
                     }
                     self.phone.ring(*call);
                     self.sounds.ring(*call, self.devices.as_ref());
+                }
+            }
+            // A recorded call goes to its account's delivery method (a voicemail message stays
+            // in the voicemail inbox).
+            PhoneEvent::Media {
+                call,
+                account,
+                report,
+            } => {
+                if let Some(path) = &report.recorded
+                    && !self.voicemail.is_message(*call)
+                {
+                    match self.deliveries.recorded(account, path) {
+                        Ok(Some(_)) => self.deliveries.start_due(SystemTime::now()),
+                        Ok(None) => {}
+                        Err(e) => self.emit(Update::DeliveryError(e)),
+                    }
                 }
             }
             PhoneEvent::Call { call, state } => {

@@ -5,6 +5,7 @@ mod call_controls;
 mod call_media;
 pub mod catalogue;
 pub mod controller;
+pub mod delivery;
 pub mod history;
 mod lines;
 mod negotiation;

@@ -38,6 +38,9 @@ pub struct PhoneOptions {
     pub stun_server: Option<String>,
     /// The folder call recordings go to; `None`: calls cannot be recorded.
     pub recordings: Option<PathBuf>,
+    /// The folder of recordings waiting for their account's delivery method; `None`: none
+    /// are delivered.
+    pub outbox: Option<PathBuf>,
     /// The folder voicemail messages go to; `None`: no voicemail (Route To Voicemail then
     /// does nothing).
     pub voicemail: Option<PathBuf>,
@@ -55,6 +58,7 @@ impl Default for PhoneOptions {
             user_agent: format!("Handset/{}", env!("CARGO_PKG_VERSION")),
             stun_server: None,
             recordings: None,
+            outbox: None,
             voicemail: None,
             ring_timeout: Duration::from_secs(25),
         }
@@ -87,6 +91,7 @@ pub enum PhoneEvent {
     /// A call's media ended: what was sent and received.
     Media {
         call: CallHandle,
+        account: String,
         report: StreamReport,
     },
     /// The far end sent a digit (RFC 4733).
@@ -531,11 +536,17 @@ impl Phone {
                     CallState::Ended { .. } => {
                         self.incoming_offers.remove(&call);
                         self.transfers.remove(&call);
-                        if let Some(stream) = self.calls.remove(&call).and_then(|i| i.stream) {
+                        if let Some(info) = self.calls.remove(&call)
+                            && let Some(stream) = info.stream
+                        {
                             // The media report comes first, then the end of the call.
                             let report = stream.stop().await;
                             self.pending.push_back(PhoneEvent::Call { call, state });
-                            return Some(PhoneEvent::Media { call, report });
+                            return Some(PhoneEvent::Media {
+                                call,
+                                account: info.account,
+                                report,
+                            });
                         }
                     }
                     _ => {}

@@ -71,6 +71,11 @@ impl Voicemail {
         self.leaving.remove(&call);
     }
 
+    /// Whether `call` is a caller leaving a message (its recording is the message).
+    pub(super) fn is_message(&self, call: CallHandle) -> bool {
+        self.leaving.contains_key(&call)
+    }
+
     /// Calls that have rung for the ring timeout without an answer by `now`.
     pub(super) fn unanswered(&self, now: Instant) -> Vec<CallHandle> {
         self.ringing

@@ -21,6 +21,7 @@ use super::screen::phone::{self, Dialer};
 use super::screen::welcome::{self, Welcome};
 use super::screen::workspace::{self, Workspace};
 use super::theme::ThemeChoice;
+use crate::account::workspace::DeliveryMethod;
 use crate::account::{AccountManager, Document, ItemKind, ProfilePaths, Secret, SipAccount};
 use crate::media::prompts::AudioRef;
 use crate::phone::controller::{Controller, Request};
@@ -97,6 +98,8 @@ pub enum Message {
     Pasted(Option<String>),
     /// Accounts with their passwords from the keyring, to register.
     Registering(Vec<(Box<SipAccount>, Secret)>),
+    /// The workspace's delivery methods with their secrets from the keyring, for the phone.
+    DeliveryMethods(Vec<(DeliveryMethod, Option<Secret>)>),
     /// Redraws the call timer.
     Tick,
     /// The window's close button: the phone unregisters and ends its calls first.
@@ -339,6 +342,7 @@ impl App {
             | Message::Key(_)
             | Message::Pasted(_)
             | Message::Registering(_)
+            | Message::DeliveryMethods(_)
             | Message::Tick
             | Message::CloseRequested
             | Message::Probe(_)
@@ -509,12 +513,18 @@ impl App {
                     Err(e) => Some(Err(i18n::error(&e))),
                 };
             }
-            Done::Workspace(result) => match &mut self.screen {
-                Screen::Workspace(screen) => screen.changed(&result),
-                Screen::Welcome(screen) => screen.changed(&result),
-                Screen::Editor(editor) => editor.uploaded(&result),
-                _ => {}
-            },
+            Done::Workspace(result) => {
+                if result.is_ok() {
+                    // A delivery method may have changed: the phone gets them again.
+                    self.effects.push(phone_glue::Effect::DeliveryMethods);
+                }
+                match &mut self.screen {
+                    Screen::Workspace(screen) => screen.changed(&result),
+                    Screen::Welcome(screen) => screen.changed(&result),
+                    Screen::Editor(editor) => editor.uploaded(&result),
+                    _ => {}
+                }
+            }
             Done::PrefsSaved(Err(reason)) => self.notice = Some(Err(fl!("prefs-not-saved", reason = reason))),
             Done::PrefsSaved(Ok(())) => {}
             Done::Failed(reason) => self.notice = Some(Err(reason)),

@@ -23,6 +23,8 @@ pub enum Effect {
     ReadClipboard,
     /// Read these accounts' passwords from the keyring, then register them.
     Register(Vec<String>),
+    /// Read the delivery methods' secrets from the keyring, then give them to the phone.
+    DeliveryMethods,
     /// Show the desktop notification for a call ringing here (the text is its body).
     Notify(CallHandle, String),
     /// Take the notification of a call that no longer rings off the screen.
@@ -81,6 +83,7 @@ impl App {
                     .insert(0, Request::Devices(Some(self.prefs.audio.choice())));
                 self.registered.clear();
                 self.register_new();
+                self.effects.push(Effect::DeliveryMethods);
             }
             Message::Link(Event::Update(update)) => self.phone_update(&update),
             Message::Registering(accounts) => {
@@ -97,6 +100,7 @@ impl App {
                     self.outbox.push(Request::AddAccount { account, password });
                 }
             }
+            Message::DeliveryMethods(methods) => self.outbox.push(Request::DeliveryMethods(methods)),
             Message::Key(key) => self.key(key),
             Message::CloseRequested if !self.closing => {
                 self.save_prefs_now();
@@ -259,6 +263,17 @@ impl App {
                     |accounts| {
                         Message::Registering(accounts.into_iter().map(|(a, p)| (Box::new(a), p)).collect())
                     },
+                )
+            }
+            (Effect::DeliveryMethods, Some(manager)) => {
+                let manager = manager.clone();
+                Task::perform(
+                    async move {
+                        tokio::task::spawn_blocking(move || link::delivery_methods(&manager))
+                            .await
+                            .unwrap_or_default()
+                    },
+                    Message::DeliveryMethods,
                 )
             }
             _ => Task::none(),

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use futures_util::{SinkExt, Stream};
 use iced::Subscription;
 
+use crate::account::secrets::SecretKey;
+use crate::account::workspace::DeliveryMethod;
 use crate::account::{AccountManager, Secret, SipAccount};
 use crate::phone::controller::{Controller, Update};
 use crate::phone::history::{CallHistory, CallRecord};
@@ -36,6 +38,7 @@ pub fn events(dir: PathBuf) -> impl Stream<Item = Event> {
     iced::stream::channel(64, async move |mut out| {
         let options = PhoneOptions {
             recordings: Some(dir.join("recordings")),
+            outbox: Some(dir.join("outbox")),
             voicemail: Some(dir.join("voicemail")),
             ..PhoneOptions::default()
         };
@@ -82,6 +85,28 @@ pub fn with_passwords(manager: &AccountManager, names: &[String]) -> Vec<(SipAcc
                 }
             };
             Some((account, password))
+        })
+        .collect()
+}
+
+/// The workspace's delivery methods with their passwords or tokens from the keyring
+/// (blocking). A secret that cannot be read is left out: the server's refusal then says so.
+pub fn delivery_methods(manager: &AccountManager) -> Vec<(DeliveryMethod, Option<Secret>)> {
+    let Ok(doc) = manager.load() else {
+        return Vec::new();
+    };
+    doc.workspace
+        .delivery_methods
+        .into_iter()
+        .map(|m| {
+            let secret = manager
+                .secret_store()
+                .get(&SecretKey::Delivery(m.name.clone()))
+                .unwrap_or_else(|e| {
+                    tracing::warn!(method = %m.name, error = %e, "no delivery secret from the keyring");
+                    None
+                });
+            (m, secret)
         })
         .collect()
 }

@@ -8,9 +8,11 @@ use iced_test::{Simulator, selector};
 
 use super::*;
 use crate::account::SecretStore;
+use crate::account::workspace::DeliveryTarget;
 use crate::engine::{CallHandle, CallState, RegistrationState};
 use crate::media::rtp_session::StreamReport;
 use crate::phone::controller::Update;
+use crate::phone::delivery::Delivery;
 use crate::phone::history::{CallRecord, Direction, Outcome};
 use crate::phone::softphone::{CallFigures, PhoneError, PhoneEvent};
 use crate::text::Text;
@@ -396,8 +398,21 @@ fn enter_in_the_number_field_answers_a_ringing_call_instead_of_dialling() {
 }
 
 #[test]
-fn the_phone_starts_registering_every_account_with_its_password() {
+fn the_phone_starts_registering_every_account_with_its_password_and_gets_the_delivery_methods() {
     let (_d, mut app) = app();
+    let archive = DeliveryMethod {
+        name: "Archive".into(),
+        target: DeliveryTarget::Ftp {
+            host: "files.example.com".into(),
+            port: None,
+            path: "calls".into(),
+            username: "rec".into(),
+        },
+    };
+    app.manager()
+        .unwrap()
+        .add_delivery_method(archive.clone(), Some(Secret::new("ftp-pw")))
+        .unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (controller, _updates) = runtime.block_on(async {
         Controller::spawn(
@@ -415,10 +430,23 @@ fn the_phone_starts_registering_every_account_with_its_password() {
         }),
     );
     assert!(matches!(app.outbox.first(), Some(Request::Devices(Some(_)))));
-    let [phone_glue::Effect::Register(names)] = &app.effects[..] else {
+    let [
+        phone_glue::Effect::Register(names),
+        phone_glue::Effect::DeliveryMethods,
+    ] = &app.effects[..]
+    else {
         panic!("{:?}", app.effects)
     };
     let names = names.clone();
+    // The delivery methods go to the phone with their secrets from the keyring.
+    let methods = link::delivery_methods(app.manager().unwrap());
+    step(&mut app, Message::DeliveryMethods(methods));
+    let Some(Request::DeliveryMethods(given)) = app.outbox.pop() else {
+        panic!("{:?}", app.outbox)
+    };
+    assert_eq!(given.len(), 1);
+    assert_eq!(given[0].0, archive);
+    assert_eq!(given[0].1.as_ref().map(Secret::expose), Some("ftp-pw"));
     assert_eq!(names, ["Desk", "Lobby"]);
     let accounts = link::with_passwords(app.manager().unwrap(), &names)
         .into_iter()
@@ -441,6 +469,45 @@ fn the_phone_starts_registering_every_account_with_its_password() {
             ("Desk".into(), "pw-Desk".into()),
             ("Lobby".into(), "pw-Lobby".into())
         ]
+    );
+}
+
+#[test]
+fn deliveries_of_recordings_are_reported_on_the_phone_screen() {
+    let (_d, mut app) = app();
+    let recording = std::path::PathBuf::from("/rec/a.opus");
+    update(
+        &mut app,
+        Update::Delivery(Delivery::Failed {
+            recording: recording.clone(),
+            method: "Archive".into(),
+            error: Text::new("ftp-login-refused").arg("server", "files.example.com:21"),
+            retry_in: Duration::from_secs(30),
+        }),
+    );
+    assert_eq!(
+        app.dialer.error.as_deref(),
+        Some(
+            "The call recording could not be sent to Archive: the FTP server files.example.com:21 refused the \
+             username or password: check them in the delivery method. Trying again in 30 s; it stays in the \
+             recordings folder."
+        )
+    );
+    update(
+        &mut app,
+        Update::Delivery(Delivery::Delivered {
+            recording,
+            method: "Archive".into(),
+        }),
+    );
+    assert_eq!(
+        app.dialer.info.as_deref(),
+        Some("The call recording was sent to Archive.")
+    );
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 800.0), app.view());
+    assert!(
+        ui.find("The call recording was sent to Archive.").is_ok(),
+        "on screen"
     );
 }
 
@@ -698,7 +765,14 @@ fn simulator_record_toggle_shows_the_indicator_and_follows_the_phone() {
         recorded: Some("/rec/20261126-184500_Desk_201.opus".into()),
         ..StreamReport::default()
     };
-    update(&mut app, Update::Phone(PhoneEvent::Media { call: BOB, report }));
+    update(
+        &mut app,
+        Update::Phone(PhoneEvent::Media {
+            call: BOB,
+            account: "Desk".into(),
+            report,
+        }),
+    );
     let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
     assert!(
         ui.find("Call recording saved: /rec/20261126-184500_Desk_201.opus")

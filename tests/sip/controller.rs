@@ -6,11 +6,14 @@
 use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
+use handset::account::Secret;
+use handset::account::workspace::{DeliveryMethod, DeliveryTarget};
 use handset::account::{AccountManager, ProfilePaths};
 use handset::engine::{CallHandle, CallState, RegistrationState};
 use handset::media::device::DeviceChoice;
 use handset::media::prompts::AudioRef;
 use handset::phone::controller::{Controller, Request, Update};
+use handset::phone::delivery::Delivery;
 use handset::phone::history::{CallHistory, CallRecord, Direction, Outcome};
 use handset::phone::softphone::{PhoneEvent, PhoneOptions};
 use handset::ui::app::{App, Message};
@@ -20,6 +23,7 @@ use handset::ui::screen::call::Stage;
 use handset::ui::screen::phone::{self, Registration};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::delivery::FtpServer;
 use crate::devices::{NullSink, Parec, play_tone};
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
@@ -459,7 +463,7 @@ fn the_controller_records_a_call_on_demand_and_by_feature_code_with_a_pause_as_o
         }
         ctl.send(Request::Hangup(call));
         let report = next(&mut updates, "the media report", |u| match u {
-            Update::Phone(PhoneEvent::Media { call: c, report }) if *c == call => Some(report.clone()),
+            Update::Phone(PhoneEvent::Media { call: c, report, .. }) if *c == call => Some(report.clone()),
             _ => None,
         })
         .await;
@@ -647,8 +651,10 @@ fn the_controller_rings_on_the_ring_device_plays_test_tones_and_meters_the_micro
     });
 }
 
+/// A call of a recorded direction is recorded from the answer, and the recording then goes to
+/// the account's delivery method (a real FTP server) through the outbox.
 #[test]
-fn calls_of_a_recorded_direction_are_recorded_from_the_answer() {
+fn calls_of_a_recorded_direction_are_recorded_from_the_answer_and_delivered() {
     let Setup {
         _k,
         bob,
@@ -660,14 +666,31 @@ fn calls_of_a_recorded_direction_are_recorded_from_the_answer() {
     account.recording.enabled = true;
     // bob is not an extension: calling him is outbound external.
     account.recording.directions = vec![handset::account::model::Direction::OutboundExternal];
+    account.recording.delivery_method = Some("Archive".into());
     let password = manager.credentials("A").unwrap().password.unwrap();
+    let ftp = FtpServer::start("recorder", "pw-ftp");
+    let archive = DeliveryMethod {
+        name: "Archive".into(),
+        target: DeliveryTarget::Ftp {
+            host: "127.0.0.1".into(),
+            port: Some(ftp.port),
+            path: "calls".into(),
+            username: "recorder".into(),
+        },
+    };
     let dir = tempfile::tempdir().unwrap();
+    let outbox = dir.path().join("outbox");
     let options = PhoneOptions {
         recordings: Some(dir.path().to_owned()),
+        outbox: Some(outbox.clone()),
         ..PhoneOptions::default()
     };
-    let report = rt.block_on(async {
+    let (report, delivered) = rt.block_on(async {
         let (ctl, mut updates) = Controller::spawn(options, CallHistory::in_memory(), None);
+        ctl.send(Request::DeliveryMethods(vec![(
+            archive,
+            Some(Secret::new("pw-ftp")),
+        )]));
         ctl.send(Request::AddAccount {
             account: Box::new(account),
             password,
@@ -697,14 +720,38 @@ fn calls_of_a_recorded_direction_are_recorded_from_the_answer() {
         tokio::time::sleep(Duration::from_secs(2)).await;
         ctl.send(Request::Hangup(call));
         let report = next(&mut updates, "the media report", |u| match u {
-            Update::Phone(PhoneEvent::Media { call: c, report }) if *c == call => Some(report.clone()),
+            Update::Phone(PhoneEvent::Media { call: c, report, .. }) if *c == call => Some(report.clone()),
+            _ => None,
+        })
+        .await;
+        let delivered = next(&mut updates, "the delivery", |u| match u {
+            Update::Delivery(d) => Some(d.clone()),
+            Update::DeliveryError(e) => panic!("{e}"),
             _ => None,
         })
         .await;
         ctl.send(Request::Shutdown);
-        report
+        (report, delivered)
     });
     let path = report.recorded.expect("recorded without being asked");
+    assert_eq!(
+        delivered,
+        Delivery::Delivered {
+            recording: path.clone(),
+            method: "Archive".into()
+        }
+    );
+    let uploaded = ftp.root().join("calls").join(path.file_name().unwrap());
+    assert_eq!(
+        std::fs::read(&uploaded).unwrap(),
+        std::fs::read(&path).unwrap(),
+        "the server has the whole recording"
+    );
+    assert_eq!(
+        std::fs::read_dir(&outbox).unwrap().count(),
+        0,
+        "delivered: it left the outbox"
+    );
     let (samples, wav) = opusdec(&path, dir.path());
     let secs = samples as f64 / 8000.0;
     assert!(secs > 2.0, "from the answer to the hang-up: {secs:.2} s");

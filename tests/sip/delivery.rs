@@ -12,14 +12,14 @@ use handset::net::ftp::{FtpTarget, upload};
 use crate::peers::free_port_block;
 
 /// A pyftpdlib server with one user (write access) serving a temp folder; stopped on drop.
-struct FtpServer {
+pub struct FtpServer {
     child: Child,
-    port: u16,
+    pub port: u16,
     root: tempfile::TempDir,
 }
 
 impl FtpServer {
-    fn start(user: &str, password: &str) -> FtpServer {
+    pub fn start(user: &str, password: &str) -> FtpServer {
         let root = tempfile::tempdir().unwrap();
         let port = free_port_block(1);
         // Debian's interpreter: the module is a Debian package.
@@ -56,7 +56,7 @@ impl FtpServer {
         }
     }
 
-    fn root(&self) -> &Path {
+    pub fn root(&self) -> &Path {
         self.root.path()
     }
 }

@@ -11,6 +11,7 @@ use crate::account::Document;
 use crate::engine::RegistrationState;
 use crate::media::prompts::AudioRef;
 use crate::phone::controller::{Request, Update};
+use crate::phone::delivery::Delivery;
 use crate::phone::history::{CallRecord, Direction, Outcome};
 use crate::phone::softphone::PhoneEvent;
 use crate::ui::i18n::{self, fl};
@@ -222,6 +223,23 @@ impl Dialer {
             Update::HistoryError(e) => {
                 self.error = Some(fl!("phone-history-not-saved", reason = i18n::text(e)))
             }
+            Update::Delivery(Delivery::Delivered { method, .. }) => {
+                self.info = Some(fl!("phone-recording-delivered", method = method.as_str()));
+            }
+            Update::Delivery(Delivery::Failed {
+                method,
+                error,
+                retry_in,
+                ..
+            }) => {
+                self.error = Some(fl!(
+                    "phone-recording-not-delivered",
+                    method = method.as_str(),
+                    reason = i18n::text(error),
+                    seconds = retry_in.as_secs()
+                ));
+            }
+            Update::DeliveryError(e) => self.error = Some(i18n::text(e)),
             _ => {}
         }
     }

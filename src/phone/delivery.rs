@@ -1,0 +1,217 @@
+//! Sends finished recordings to their account's delivery method (Call Recording → Delivery
+//! Method), through the durable [`Outbox`]: a recording is queued when its call ends, uploaded
+//! in the background, and tried again later when the upload fails.
+//!
+//! FTP is delivered today; the other kinds (Email, SFTP, Dropbox, Google Drive, OneDrive)
+//! stay queued with a reason that says so, and go out once Handset can deliver them.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use super::outbox::{Job, Outbox};
+use crate::account::SipAccount;
+use crate::account::secrets::Secret;
+use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
+use crate::net::ftp::{FtpTarget, upload};
+use crate::text::Text;
+
+/// How an upload ended.
+#[derive(Debug)]
+pub enum Finished {
+    Delivered(Job),
+    Failed(Job, Text),
+    /// The recording is no longer there (deleted by the user): nothing to deliver.
+    Gone(Job),
+}
+
+/// What [`Deliveries::settle`] says for the window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Delivered {
+        recording: PathBuf,
+        method: String,
+    },
+    /// Tried again after `retry_in`.
+    Failed {
+        recording: PathBuf,
+        method: String,
+        error: Text,
+        retry_in: Duration,
+    },
+}
+
+#[derive(Debug)]
+pub struct Deliveries {
+    /// `None`: no outbox folder, nothing is delivered.
+    outbox: Option<Outbox>,
+    methods: HashMap<String, (DeliveryTarget, Option<Secret>)>,
+    /// Each account's delivery method, when it has one.
+    of_account: HashMap<String, String>,
+    in_flight: HashSet<String>,
+    done_tx: mpsc::UnboundedSender<Finished>,
+    done_rx: mpsc::UnboundedReceiver<Finished>,
+}
+
+impl Deliveries {
+    /// The deliveries queued in `dir` (and the queued files that cannot be read).
+    pub fn open(dir: Option<&Path>) -> (Deliveries, Vec<Text>) {
+        let (outbox, problems) = match dir {
+            Some(d) => {
+                let (o, p) = Outbox::open(d);
+                (Some(o), p)
+            }
+            None => (None, Vec::new()),
+        };
+        let (done_tx, done_rx) = mpsc::unbounded_channel();
+        let deliveries = Deliveries {
+            outbox,
+            methods: HashMap::new(),
+            of_account: HashMap::new(),
+            in_flight: HashSet::new(),
+            done_tx,
+            done_rx,
+        };
+        (deliveries, problems)
+    }
+
+    /// The account's delivery method (added or edited).
+    pub fn set_account(&mut self, account: &SipAccount) {
+        match &account.recording.delivery_method {
+            Some(m) => self.of_account.insert(account.name.clone(), m.clone()),
+            None => self.of_account.remove(&account.name),
+        };
+    }
+
+    pub fn remove_account(&mut self, name: &str) {
+        self.of_account.remove(name);
+    }
+
+    /// The workspace's delivery methods, with their passwords or tokens.
+    pub fn set_methods(&mut self, methods: Vec<(DeliveryMethod, Option<Secret>)>) {
+        self.methods = methods
+            .into_iter()
+            .map(|(m, secret)| (m.name, (m.target, secret)))
+            .collect();
+    }
+
+    /// A call of `account` left `recording`: queued when the account has a delivery method.
+    pub fn recorded(&mut self, account: &str, recording: &Path) -> Result<Option<Job>, Text> {
+        let (Some(outbox), Some(method)) = (&mut self.outbox, self.of_account.get(account)) else {
+            return Ok(None);
+        };
+        outbox.add(recording, account, method).map(Some)
+    }
+
+    /// Starts the uploads that are due and not already running.
+    pub fn start_due(&mut self, now: SystemTime) {
+        let Some(outbox) = &self.outbox else { return };
+        for job in outbox.due(now) {
+            if !self.in_flight.insert(job.id.clone()) {
+                continue;
+            }
+            let method = self.methods.get(&job.method).cloned();
+            let done = self.done_tx.clone();
+            tokio::spawn(async move {
+                let finished = deliver(job, method).await;
+                let _ = done.send(finished);
+            });
+        }
+    }
+
+    /// The next upload that ended (pending forever while none runs).
+    pub async fn next_finished(&mut self) -> Finished {
+        match self.done_rx.recv().await {
+            Some(f) => f,
+            // Unreachable: `self` keeps a sender.
+            None => std::future::pending().await,
+        }
+    }
+
+    /// Records how an upload ended in the outbox.
+    pub fn settle(&mut self, finished: Finished, now: SystemTime) -> Result<Option<Delivery>, Text> {
+        let Some(outbox) = &mut self.outbox else {
+            return Ok(None);
+        };
+        let job = match &finished {
+            Finished::Delivered(j) | Finished::Failed(j, _) | Finished::Gone(j) => j.clone(),
+        };
+        self.in_flight.remove(&job.id);
+        match finished {
+            Finished::Delivered(_) => {
+                info!(recording = %job.recording.display(), method = %job.method, "recording delivered");
+                outbox.delivered(&job.id)?;
+                Ok(Some(Delivery::Delivered {
+                    recording: job.recording,
+                    method: job.method,
+                }))
+            }
+            Finished::Gone(_) => {
+                warn!(recording = %job.recording.display(), "the recording to deliver is gone");
+                outbox.delivered(&job.id)?;
+                Ok(None)
+            }
+            Finished::Failed(_, error) => {
+                let retry_in = outbox.failed(&job.id, &error.english(), now)?;
+                warn!(recording = %job.recording.display(), method = %job.method, %error, ?retry_in, "delivery failed");
+                Ok(Some(Delivery::Failed {
+                    recording: job.recording,
+                    method: job.method,
+                    error,
+                    retry_in,
+                }))
+            }
+        }
+    }
+}
+
+async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> Finished {
+    let Some((target, secret)) = method else {
+        let error = Text::new("delivery-method-missing").arg("method", &job.method);
+        return Finished::Failed(job, error);
+    };
+    let path = job.recording.clone();
+    let read = tokio::task::spawn_blocking(move || std::fs::read(path))
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)));
+    let bytes = match read {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Finished::Gone(job),
+        Err(e) => {
+            let error = Text::new("delivery-unreadable")
+                .arg("path", job.recording.display())
+                .arg("reason", e);
+            return Finished::Failed(job, error);
+        }
+    };
+    let name = job
+        .recording
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let result = match target {
+        DeliveryTarget::Ftp {
+            host,
+            port,
+            path,
+            username,
+        } => {
+            let target = FtpTarget {
+                host,
+                port,
+                path,
+                username,
+                password: secret.map(|s| s.expose().to_owned()).unwrap_or_default(),
+            };
+            upload(&target, &name, &bytes).await
+        }
+        other => Err(Text::new("delivery-unsupported").arg("kind", other.kind())),
+    };
+    match result {
+        Ok(()) => Finished::Delivered(job),
+        Err(error) => Finished::Failed(job, error),
+    }
+}
