@@ -48,7 +48,9 @@ pub enum Delivery {
 pub struct Deliveries {
     /// `None`: no outbox folder, nothing is delivered.
     outbox: Option<Outbox>,
-    methods: HashMap<String, (DeliveryTarget, Option<Secret>)>,
+    /// `None` until the window has said which methods there are (a job queued in an earlier
+    /// run waits for that, rather than failing for a method not heard of yet).
+    methods: Option<HashMap<String, (DeliveryTarget, Option<Secret>)>>,
     /// Each account's delivery method, when it has one.
     of_account: HashMap<String, String>,
     in_flight: HashSet<String>,
@@ -69,7 +71,7 @@ impl Deliveries {
         let (done_tx, done_rx) = mpsc::unbounded_channel();
         let deliveries = Deliveries {
             outbox,
-            methods: HashMap::new(),
+            methods: None,
             of_account: HashMap::new(),
             in_flight: HashSet::new(),
             done_tx,
@@ -92,10 +94,12 @@ impl Deliveries {
 
     /// The workspace's delivery methods, with their passwords or tokens.
     pub fn set_methods(&mut self, methods: Vec<(DeliveryMethod, Option<Secret>)>) {
-        self.methods = methods
-            .into_iter()
-            .map(|(m, secret)| (m.name, (m.target, secret)))
-            .collect();
+        self.methods = Some(
+            methods
+                .into_iter()
+                .map(|(m, secret)| (m.name, (m.target, secret)))
+                .collect(),
+        );
     }
 
     /// A call of `account` left `recording`: queued when the account has a delivery method.
@@ -108,12 +112,14 @@ impl Deliveries {
 
     /// Starts the uploads that are due and not already running.
     pub fn start_due(&mut self, now: SystemTime) {
-        let Some(outbox) = &self.outbox else { return };
+        let (Some(outbox), Some(methods)) = (&self.outbox, &self.methods) else {
+            return;
+        };
         for job in outbox.due(now) {
             if !self.in_flight.insert(job.id.clone()) {
                 continue;
             }
-            let method = self.methods.get(&job.method).cloned();
+            let method = methods.get(&job.method).cloned();
             let done = self.done_tx.clone();
             tokio::spawn(async move {
                 let finished = deliver(job, method).await;
@@ -169,10 +175,6 @@ impl Deliveries {
 }
 
 async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> Finished {
-    let Some((target, secret)) = method else {
-        let error = Text::new("delivery-method-missing").arg("method", &job.method);
-        return Finished::Failed(job, error);
-    };
     let path = job.recording.clone();
     let read = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
@@ -186,6 +188,10 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> 
                 .arg("reason", e);
             return Finished::Failed(job, error);
         }
+    };
+    let Some((target, secret)) = method else {
+        let error = Text::new("delivery-method-missing").arg("method", &job.method);
+        return Finished::Failed(job, error);
     };
     let name = job
         .recording
@@ -213,5 +219,81 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> 
     match result {
         Ok(()) => Finished::Delivered(job),
         Err(error) => Finished::Failed(job, error),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn desk(method: &str) -> SipAccount {
+        let mut a = SipAccount {
+            name: "Desk".into(),
+            ..SipAccount::default()
+        };
+        a.recording.delivery_method = Some(method.into());
+        a
+    }
+
+    async fn finished(d: &mut Deliveries) -> Option<Finished> {
+        tokio::time::timeout(Duration::from_secs(5), d.next_finished())
+            .await
+            .ok()
+    }
+
+    #[tokio::test]
+    async fn queued_recordings_wait_for_the_methods_and_unsupported_kinds_stay_queued() {
+        let dir = tempfile::tempdir().unwrap();
+        let recording = dir.path().join("a.opus");
+        std::fs::write(&recording, b"opus").unwrap();
+        let (mut d, problems) = Deliveries::open(Some(&dir.path().join("outbox")));
+        assert!(problems.is_empty());
+        d.set_account(&desk("Mail"));
+        assert!(d.recorded("Desk", &recording).unwrap().is_some());
+        assert!(
+            d.recorded("Lobby", &recording).unwrap().is_none(),
+            "no method: not queued"
+        );
+
+        // The window has not said which methods there are yet: nothing starts.
+        d.start_due(SystemTime::now());
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), d.next_finished())
+                .await
+                .is_err()
+        );
+
+        let mail = DeliveryMethod {
+            name: "Mail".into(),
+            target: DeliveryTarget::Email {
+                address: "rec@example.com".into(),
+            },
+        };
+        d.set_methods(vec![(mail, None)]);
+        d.start_due(SystemTime::now());
+        d.start_due(SystemTime::now());
+        let f = finished(&mut d).await.unwrap();
+        let now = SystemTime::now();
+        let Some(Delivery::Failed { error, retry_in, .. }) = d.settle(f, now).unwrap() else {
+            panic!("failed")
+        };
+        assert_eq!(error.key, "delivery-unsupported");
+        assert_eq!(retry_in, Duration::from_secs(30));
+        assert!(
+            tokio::time::timeout(Duration::from_millis(300), d.next_finished())
+                .await
+                .is_err(),
+            "started once, not once per call of start_due"
+        );
+
+        // Still queued after a restart; once the recording is deleted, it is dropped.
+        let (mut again, _) = Deliveries::open(Some(&dir.path().join("outbox")));
+        again.set_methods(Vec::new());
+        std::fs::remove_file(&recording).unwrap();
+        again.start_due(now + Duration::from_secs(31));
+        let f = finished(&mut again).await.unwrap();
+        assert!(matches!(f, Finished::Gone(_)), "{f:?}");
+        assert_eq!(again.settle(f, now).unwrap(), None);
+        assert_eq!(std::fs::read_dir(dir.path().join("outbox")).unwrap().count(), 0);
     }
 }
