@@ -10,6 +10,7 @@ use crate::account::Secret;
 use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
 use crate::ui::i18n::fl;
 use crate::ui::jobs::Change;
+use crate::ui::widgets::hint;
 
 /// The kinds of delivery, in the seed's order.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -194,6 +195,11 @@ impl DeliveryForm {
                 .spacing(8),
             );
         }
+        // What the phone does with recordings for this kind (see `phone::delivery`).
+        col = col.push(hint(match self.kind {
+            Kind::Ftp => fl!("delivery-hint-ftp"),
+            _ => fl!("delivery-hint-queued"),
+        }));
         col.push(
             container(
                 button(text(fl!("add")))
@@ -227,6 +233,23 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Each kind says what becomes of the recordings.
+        let says = |f: &DeliveryForm, s: &str| {
+            iced_test::Simulator::with_size(iced_test::core::Settings::default(), (1000.0, 400.0), f.view())
+                .find(s)
+                .is_ok()
+        };
+        assert!(says(
+            &f,
+            "Recordings for this kind wait in the outbox (and stay in the recordings folder) until Handset can \
+             deliver them; today it delivers by FTP."
+        ));
+        f.update(Message::Kind(Kind::Ftp));
+        assert!(says(
+            &f,
+            "Recordings are uploaded after each call; a failed upload is tried again later. FTP sends the \
+             password and the recordings unencrypted: use it on trusted networks only."
+        ));
         f.update(Message::Kind(Kind::Sftp));
         f.update(Message::Typed(Input::Port, "22x".into()));
         assert!(matches!(f.update(Message::Add), Some(Err(e)) if e.contains("22x")));
