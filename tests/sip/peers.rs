@@ -612,7 +612,9 @@ impl Kamailio {
     }
 
     fn init_db(&self) {
-        let mut sql = String::new();
+        // Write-ahead logging: Kamailio's reads of the subscriber table never wait for (or fail
+        // on) a subscriber being added by sqlite3 at the same time.
+        let mut sql = String::from("PRAGMA journal_mode=WAL;\n");
         for file in ["standard-create.sql", "auth_db-create.sql"] {
             let path = Path::new(KAMAILIO_SQL_DIR).join(file);
             sql += &fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
