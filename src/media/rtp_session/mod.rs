@@ -37,6 +37,9 @@ use reports::Reports;
 use taping::Taping;
 use transport::{Keys, dtls_timer, flush_dtls, follow_ice, ice_ready, on_rtcp, send_rtcp};
 
+/// How long [`Stream::stop`] waits for the stream's last report and recordings.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
 /// Telephone-event clock units in a 20 ms frame (telephone-event/8000).
 const EVENT_FRAME: u16 = 160;
 
@@ -160,14 +163,26 @@ impl Stream {
         self.live.borrow().clone()
     }
 
-    /// Stops the stream, writes the recording and returns the report.
+    /// Stops the stream, writes the recording and returns the report. A stream that has not
+    /// finished within [`STOP_WAIT`] (its task starved or stuck on a sound server) is left to
+    /// finish on its own: the call ends on time with the last figures, and says so.
     pub async fn stop(mut self) -> StreamReport {
         if let Some(s) = self.stop.take() {
             let _ = s.send(());
         }
-        match self.done.take() {
-            Some(d) => d.await.unwrap_or_default(),
-            None => StreamReport::default(),
+        let Some(done) = self.done.take() else {
+            return StreamReport::default();
+        };
+        match tokio::time::timeout(STOP_WAIT, done).await {
+            Ok(report) => report.unwrap_or_default(),
+            Err(_) => {
+                warn!("the media stream did not stop within {STOP_WAIT:?}; ending without its final report");
+                let mut report = self.stats();
+                report.recording_error = self.controls.is_recording().then(|| {
+                    "the media stream did not stop in time; the recording may be incomplete".to_owned()
+                });
+                report
+            }
         }
     }
 }

@@ -187,3 +187,42 @@ async fn a_recording_that_cannot_be_written_turns_itself_off_and_says_why() {
     let e = ra.recording_error.expect("the reason");
     assert!(e.contains("cannot record to") && e.contains("blocked"), "{e}");
 }
+
+/// A stream whose task never finishes (starved, or stuck on a sound server) must not hold the
+/// end of the call: `stop` gives up after `STOP_WAIT` with the last live figures.
+#[tokio::test]
+async fn a_stream_that_does_not_stop_ends_on_time_with_its_last_figures() {
+    let (stop_tx, _stop_rx) = oneshot::channel();
+    let (_done_tx, done_rx) = oneshot::channel::<StreamReport>();
+    let (digits, _digits_rx) = mpsc::unbounded_channel();
+    let live_report = StreamReport {
+        sent: 250,
+        received: 249,
+        ..StreamReport::default()
+    };
+    let (_live_tx, live) = watch::channel(live_report);
+    let controls = Arc::new(Controls::default());
+    controls.set_recording(true);
+    let stream = Stream {
+        stop: Some(stop_tx),
+        done: Some(done_rx),
+        digits,
+        live,
+        controls,
+    };
+    let started = Instant::now();
+    let report = stream.stop().await;
+    let waited = started.elapsed();
+    assert!(
+        waited >= STOP_WAIT && waited < STOP_WAIT + Duration::from_secs(2),
+        "{waited:?}"
+    );
+    assert_eq!((report.sent, report.received), (250, 249));
+    assert!(
+        report
+            .recording_error
+            .as_deref()
+            .is_some_and(|e| e.contains("did not stop in time")),
+        "{report:?}"
+    );
+}
