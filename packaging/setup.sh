@@ -68,6 +68,8 @@ TEST_PACKAGES=(
     opus-tools
     # an FTP server for the delivery of recordings (run by Debian's /usr/bin/python3)
     python3-pyftpdlib
+    # a real SMTP server (STARTTLS, TLS, AUTH, size limit) for e-mail delivery of recordings
+    python3-aiosmtpd
     # the PESQ scorer of the call-quality tests (tests/tools/pesq_score.py) is built from
     # source in a virtual environment
     python3-venv

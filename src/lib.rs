@@ -1,9 +1,10 @@
 //! Handset: a native desktop softphone with a built-in SIP account manager.
 //!
 //! Layering (one way): `ui`/CLI → `phone` → (`net`, `media`, `account`) → `engine`.
-//! `fsio` holds file primitives every layer may use.
+//! `fsio` (file primitives), `clock` (UTC calendar) and `text` (user-facing messages) serve every layer.
 
 pub mod account;
+pub mod clock;
 pub mod engine;
 pub mod fsio;
 pub mod logging;

@@ -69,13 +69,20 @@ fn check_new_name(ws: &Workspace, kind: ItemKind, name: &str) -> Result<(), Erro
 
 fn check_delivery_target(target: &DeliveryTarget) -> Result<(), Error> {
     let result = match target {
-        DeliveryTarget::Email { address } => check_email(address),
-        DeliveryTarget::Ftp { host, port, .. } | DeliveryTarget::Sftp { host, port, .. } => {
-            if *port == Some(0) {
-                Err(Text::new("item-port-zero"))
+        DeliveryTarget::Email {
+            address,
+            server,
+            port,
+            ..
+        } => check_email(address).and_then(|()| {
+            if server.is_empty() {
+                Ok(())
             } else {
-                check_host(host).map_err(|_| Text::new("problem-host-invalid").arg("host", host))
+                check_server(server, *port)
             }
+        }),
+        DeliveryTarget::Ftp { host, port, .. } | DeliveryTarget::Sftp { host, port, .. } => {
+            check_server(host, *port)
         }
         DeliveryTarget::Dropbox { folder }
         | DeliveryTarget::GoogleDrive { folder }
@@ -88,6 +95,14 @@ fn check_delivery_target(target: &DeliveryTarget) -> Result<(), Error> {
         }
     };
     result.map_err(Error::Rejected)
+}
+
+fn check_server(host: &str, port: Option<u16>) -> Result<(), Text> {
+    if port == Some(0) {
+        Err(Text::new("item-port-zero"))
+    } else {
+        check_host(host).map_err(|_| Text::new("problem-host-invalid").arg("host", host))
+    }
 }
 
 impl AccountManager {

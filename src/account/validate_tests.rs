@@ -30,9 +30,7 @@ fn workspace() -> Workspace {
         }],
         delivery_methods: vec![DeliveryMethod {
             name: "Mail".into(),
-            target: DeliveryTarget::Email {
-                address: "rec@example.com".into(),
-            },
+            target: DeliveryTarget::email("rec@example.com"),
         }],
         encryption_enabled: false,
     }

@@ -56,6 +56,17 @@ pub struct DeliveryMethod {
 pub enum DeliveryTarget {
     Email {
         address: String,
+        /// The outgoing mail server the recordings are sent through (empty: none set yet, the
+        /// recordings wait in the outbox).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        server: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        port: Option<u16>,
+        #[serde(default)]
+        security: MailSecurity,
+        /// The mail server's login (its password lives in the keyring); none when empty.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        username: String,
     },
     Dropbox {
         folder: String,
@@ -86,7 +97,45 @@ pub enum DeliveryTarget {
     },
 }
 
+/// How an Email delivery method reaches its outgoing mail server.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailSecurity {
+    /// STARTTLS on the submission port (587).
+    #[default]
+    Starttls,
+    /// TLS from the start (port 465).
+    Tls,
+    /// No encryption (port 25).
+    None,
+}
+
+impl MailSecurity {
+    pub const ALL: [MailSecurity; 3] = [MailSecurity::Starttls, MailSecurity::Tls, MailSecurity::None];
+}
+
+impl fmt::Display for MailSecurity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            MailSecurity::Starttls => "STARTTLS",
+            MailSecurity::Tls => "TLS",
+            MailSecurity::None => "none",
+        })
+    }
+}
+
 impl DeliveryTarget {
+    /// Email to `address`, without a mail server yet.
+    pub fn email(address: impl Into<String>) -> DeliveryTarget {
+        DeliveryTarget::Email {
+            address: address.into(),
+            server: String::new(),
+            port: None,
+            security: MailSecurity::default(),
+            username: String::new(),
+        }
+    }
+
     /// The kind's name as typed on the command line.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -103,7 +152,20 @@ impl DeliveryTarget {
 impl fmt::Display for DeliveryTarget {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            DeliveryTarget::Email { address } => write!(f, "email to {address}"),
+            DeliveryTarget::Email {
+                address,
+                server,
+                port,
+                security,
+                ..
+            } => {
+                write!(f, "email to {address}")?;
+                if !server.is_empty() {
+                    let port = port.map(|p| format!(":{p}")).unwrap_or_default();
+                    write!(f, " via {server}{port} ({security})")?;
+                }
+                Ok(())
+            }
             DeliveryTarget::Dropbox { folder } => write!(f, "Dropbox folder {folder}"),
             DeliveryTarget::GoogleDrive { folder } => write!(f, "Google Drive folder {folder}"),
             DeliveryTarget::OneDrive { folder } => write!(f, "OneDrive folder {folder}"),

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use handset::account::workspace::{
-    AudioItem, BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS, DeliveryMethod, DeliveryTarget,
+    AudioItem, BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS, DeliveryMethod, DeliveryTarget, MailSecurity,
 };
 use handset::account::{AccountManager, ItemKind};
 use handset::phone::catalogue::upload_audio;
@@ -107,6 +107,13 @@ pub enum DeliveryKind {
     OneDrive,
 }
 
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum SecurityArg {
+    Starttls,
+    Tls,
+    None,
+}
+
 #[derive(Debug, Args)]
 pub struct DeliveryAdd {
     name: String,
@@ -118,15 +125,19 @@ pub struct DeliveryAdd {
     /// Dropbox, Google Drive, OneDrive: the folder.
     #[arg(long)]
     folder: Option<String>,
-    /// FTP/SFTP: the server.
+    /// FTP/SFTP: the server. Email: the outgoing mail server the recordings are sent through.
     #[arg(long, required_if_eq_any([("kind", "ftp"), ("kind", "sftp")]))]
     host: Option<String>,
+    /// The server's port (Email: 587, 465 or 25 by `--security`; FTP 21; SFTP 22).
     #[arg(long)]
     port: Option<u16>,
+    /// Email: how the mail server is reached.
+    #[arg(long, value_enum, default_value = "starttls")]
+    security: SecurityArg,
     /// FTP/SFTP: the folder on the server.
     #[arg(long, default_value = "")]
     path: String,
-    /// FTP/SFTP: the login.
+    /// FTP/SFTP/Email: the server's login.
     #[arg(long, default_value = "")]
     username: String,
     /// Read the password or token from standard input (kept in the keyring).
@@ -141,6 +152,14 @@ impl DeliveryAdd {
         match self.kind {
             DeliveryKind::Email => DeliveryTarget::Email {
                 address: self.address.clone().unwrap_or_default(),
+                server: host(),
+                port: self.port,
+                security: match self.security {
+                    SecurityArg::Starttls => MailSecurity::Starttls,
+                    SecurityArg::Tls => MailSecurity::Tls,
+                    SecurityArg::None => MailSecurity::None,
+                },
+                username: self.username.clone(),
             },
             DeliveryKind::Dropbox => DeliveryTarget::Dropbox { folder: folder() },
             DeliveryKind::GoogleDrive => DeliveryTarget::GoogleDrive { folder: folder() },

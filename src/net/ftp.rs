@@ -8,11 +8,11 @@
 //! network in clear text, which the delivery-method editor says.
 
 use std::net::SocketAddr;
-use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
+
+use super::reply::{Dialogue, Step, within};
 
 use crate::text::Text;
 
@@ -28,9 +28,6 @@ pub struct FtpTarget {
     pub username: String,
     pub password: String,
 }
-
-/// Longest a server may take for one step (connect, a reply, the data transfer's progress).
-const STEP: Duration = Duration::from_secs(20);
 
 /// Stores `bytes` as `name` in the target's folder.
 pub async fn upload(target: &FtpTarget, name: &str, bytes: &[u8]) -> Result<(), Text> {
@@ -53,7 +50,7 @@ pub async fn upload(target: &FtpTarget, name: &str, bytes: &[u8]) -> Result<(), 
     ftp.login(&target.username, &target.password)
         .await
         .map_err(|e| match e {
-            Step::Refused(_) => Text::new("ftp-login-refused").arg("server", &server),
+            Step::Refused(..) => Text::new("ftp-login-refused").arg("server", &server),
             other => fail(&other),
         })?;
     let result = ftp.store(peer, &target.path, name, bytes).await;
@@ -61,101 +58,43 @@ pub async fn upload(target: &FtpTarget, name: &str, bytes: &[u8]) -> Result<(), 
     result.map_err(|e| fail(&e))
 }
 
-/// A step that went wrong.
-#[derive(Debug)]
-enum Step {
-    Io(std::io::Error),
-    TimedOut,
-    /// The server's reply to a command that it refused.
-    Refused(String),
-}
-
-impl std::fmt::Display for Step {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Step::Io(e) => write!(f, "{e}"),
-            Step::TimedOut => write!(f, "no answer within {} s", STEP.as_secs()),
-            Step::Refused(reply) => write!(f, "the server answered `{reply}`"),
-        }
-    }
-}
-
-async fn within<T>(work: impl Future<Output = std::io::Result<T>>) -> Result<T, Step> {
-    match tokio::time::timeout(STEP, work).await {
-        Ok(Ok(v)) => Ok(v),
-        Ok(Err(e)) => Err(Step::Io(e)),
-        Err(_) => Err(Step::TimedOut),
-    }
-}
-
 struct Control {
-    reader: BufReader<OwnedReadHalf>,
-    writer: OwnedWriteHalf,
+    dialogue: Dialogue<TcpStream>,
 }
 
 impl Control {
     fn new(stream: TcpStream) -> Control {
-        let (r, w) = stream.into_split();
         Control {
-            reader: BufReader::new(r),
-            writer: w,
-        }
-    }
-
-    /// One reply (the last line of a multi-line one): its code and text.
-    async fn reply(&mut self) -> Result<(u16, String), Step> {
-        let mut first: Option<String> = None;
-        loop {
-            let mut line = String::new();
-            let n = within(self.reader.read_line(&mut line)).await?;
-            if n == 0 {
-                return Err(Step::Io(std::io::ErrorKind::UnexpectedEof.into()));
-            }
-            let line = line.trim_end().to_owned();
-            let code = line.get(..3).and_then(|c| c.parse::<u16>().ok());
-            match (&first, code) {
-                // A single-line reply, or the last line of a multi-line one ("ddd text").
-                (None, Some(code)) if line.as_bytes().get(3) != Some(&b'-') => return Ok((code, line)),
-                (Some(start), Some(code))
-                    if line.starts_with(start.as_str()) && line.as_bytes().get(3) == Some(&b' ') =>
-                {
-                    return Ok((code, line));
-                }
-                (None, Some(_)) => first = Some(line[..3].to_owned()),
-                (None, None) => return Err(Step::Refused(line)),
-                (Some(_), _) => {}
-            }
+            dialogue: Dialogue::new(stream),
         }
     }
 
     async fn expect(&mut self, codes: &[u16]) -> Result<String, Step> {
-        let (code, text) = self.reply().await?;
-        if codes.contains(&code) {
-            Ok(text)
-        } else {
-            Err(Step::Refused(text))
-        }
+        Ok(self.dialogue.expect(codes).await?.last().to_owned())
     }
 
     async fn command(&mut self, line: &str, codes: &[u16]) -> Result<String, Step> {
-        within(self.writer.write_all(format!("{line}\r\n").as_bytes())).await?;
-        self.expect(codes).await
+        Ok(self.dialogue.command(line, codes).await?.last().to_owned())
     }
 
     async fn login(&mut self, user: &str, password: &str) -> Result<(), Step> {
         let user = if user.is_empty() { "anonymous" } else { user };
         if user.contains(['\r', '\n']) || password.contains(['\r', '\n']) {
-            return Err(Step::Refused("a line break in the username or password".into()));
+            return Err(Step::Refused(
+                0,
+                "a line break in the username or password".into(),
+            ));
         }
-        within(self.writer.write_all(format!("USER {user}\r\n").as_bytes())).await?;
-        match self.reply().await? {
-            (230, _) => Ok(()),
-            (331, _) => self
-                .command(&format!("PASS {password}"), &[230, 202])
-                .await
-                .map(drop),
-            (_, text) => Err(Step::Refused(text)),
+        let reply = self
+            .dialogue
+            .command(&format!("USER {user}"), &[230, 331])
+            .await?;
+        if reply.code == 230 {
+            return Ok(());
         }
+        self.command(&format!("PASS {password}"), &[230, 202])
+            .await
+            .map(drop)
     }
 
     /// Goes into `path` from the login folder, making the folders that are missing.
@@ -181,7 +120,7 @@ impl Control {
                 .split('|')
                 .filter_map(|p| p.parse::<u16>().ok())
                 .next_back()
-                .ok_or_else(|| Step::Refused(text.clone()))?;
+                .ok_or_else(|| Step::Refused(227, text.clone()))?;
             return Ok(SocketAddr::new(peer.ip(), port));
         }
         let text = self.command("PASV", &[227]).await?;
@@ -194,7 +133,7 @@ impl Control {
         let numbers: Vec<u16> = inner.split(',').filter_map(|n| n.trim().parse().ok()).collect();
         match numbers[..] {
             [_, _, _, _, hi, lo] if hi < 256 && lo < 256 => Ok(SocketAddr::new(peer.ip(), hi * 256 + lo)),
-            _ => Err(Step::Refused(text)),
+            _ => Err(Step::Refused(227, text)),
         }
     }
 

@@ -5,5 +5,7 @@ pub mod dns;
 pub mod driver;
 pub mod framing;
 pub mod ftp;
+pub mod reply;
+pub mod smtp;
 pub mod tls;
 pub mod transport;

@@ -2,8 +2,11 @@
 //! Method), through the durable [`Outbox`]: a recording is queued when its call ends, uploaded
 //! in the background, and tried again later when the upload fails.
 //!
-//! FTP is delivered today; the other kinds (Email, SFTP, Dropbox, Google Drive, OneDrive)
-//! stay queued with a reason that says so, and go out once Handset can deliver them.
+//! Email (through the method's outgoing mail server) and FTP are delivered today; the other
+//! kinds (SFTP, Dropbox, Google Drive, OneDrive) stay queued with a reason that says so, and
+//! go out once Handset can deliver them. A message the mail server refuses for good (too
+//! large) leaves the outbox: as the seed says, such a recording cannot be delivered by mail
+//! (it stays in the recordings folder).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -15,8 +18,10 @@ use tracing::{info, warn};
 use super::outbox::{Job, Outbox};
 use crate::account::SipAccount;
 use crate::account::secrets::Secret;
-use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
+use crate::account::workspace::{DeliveryMethod, DeliveryTarget, MailSecurity};
 use crate::net::ftp::{FtpTarget, upload};
+use crate::net::smtp::{Mail, MailServer, Security, SendError, send};
+use crate::net::tls::client_config;
 use crate::text::Text;
 
 /// How an upload ended.
@@ -24,6 +29,8 @@ use crate::text::Text;
 pub enum Finished {
     Delivered(Job),
     Failed(Job, Text),
+    /// Refused for good by the receiving side: not tried again.
+    Rejected(Job, Text),
     /// The recording is no longer there (deleted by the user): nothing to deliver.
     Gone(Job),
 }
@@ -41,6 +48,12 @@ pub enum Delivery {
         method: String,
         error: Text,
         retry_in: Duration,
+    },
+    /// Refused for good: not tried again (the recording stays where it is).
+    Rejected {
+        recording: PathBuf,
+        method: String,
+        error: Text,
     },
 }
 
@@ -143,7 +156,10 @@ impl Deliveries {
             return Ok(None);
         };
         let job = match &finished {
-            Finished::Delivered(j) | Finished::Failed(j, _) | Finished::Gone(j) => j.clone(),
+            Finished::Delivered(j)
+            | Finished::Failed(j, _)
+            | Finished::Rejected(j, _)
+            | Finished::Gone(j) => j.clone(),
         };
         self.in_flight.remove(&job.id);
         match finished {
@@ -159,6 +175,15 @@ impl Deliveries {
                 warn!(recording = %job.recording.display(), "the recording to deliver is gone");
                 outbox.delivered(&job.id)?;
                 Ok(None)
+            }
+            Finished::Rejected(_, error) => {
+                warn!(recording = %job.recording.display(), method = %job.method, %error, "delivery refused for good");
+                outbox.delivered(&job.id)?;
+                Ok(Some(Delivery::Rejected {
+                    recording: job.recording,
+                    method: job.method,
+                    error,
+                }))
             }
             Finished::Failed(_, error) => {
                 let retry_in = outbox.failed(&job.id, &error.english(), now)?;
@@ -212,14 +237,73 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> 
                 username,
                 password: secret.map(|s| s.expose().to_owned()).unwrap_or_default(),
             };
-            upload(&target, &name, &bytes).await
+            upload(&target, &name, &bytes).await.map_err(SendError::Failed)
         }
-        other => Err(Text::new("delivery-unsupported").arg("kind", other.kind())),
+        DeliveryTarget::Email {
+            address,
+            server,
+            port,
+            security,
+            username,
+        } => {
+            if server.is_empty() {
+                let error = Text::new("delivery-email-no-server").arg("method", &job.method);
+                return Finished::Failed(job, error);
+            }
+            let server = MailServer {
+                host: server,
+                port,
+                security: match security {
+                    MailSecurity::Starttls => Security::StartTls,
+                    MailSecurity::Tls => Security::Tls,
+                    MailSecurity::None => Security::None,
+                },
+                username,
+                password: secret.map(|s| s.expose().to_owned()).unwrap_or_default(),
+            };
+            email(&server, &address, &job, &name, &bytes).await
+        }
+        other => Err(SendError::Failed(
+            Text::new("delivery-unsupported").arg("kind", other.kind()),
+        )),
     };
     match result {
         Ok(()) => Finished::Delivered(job),
-        Err(error) => Finished::Failed(job, error),
+        Err(SendError::Failed(error)) => Finished::Failed(job, error),
+        Err(SendError::Rejected(error)) => Finished::Rejected(job, error),
     }
+}
+
+/// Mails the recording to `to`; the sender is the mail login when it is an address, else the
+/// recipient itself (servers accept mail from the account they authenticate).
+async fn email(server: &MailServer, to: &str, job: &Job, name: &str, bytes: &[u8]) -> Result<(), SendError> {
+    let tls = client_config(None).map_err(|e| SendError::Failed(e.text()))?;
+    let from = if server.username.contains('@') {
+        server.username.as_str()
+    } else {
+        to
+    };
+    let subject = Text::new("mail-recording-subject").arg("file", name).english();
+    let body = Text::new("mail-recording-body")
+        .arg("account", &job.account)
+        .arg("file", name)
+        .arg("kilobytes", bytes.len().div_ceil(1024))
+        .english();
+    let content_type = match job.recording.extension().and_then(|e| e.to_str()) {
+        Some("opus" | "ogg") => "audio/ogg",
+        Some("wav") => "audio/wav",
+        _ => "application/octet-stream",
+    };
+    let mail = Mail {
+        from,
+        to,
+        subject: &subject,
+        body: &body,
+        file_name: name,
+        content_type,
+        file: bytes,
+    };
+    send(server, tls, &mail).await
 }
 
 #[cfg(test)]
@@ -242,7 +326,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn queued_recordings_wait_for_the_methods_and_unsupported_kinds_stay_queued() {
+    async fn queued_recordings_wait_for_the_methods_and_undeliverable_ones_stay_queued() {
         let dir = tempfile::tempdir().unwrap();
         let recording = dir.path().join("a.opus");
         std::fs::write(&recording, b"opus").unwrap();
@@ -265,9 +349,7 @@ mod tests {
 
         let mail = DeliveryMethod {
             name: "Mail".into(),
-            target: DeliveryTarget::Email {
-                address: "rec@example.com".into(),
-            },
+            target: DeliveryTarget::email("rec@example.com"),
         };
         d.set_methods(vec![(mail, None)]);
         d.start_due(SystemTime::now());
@@ -277,7 +359,10 @@ mod tests {
         let Some(Delivery::Failed { error, retry_in, .. }) = d.settle(f, now).unwrap() else {
             panic!("failed")
         };
-        assert_eq!(error.key, "delivery-unsupported");
+        assert_eq!(
+            error.key, "delivery-email-no-server",
+            "an Email method without its mail server"
+        );
         assert_eq!(retry_in, Duration::from_secs(30));
         assert!(
             tokio::time::timeout(Duration::from_millis(300), d.next_finished())

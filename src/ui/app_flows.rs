@@ -514,6 +514,19 @@ fn simulator_language_choice_relabels_the_window_and_persists() {
     assert!(again.sees("Konten"), "the next start speaks German");
 }
 
+/// The delivery method `name` is listed as `shown` and its `secret` is in the keyring.
+fn listed_with_secret(w: &Window, shown: &str, name: &str, secret: &str) {
+    assert!(w.sees(shown), "{:?}", w.app.doc.workspace.delivery_methods);
+    let stored = w
+        .app
+        .manager()
+        .unwrap()
+        .secret_store()
+        .get(&crate::account::secrets::SecretKey::Delivery(name.into()))
+        .unwrap();
+    assert_eq!(stored.unwrap().expose(), secret, "in the keyring");
+}
+
 #[test]
 fn simulator_workspace_adds_a_delivery_method() {
     let mut w = Window::new(real_app());
@@ -524,21 +537,27 @@ fn simulator_workspace_adds_a_delivery_method() {
     w.type_into("delivery-username", "rec");
     w.type_into("delivery-secret", "ftp-secret");
     w.click_id("add-delivery");
-    assert!(
-        w.sees("sftp://rec@files.example.com/"),
-        "{:?}",
-        w.app.doc.workspace.delivery_methods
-    );
+    listed_with_secret(&w, "sftp://rec@files.example.com/", "Archive", "ftp-secret");
     let m = w.app.manager().unwrap().clone();
-    let stored = m
-        .secret_store()
-        .get(&crate::account::secrets::SecretKey::Delivery("Archive".into()))
-        .unwrap();
-    assert_eq!(stored.unwrap().expose(), "ftp-secret", "in the keyring");
     let config = std::fs::read_to_string(m.paths().config_file()).unwrap();
     assert!(!config.contains("ftp-secret"), "never in the config");
 
-    w.type_into("delivery-name", "Mail");
+    // Email through an outgoing mail server over TLS; its password to the keyring too.
+    w.type_into("delivery-name", "Outgoing");
+    w.type_into("delivery-target", "rec@example.com");
+    w.type_into("delivery-server", "smtp.example.com");
+    w.choose("delivery-security", 1);
+    w.type_into("delivery-username", "pbx@example.com");
+    w.type_into("delivery-secret", "mail-secret");
+    w.click_id("add-delivery");
+    listed_with_secret(
+        &w,
+        "email to rec@example.com via smtp.example.com (TLS)",
+        "Outgoing",
+        "mail-secret",
+    );
+
+    w.type_into("delivery-name", "Other");
     w.type_into("delivery-target", "not-an-address");
     w.click_id("add-delivery");
     let Screen::Workspace(screen) = &w.app.screen else {

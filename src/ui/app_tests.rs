@@ -23,9 +23,7 @@ fn workspace(m: &AccountManager) {
     m.add_delivery_method(
         DeliveryMethod {
             name: "Mail".into(),
-            target: DeliveryTarget::Email {
-                address: "rec@example.com".into(),
-            },
+            target: DeliveryTarget::email("rec@example.com"),
         },
         None,
     )

@@ -495,6 +495,24 @@ fn deliveries_of_recordings_are_reported_on_the_phone_screen() {
     );
     update(
         &mut app,
+        Update::Delivery(Delivery::Rejected {
+            recording: recording.clone(),
+            method: "Mail".into(),
+            error: Text::new("smtp-rejected")
+                .arg("server", "mail.example.com:587")
+                .arg("reply", "552 5.3.4 Message too big"),
+        }),
+    );
+    assert_eq!(
+        app.dialer.error.as_deref(),
+        Some(
+            "The call recording was refused by Mail and will not be sent again: the mail server \
+             mail.example.com:587 refused the message (552 5.3.4 Message too big). It stays in the recordings \
+             folder."
+        )
+    );
+    update(
+        &mut app,
         Update::Delivery(Delivery::Delivered {
             recording,
             method: "Archive".into(),

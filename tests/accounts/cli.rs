@@ -259,18 +259,47 @@ fn workspace_items_in_use_and_the_encryption_switch() {
         listed.contains("Archive: sftp://rec@files.example.com/"),
         "{listed}"
     );
-    p.run(&[
-        "workspace",
-        "delivery",
-        "add",
-        "Mail",
-        "--kind",
-        "email",
-        "--address",
-        "nope",
-    ])
-    .fails_with(3, "e-mail");
+    let add_mail = |rest: &[&'static str]| -> Vec<&'static str> {
+        let add = [
+            "workspace",
+            "delivery",
+            "add",
+            "Mail",
+            "--kind",
+            "email",
+            "--address",
+        ];
+        add.iter().chain(rest).copied().collect()
+    };
+    p.run(&add_mail(&["nope"])).fails_with(3, "e-mail");
+    p.run_with_stdin(
+        &add_mail(&[
+            "rec@example.com",
+            "--host",
+            "smtp.example.com",
+            "--port",
+            "465",
+            "--security",
+            "tls",
+            "--username",
+            "pbx@example.com",
+            "--secret-stdin",
+        ]),
+        Some("mail-secret-88\n"),
+    )
+    .ok();
+    let listed = p.run(&["workspace", "delivery", "list"]).ok().stdout;
+    assert!(
+        listed.contains("Mail: email to rec@example.com via smtp.example.com:465 (TLS)"),
+        "{listed}"
+    );
+    assert!(
+        !std::fs::read_to_string(p.config_file())
+            .unwrap()
+            .contains("mail-secret-88")
+    );
     p.run(&["workspace", "delivery", "remove", "Archive"]).ok();
+    p.run(&["workspace", "delivery", "remove", "Mail"]).ok();
     assert_eq!(p.keyring_secrets().len(), 1);
 }
 

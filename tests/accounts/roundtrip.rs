@@ -29,9 +29,7 @@ fn manager(dir: &std::path::Path) -> AccountManager {
     m.add_delivery_method(
         DeliveryMethod {
             name: "Mail".into(),
-            target: DeliveryTarget::Email {
-                address: "rec@example.com".into(),
-            },
+            target: DeliveryTarget::email("rec@example.com"),
         },
         None,
     )

@@ -2,14 +2,12 @@
 //! loopback port: the upload lands whole in a folder that did not exist, a wrong password and
 //! a server that is gone are said plainly.
 
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 use handset::net::ftp::{FtpTarget, upload};
 
-use crate::peers::free_port_block;
+use crate::peers::{free_port_block, wait_listening};
 
 /// A pyftpdlib server with one user (write access) serving a temp folder; stopped on drop.
 pub struct FtpServer {
@@ -34,15 +32,7 @@ impl FtpServer {
             .spawn()
             .expect("pyftpdlib (Debian python3-pyftpdlib) must be installed");
         let mut server = FtpServer { child, port, root };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                server.child.try_wait().unwrap().is_none(),
-                "pyftpdlib exited at start"
-            );
-            assert!(Instant::now() < deadline, "pyftpdlib did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_listening(&mut server.child, port, "pyftpdlib");
         server
     }
 

@@ -13,6 +13,7 @@ mod harness;
 mod ice;
 mod interop;
 mod linphone;
+mod mail;
 mod media;
 mod peers;
 mod pesq;

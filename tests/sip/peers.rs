@@ -238,7 +238,20 @@ fn signal_group(pgid: u32, signal: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-fn run_tool(cmd: &mut Command, what: &str) {
+/// Waits up to 10 s for `child` (a test server) to listen on the loopback `port`.
+pub(crate) fn wait_listening(child: &mut Child, port: u16, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "{what} exited at start (install the test packages: packaging/setup.sh test)"
+        );
+        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+        thread::sleep(Duration::from_millis(50));
+    }
+}
+
+pub(crate) fn run_tool(cmd: &mut Command, what: &str) {
     let out = cmd.stdin(Stdio::null()).output().unwrap_or_else(|e| {
         panic!("{what}: cannot run {cmd:?} ({e}); install the test packages: packaging/setup.sh test")
     });

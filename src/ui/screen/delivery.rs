@@ -7,7 +7,7 @@ use iced::widget::{button, column, container, pick_list, row, text, text_input};
 use iced::{Element, Length};
 
 use crate::account::Secret;
-use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
+use crate::account::workspace::{DeliveryMethod, DeliveryTarget, MailSecurity};
 use crate::ui::i18n::fl;
 use crate::ui::jobs::Change;
 use crate::ui::widgets::hint;
@@ -34,8 +34,9 @@ impl Kind {
         Kind::OneDrive,
     ];
 
-    fn is_server(self) -> bool {
-        matches!(self, Kind::Ftp | Kind::Sftp)
+    /// Its secret is the login password of a server (not an access token).
+    fn has_login(self) -> bool {
+        matches!(self, Kind::Ftp | Kind::Sftp | Kind::Email)
     }
 }
 
@@ -58,6 +59,8 @@ pub enum Input {
     Name,
     /// The address (Email), folder (Dropbox, Drive, OneDrive) or host (FTP, SFTP).
     Target,
+    /// The outgoing mail server (Email).
+    Server,
     Port,
     Path,
     Username,
@@ -67,6 +70,7 @@ pub enum Input {
 #[derive(Clone, Debug)]
 pub enum Message {
     Kind(Kind),
+    Security(MailSecurity),
     Typed(Input, String),
     Add,
 }
@@ -76,6 +80,8 @@ pub struct DeliveryForm {
     pub kind: Kind,
     pub name: String,
     pub target: String,
+    pub server: String,
+    pub security: MailSecurity,
     pub port: String,
     pub path: String,
     pub username: String,
@@ -87,10 +93,12 @@ impl DeliveryForm {
     pub fn update(&mut self, message: Message) -> Option<Result<Change, String>> {
         match message {
             Message::Kind(kind) => self.kind = kind,
+            Message::Security(security) => self.security = security,
             Message::Typed(input, value) => {
                 *match input {
                     Input::Name => &mut self.name,
                     Input::Target => &mut self.target,
+                    Input::Server => &mut self.server,
                     Input::Port => &mut self.port,
                     Input::Path => &mut self.path,
                     Input::Username => &mut self.username,
@@ -110,7 +118,13 @@ impl DeliveryForm {
         };
         let (path, username) = (self.path.trim().to_owned(), self.username.trim().to_owned());
         let target = match self.kind {
-            Kind::Email => DeliveryTarget::Email { address: target },
+            Kind::Email => DeliveryTarget::Email {
+                address: target,
+                server: self.server.trim().to_owned(),
+                port,
+                security: self.security,
+                username,
+            },
             Kind::Dropbox => DeliveryTarget::Dropbox { folder: target },
             Kind::GoogleDrive => DeliveryTarget::GoogleDrive { folder: target },
             Kind::OneDrive => DeliveryTarget::OneDrive { folder: target },
@@ -160,7 +174,7 @@ impl DeliveryForm {
             field("delivery-target", target, &self.target, Input::Target),
         ]
         .spacing(8);
-        if !self.kind.is_server() {
+        if !self.kind.has_login() {
             first = first.push(
                 field(
                     "delivery-secret",
@@ -172,32 +186,54 @@ impl DeliveryForm {
             );
         }
         let mut col = column![first].spacing(6);
-        if self.kind.is_server() {
-            col = col.push(
+        if self.kind.has_login() {
+            let port =
+                field("delivery-port", fl!("field-port"), &self.port, Input::Port).width(Length::Fixed(90.0));
+            let mut second = if self.kind == Kind::Email {
                 row![
-                    field("delivery-port", fl!("field-port"), &self.port, Input::Port)
-                        .width(Length::Fixed(90.0)),
-                    field("delivery-path", fl!("delivery-path"), &self.path, Input::Path),
                     field(
-                        "delivery-username",
-                        fl!("field-username"),
-                        &self.username,
-                        Input::Username
+                        "delivery-server",
+                        fl!("delivery-mail-server"),
+                        &self.server,
+                        Input::Server
                     ),
+                    port,
+                    container(pick_list(
+                        MailSecurity::ALL,
+                        Some(self.security),
+                        Message::Security
+                    ))
+                    .id("delivery-security"),
+                ]
+            } else {
+                row![
+                    port,
+                    field("delivery-path", fl!("delivery-path"), &self.path, Input::Path)
+                ]
+            };
+            second = second
+                .push(field(
+                    "delivery-username",
+                    fl!("field-username"),
+                    &self.username,
+                    Input::Username,
+                ))
+                .push(
                     field(
                         "delivery-secret",
                         fl!("field-password"),
                         &self.secret,
-                        Input::Secret
+                        Input::Secret,
                     )
                     .secure(true),
-                ]
-                .spacing(8),
-            );
+                );
+            col = col.push(second.spacing(8));
         }
         // What the phone does with recordings for this kind (see `phone::delivery`).
         col = col.push(hint(match self.kind {
             Kind::Ftp => fl!("delivery-hint-ftp"),
+            Kind::Email if self.security == MailSecurity::None => fl!("delivery-hint-email-clear"),
+            Kind::Email => fl!("delivery-hint-email"),
             _ => fl!("delivery-hint-queued"),
         }));
         col.push(
@@ -223,16 +259,34 @@ mod tests {
         f.update(Message::Typed(Input::Target, " rec@example.com ".into()));
         match f.update(Message::Add) {
             Some(Ok(Change::AddDeliveryMethod { method, secret })) => {
-                assert_eq!(
-                    method.target,
-                    DeliveryTarget::Email {
-                        address: "rec@example.com".into()
-                    }
-                );
+                assert_eq!(method.target, DeliveryTarget::email("rec@example.com"));
                 assert!(secret.is_none());
             }
             other => panic!("{other:?}"),
         }
+        // Email through an outgoing mail server, its password to the keyring.
+        f.update(Message::Typed(Input::Server, "smtp.example.com".into()));
+        f.update(Message::Typed(Input::Port, "465".into()));
+        f.update(Message::Security(MailSecurity::Tls));
+        f.update(Message::Typed(Input::Username, "pbx@example.com".into()));
+        f.update(Message::Typed(Input::Secret, "mail-pw".into()));
+        match f.update(Message::Add) {
+            Some(Ok(Change::AddDeliveryMethod { method, secret })) => {
+                assert_eq!(
+                    method.target,
+                    DeliveryTarget::Email {
+                        address: "rec@example.com".into(),
+                        server: "smtp.example.com".into(),
+                        port: Some(465),
+                        security: MailSecurity::Tls,
+                        username: "pbx@example.com".into(),
+                    }
+                );
+                assert_eq!(secret.unwrap().expose(), "mail-pw");
+            }
+            other => panic!("{other:?}"),
+        }
+        f.update(Message::Typed(Input::Secret, String::new()));
         // Each kind says what becomes of the recordings.
         let says = |f: &DeliveryForm, s: &str| {
             iced_test::Simulator::with_size(iced_test::core::Settings::default(), (1000.0, 400.0), f.view())
@@ -241,8 +295,21 @@ mod tests {
         };
         assert!(says(
             &f,
+            "Recordings are e-mailed after each call through this outgoing mail server; a failed send is tried \
+             again later. A message the server refuses (too large) cannot be delivered: the recording stays in \
+             the recordings folder."
+        ));
+        f.update(Message::Security(MailSecurity::None));
+        assert!(says(
+            &f,
+            "Without encryption the mail server login and the recordings cross the network unencrypted: use it \
+             on trusted networks only. A message the server refuses (too large) cannot be delivered."
+        ));
+        f.update(Message::Kind(Kind::Dropbox));
+        assert!(says(
+            &f,
             "Recordings for this kind wait in the outbox (and stay in the recordings folder) until Handset can \
-             deliver them; today it delivers by FTP."
+             deliver them; today it delivers by e-mail and FTP."
         ));
         f.update(Message::Kind(Kind::Ftp));
         assert!(says(

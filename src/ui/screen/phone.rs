@@ -239,6 +239,13 @@ impl Dialer {
                     seconds = retry_in.as_secs()
                 ));
             }
+            Update::Delivery(Delivery::Rejected { method, error, .. }) => {
+                self.error = Some(fl!(
+                    "phone-recording-rejected",
+                    method = method.as_str(),
+                    reason = i18n::text(error)
+                ));
+            }
             Update::DeliveryError(e) => self.error = Some(i18n::text(e)),
             _ => {}
         }
