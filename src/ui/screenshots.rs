@@ -33,7 +33,13 @@ fn app(dir: &Path, with_workspace: bool) -> App {
         m.add_phone_number("+14155550123", "Support").unwrap();
         m.add_extension("101", "Reception").unwrap();
         m.add_extension("102", "Sales").unwrap();
-        let target = DeliveryTarget::email("recordings@example.com");
+        let target = DeliveryTarget::Email {
+            address: "recordings@example.com".into(),
+            server: "smtp.example.com".into(),
+            port: None,
+            security: crate::account::workspace::MailSecurity::Starttls,
+            username: "pbx@example.com".into(),
+        };
         m.add_delivery_method(
             DeliveryMethod {
                 name: "Mail".into(),
