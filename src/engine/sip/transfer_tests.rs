@@ -272,6 +272,31 @@ fn transfer_accepted_then_notified_to_success() {
     assert_eq!(transfers(&far.sim).len(), 4);
 }
 
+/// The far end sends the 202 and its first NOTIFY at once; the NOTIFY may arrive first
+/// (RFC 6665 §4.1.2.4): it accepts the transfer, and the late 202 adds nothing.
+#[test]
+fn a_notify_before_the_202_accepts_the_transfer_once() {
+    let mut far = Far::established();
+    let refer = far.transfer(TARGET);
+    assert_eq!(
+        far.notify("active;expires=60", b"SIP/2.0 100 Trying\r\n"),
+        "SIP/2.0 200 OK"
+    );
+    far.reply(&refer, 202, &[]);
+    assert_eq!(
+        far.notify("terminated;reason=noresource", b"SIP/2.0 200 OK\r\n"),
+        "SIP/2.0 200 OK"
+    );
+    assert_eq!(
+        transfers(&far.sim),
+        [
+            TransferProgress::Accepted,
+            TransferProgress::Progress(100),
+            TransferProgress::Succeeded,
+        ]
+    );
+}
+
 #[test]
 fn transfer_to_a_busy_target_fails_and_the_call_stays_up() {
     let mut far = Far::established();

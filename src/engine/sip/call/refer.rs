@@ -28,6 +28,9 @@ pub(in crate::engine::sip) struct Refer {
     /// Top-Via branch of the REFER last sent (answers to older ones are ignored).
     branch: String,
     auth_tried: bool,
+    /// Accepted was reported: by the REFER's 2xx, or by a NOTIFY that came first (the far end
+    /// sends both at once, and they may arrive in either order: RFC 6665 §4.1.2.4).
+    accepted: bool,
     /// Reported as failed when nothing more is heard by then.
     give_up_at: Option<Instant>,
 }
@@ -76,6 +79,7 @@ impl UserAgent {
                 target: target.to_owned(),
                 branch: String::new(),
                 auth_tried: false,
+                accepted: false,
                 give_up_at: None,
             });
         }
@@ -128,7 +132,9 @@ impl UserAgent {
             0..=199 => {}
             200..=299 => {
                 refer.give_up_at = Some(now + TRANSFER_SILENCE);
-                self.emit_transfer(handle, TransferProgress::Accepted);
+                if !std::mem::replace(&mut refer.accepted, true) {
+                    self.emit_transfer(handle, TransferProgress::Accepted);
+                }
             }
             401 | 407 if !refer.auth_tried => {
                 refer.auth_tried = true;
@@ -188,8 +194,12 @@ impl UserAgent {
             return;
         };
         refer.give_up_at = Some(now + TRANSFER_SILENCE);
+        let first = !std::mem::replace(&mut refer.accepted, true);
         let b = msg::response_to(request, 200, None);
         self.respond(request, 200, b);
+        if first {
+            self.emit_transfer(handle, TransferProgress::Accepted);
+        }
         let terminated = request
             .header("Subscription-State")
             .is_some_and(|s| sipfrag::is_terminated(&s));
