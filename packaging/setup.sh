@@ -70,6 +70,8 @@ TEST_PACKAGES=(
     python3-pyftpdlib
     # a real SMTP server (STARTTLS, TLS, AUTH, size limit) for e-mail delivery of recordings
     python3-aiosmtpd
+    # a real SSH/SFTP server (password login, chrooted) for SFTP delivery of recordings
+    python3-asyncssh
     # the PESQ scorer of the call-quality tests (tests/tools/pesq_score.py) is built from
     # source in a virtual environment
     python3-venv

@@ -6,6 +6,7 @@ pub mod driver;
 pub mod framing;
 pub mod ftp;
 pub mod reply;
+pub mod sftp;
 pub mod smtp;
 pub mod tls;
 pub mod transport;

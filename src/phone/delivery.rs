@@ -2,9 +2,10 @@
 //! Method), through the durable [`Outbox`]: a recording is queued when its call ends, uploaded
 //! in the background, and tried again later when the upload fails.
 //!
-//! Email (through the method's outgoing mail server) and FTP are delivered today; the other
-//! kinds (SFTP, Dropbox, Google Drive, OneDrive) stay queued with a reason that says so, and
-//! go out once Handset can deliver them. A message the mail server refuses for good (too
+//! Email (through the method's outgoing mail server), FTP and SFTP are delivered today; the
+//! other kinds (Dropbox, Google Drive, OneDrive) stay queued with a reason that says so, and
+//! go out once Handset can deliver them. SFTP servers' host keys are kept in `known_hosts`
+//! beside the outbox folder (trusted on first use). A message the mail server refuses for good (too
 //! large) leaves the outbox: as the seed says, such a recording cannot be delivered by mail
 //! (it stays in the recordings folder).
 
@@ -20,6 +21,7 @@ use crate::account::SipAccount;
 use crate::account::secrets::Secret;
 use crate::account::workspace::{DeliveryMethod, DeliveryTarget, MailSecurity};
 use crate::net::ftp::{FtpTarget, upload};
+use crate::net::sftp::{self, SftpTarget};
 use crate::net::smtp::{Mail, MailServer, Security, SendError, send};
 use crate::net::tls::client_config;
 use crate::text::Text;
@@ -61,6 +63,8 @@ pub enum Delivery {
 pub struct Deliveries {
     /// `None`: no outbox folder, nothing is delivered.
     outbox: Option<Outbox>,
+    /// The SFTP servers' host keys (beside the outbox folder).
+    known_hosts: PathBuf,
     /// `None` until the window has said which methods there are (a job queued in an earlier
     /// run waits for that, rather than failing for a method not heard of yet).
     methods: Option<HashMap<String, (DeliveryTarget, Option<Secret>)>>,
@@ -82,8 +86,10 @@ impl Deliveries {
             None => (None, Vec::new()),
         };
         let (done_tx, done_rx) = mpsc::unbounded_channel();
+        let known_hosts = dir.map_or_else(PathBuf::new, |d| d.with_file_name("known_hosts"));
         let deliveries = Deliveries {
             outbox,
+            known_hosts,
             methods: None,
             of_account: HashMap::new(),
             in_flight: HashSet::new(),
@@ -134,8 +140,9 @@ impl Deliveries {
             }
             let method = methods.get(&job.method).cloned();
             let done = self.done_tx.clone();
+            let known_hosts = self.known_hosts.clone();
             tokio::spawn(async move {
-                let finished = deliver(job, method).await;
+                let finished = deliver(job, method, &known_hosts).await;
                 let _ = done.send(finished);
             });
         }
@@ -199,7 +206,7 @@ impl Deliveries {
     }
 }
 
-async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> Finished {
+async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>, known_hosts: &Path) -> Finished {
     let path = job.recording.clone();
     let read = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
@@ -223,6 +230,7 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> 
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    let password = secret.map(|s| s.expose().to_owned()).unwrap_or_default();
     let result = match target {
         DeliveryTarget::Ftp {
             host,
@@ -235,9 +243,26 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> 
                 port,
                 path,
                 username,
-                password: secret.map(|s| s.expose().to_owned()).unwrap_or_default(),
+                password,
             };
             upload(&target, &name, &bytes).await.map_err(SendError::Failed)
+        }
+        DeliveryTarget::Sftp {
+            host,
+            port,
+            path,
+            username,
+        } => {
+            let target = SftpTarget {
+                host,
+                port,
+                path,
+                username,
+                password,
+            };
+            sftp::upload(&target, known_hosts, &name, &bytes)
+                .await
+                .map_err(SendError::Failed)
         }
         DeliveryTarget::Email {
             address,
@@ -259,7 +284,7 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>) -> 
                     MailSecurity::None => Security::None,
                 },
                 username,
-                password: secret.map(|s| s.expose().to_owned()).unwrap_or_default(),
+                password,
             };
             email(&server, &address, &job, &name, &bytes).await
         }

@@ -1,11 +1,19 @@
-//! Delivery of recordings to a real FTP server (pyftpdlib, Debian `python3-pyftpdlib`) on a
-//! loopback port: the upload lands whole in a folder that did not exist, a wrong password and
-//! a server that is gone are said plainly.
+//! Delivery of recordings to a real FTP server (pyftpdlib, Debian `python3-pyftpdlib`) and a
+//! real SSH/SFTP server (asyncssh, Debian `python3-asyncssh`, run by
+//! `tests/tools/sftp_server.py`) on loopback ports: the upload lands whole in a folder that did
+//! not exist, a wrong password and a server that is gone are said plainly, and an SFTP server
+//! whose host key changed is refused.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
+use std::time::{Duration, SystemTime};
+
+use handset::account::workspace::{DeliveryMethod, DeliveryTarget};
+use handset::account::{Secret, SipAccount};
 use handset::net::ftp::{FtpTarget, upload};
+use handset::net::sftp::{self, SftpTarget};
+use handset::phone::delivery::{Deliveries, Delivery};
 
 use crate::peers::{free_port_block, wait_listening};
 
@@ -122,4 +130,167 @@ fn a_recording_is_uploaded_whole_into_a_new_folder_and_refusals_are_said() {
         gone.starts_with(&format!("cannot deliver to the FTP server 127.0.0.1:{port}")),
         "{gone}"
     );
+}
+
+/// An asyncssh SSH/SFTP server, one user with a password, chrooted to a temp folder; stopped
+/// on drop.
+struct SftpServer {
+    child: Child,
+    port: u16,
+}
+
+impl SftpServer {
+    /// Serves `root` on `port` with the host key in `host_key` (made when missing).
+    fn start(port: u16, root: &Path, host_key: &Path) -> SftpServer {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/sftp_server.py");
+        let child = Command::new("/usr/bin/python3")
+            .arg(script)
+            .arg(port.to_string())
+            .arg(root)
+            .args(["recorder", "pw-sftp"])
+            .arg(host_key)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 with asyncssh (Debian python3-asyncssh) must be installed");
+        let mut server = SftpServer { child, port };
+        wait_listening(&mut server.child, port, "the SFTP server (asyncssh)");
+        server
+    }
+
+    fn target(&self, path: &str, password: &str) -> SftpTarget {
+        SftpTarget {
+            host: "127.0.0.1".into(),
+            port: Some(self.port),
+            path: path.into(),
+            username: "recorder".into(),
+            password: password.into(),
+        }
+    }
+}
+
+impl Drop for SftpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn recordings_go_over_sftp_and_a_changed_host_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let (root, keys) = (dir.path().join("root"), dir.path().join("keys"));
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::create_dir_all(&keys).unwrap();
+    let known_hosts = dir.path().join("known_hosts");
+    let port = free_port_block(1);
+    let server = SftpServer::start(port, &root, &keys.join("first"));
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let recording: Vec<u8> = (0..700_000u32).map(|i| (i * 11 % 251) as u8).collect();
+    let name = "20261127-101500_Desk_+14155550100.opus";
+
+    // First use: the host key is kept; the file lands whole in folders made for it.
+    rt.block_on(sftp::upload(
+        &server.target("calls/2026", "pw-sftp"),
+        &known_hosts,
+        name,
+        &recording,
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    let folder = root.join("calls/2026");
+    assert_eq!(files(&folder), [folder.join(name)], "no temporary file is left");
+    assert_eq!(std::fs::read(folder.join(name)).unwrap(), recording);
+    let kept = std::fs::read_to_string(&known_hosts).unwrap();
+    assert!(kept.starts_with(&format!("127.0.0.1:{port} SHA256:")), "{kept}");
+
+    // Again, over the same name, from an absolute path (the server's root).
+    rt.block_on(sftp::upload(
+        &server.target("/calls/2026", "pw-sftp"),
+        &known_hosts,
+        name,
+        b"again",
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(std::fs::read(folder.join(name)).unwrap(), b"again");
+
+    let refused = rt
+        .block_on(sftp::upload(
+            &server.target("", "wrong"),
+            &known_hosts,
+            "x.opus",
+            b"x",
+        ))
+        .unwrap_err();
+    assert_eq!(refused.key, "sftp-login-refused", "{refused}");
+
+    // Through the outbox, as the phone delivers; the known hosts live beside the outbox.
+    let file = dir.path().join("queued.opus");
+    std::fs::write(&file, b"queued recording").unwrap();
+    let target = DeliveryTarget::Sftp {
+        host: "127.0.0.1".into(),
+        port: Some(port),
+        path: "inbox".into(),
+        username: "recorder".into(),
+    };
+    let outcome = rt.block_on(through_outbox(
+        &dir.path().join("outbox"),
+        target,
+        "pw-sftp",
+        &file,
+    ));
+    assert!(matches!(outcome, Some(Delivery::Delivered { .. })), "{outcome:?}");
+    assert_eq!(
+        std::fs::read(root.join("inbox/queued.opus")).unwrap(),
+        b"queued recording"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&known_hosts).unwrap(),
+        kept,
+        "the same server, the same key"
+    );
+
+    // The server comes back with another key: refused, nothing sent, the kept key unchanged.
+    drop(server);
+    let _server = SftpServer::start(port, &root, &keys.join("second"));
+    let changed = rt
+        .block_on(sftp::upload(
+            &_server.target("", "pw-sftp"),
+            &known_hosts,
+            "y.opus",
+            b"y",
+        ))
+        .unwrap_err();
+    assert_eq!(changed.key, "sftp-host-key-changed", "{changed}");
+    assert!(changed.english().contains(&known_hosts.display().to_string()));
+    assert!(!root.join("y.opus").exists());
+    assert_eq!(std::fs::read_to_string(&known_hosts).unwrap(), kept);
+}
+
+/// Delivers `recording` as the phone does: queued in `outbox` for an account whose delivery
+/// method has `target` (and `secret` in the keyring), sent, and settled.
+pub async fn through_outbox(
+    outbox: &Path,
+    target: DeliveryTarget,
+    secret: &str,
+    recording: &Path,
+) -> Option<Delivery> {
+    let mut account = SipAccount {
+        name: "Desk".into(),
+        ..SipAccount::default()
+    };
+    account.recording.delivery_method = Some("Method".into());
+    let method = DeliveryMethod {
+        name: "Method".into(),
+        target,
+    };
+    let (mut d, problems) = Deliveries::open(Some(outbox));
+    assert!(problems.is_empty(), "{problems:?}");
+    d.set_account(&account);
+    d.set_methods(vec![(method, Some(Secret::new(secret)))]);
+    d.recorded("Desk", recording).unwrap().expect("queued");
+    d.start_due(SystemTime::now());
+    let finished = tokio::time::timeout(Duration::from_secs(30), d.next_finished())
+        .await
+        .expect("the delivery ends");
+    d.settle(finished, SystemTime::now()).unwrap()
 }

@@ -6,17 +6,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, SystemTime};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use handset::account::Secret;
-use handset::account::SipAccount;
-use handset::account::workspace::{DeliveryMethod, DeliveryTarget, MailSecurity};
+use handset::account::workspace::{DeliveryTarget, MailSecurity};
 use handset::net::smtp::{Mail, MailServer, Security, SendError, send};
 use handset::net::tls::client_config;
-use handset::phone::delivery::{Deliveries, Delivery};
+use handset::phone::delivery::Delivery;
 
+use crate::delivery::through_outbox;
 use crate::peers::{free_port_block, run_tool, wait_listening};
 
 const USER: &str = "pbx@mail.test";
@@ -204,47 +202,21 @@ fn a_server_without_starttls_is_not_used_and_a_message_too_large_is_refused_for_
     std::fs::write(&small, recording(20_000)).unwrap();
     std::fs::write(&large, recording(200_000)).unwrap();
     let outbox = dir.path().join("outbox");
-    let mut account = SipAccount {
-        name: "Desk".into(),
-        ..SipAccount::default()
+    let target = DeliveryTarget::Email {
+        address: "archive@mail.test".into(),
+        server: "127.0.0.1".into(),
+        port: Some(server.port),
+        security: MailSecurity::None,
+        username: USER.into(),
     };
-    account.recording.delivery_method = Some("Mail".into());
-    let method = DeliveryMethod {
-        name: "Mail".into(),
-        target: DeliveryTarget::Email {
-            address: "archive@mail.test".into(),
-            server: "127.0.0.1".into(),
-            port: Some(server.port),
-            security: MailSecurity::None,
-            username: USER.into(),
-        },
+    let sent = rt.block_on(through_outbox(&outbox, target.clone(), PASSWORD, &small));
+    assert!(matches!(&sent, Some(Delivery::Delivered { .. })), "{sent:?}");
+    let refused = rt.block_on(through_outbox(&outbox, target, PASSWORD, &large));
+    let Some(Delivery::Rejected { error, .. }) = &refused else {
+        panic!("a message over the size limit is refused for good: {refused:?}")
     };
-    rt.block_on(async {
-        let (mut d, problems) = Deliveries::open(Some(&outbox));
-        assert!(problems.is_empty());
-        d.set_account(&account);
-        d.set_methods(vec![(method, Some(Secret::new(PASSWORD)))]);
-        for path in [&small, &large] {
-            d.recorded("Desk", path).unwrap().expect("queued");
-            d.start_due(SystemTime::now());
-            let finished = tokio::time::timeout(Duration::from_secs(30), d.next_finished())
-                .await
-                .expect("the delivery ends");
-            let outcome = d.settle(finished, SystemTime::now()).unwrap();
-            if path == &small {
-                assert!(
-                    matches!(&outcome, Some(Delivery::Delivered { method, .. }) if method == "Mail"),
-                    "{outcome:?}"
-                );
-            } else {
-                let Some(Delivery::Rejected { error, .. }) = &outcome else {
-                    panic!("a message over the size limit is refused for good: {outcome:?}")
-                };
-                assert_eq!(error.key, "smtp-rejected");
-                assert!(error.english().contains("552"), "{}", error.english());
-            }
-        }
-    });
+    assert_eq!(error.key, "smtp-rejected");
+    assert!(error.english().contains("552"), "{}", error.english());
     let messages = server.messages();
     assert_eq!(messages.len(), 1, "only the small recording arrived");
     assert_eq!(attachment(&messages[0], "small.opus").len(), 20_000);

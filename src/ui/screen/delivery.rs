@@ -232,6 +232,7 @@ impl DeliveryForm {
         // What the phone does with recordings for this kind (see `phone::delivery`).
         col = col.push(hint(match self.kind {
             Kind::Ftp => fl!("delivery-hint-ftp"),
+            Kind::Sftp => fl!("delivery-hint-sftp"),
             Kind::Email if self.security == MailSecurity::None => fl!("delivery-hint-email-clear"),
             Kind::Email => fl!("delivery-hint-email"),
             _ => fl!("delivery-hint-queued"),
@@ -309,7 +310,7 @@ mod tests {
         assert!(says(
             &f,
             "Recordings for this kind wait in the outbox (and stay in the recordings folder) until Handset can \
-             deliver them; today it delivers by e-mail and FTP."
+             deliver them; today it delivers by e-mail, FTP and SFTP."
         ));
         f.update(Message::Kind(Kind::Ftp));
         assert!(says(
@@ -318,6 +319,11 @@ mod tests {
              password and the recordings unencrypted: use it on trusted networks only."
         ));
         f.update(Message::Kind(Kind::Sftp));
+        assert!(says(
+            &f,
+            "Recordings are uploaded over SSH after each call; a failed upload is tried again later. The \
+             server's host key is trusted the first time and checked every time after."
+        ));
         f.update(Message::Typed(Input::Port, "22x".into()));
         assert!(matches!(f.update(Message::Add), Some(Err(e)) if e.contains("22x")));
         f.update(Message::Typed(Input::Port, "2222".into()));
