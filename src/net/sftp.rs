@@ -54,7 +54,7 @@ impl client::Handler for HostKey {
     }
 }
 
-/// `work` within the step time, its error said by `what`.
+/// `work` within the step time; its error as text.
 async fn step<T, E: std::fmt::Display>(work: impl Future<Output = Result<T, E>>) -> Result<T, String> {
     match tokio::time::timeout(STEP, work).await {
         Ok(Ok(v)) => Ok(v),
@@ -87,7 +87,7 @@ pub async fn upload(target: &SftpTarget, known_hosts: &Path, name: &str, bytes: 
     });
     let connected = step(client::connect(config, (target.host.as_str(), port), handler)).await;
     let shown = seen.lock().ok().and_then(|s| s.clone());
-    let session = match (connected, known.get(&server), &shown) {
+    let mut session = match (connected, known.get(&server), &shown) {
         (Ok(s), _, _) => s,
         (Err(_), Some(expected), Some(shown)) if expected != shown => {
             return Err(Text::new("sftp-host-key-changed")
@@ -100,12 +100,8 @@ pub async fn upload(target: &SftpTarget, known_hosts: &Path, name: &str, bytes: 
     };
     // First use: the key is kept before anything else is sent.
     if let (None, Some(shown)) = (known.get(&server), &shown) {
-        known
-            .with(&server, shown)
-            .write(known_hosts)
-            .map_err(|e| fail(&e))?;
+        KnownHosts::add(known_hosts, &server, shown).map_err(|e| fail(&e))?;
     }
-    let mut session = session;
     let login = step(session.authenticate_password(target.username.as_str(), target.password.as_str()))
         .await
         .map_err(|e| fail(&e))?;
@@ -188,14 +184,15 @@ impl KnownHosts {
             .map(|(_, f)| f.as_str())
     }
 
-    fn with(mut self, server: &str, fingerprint: &str) -> KnownHosts {
-        self.entries.retain(|(h, _)| h != server);
-        self.entries.push((server.to_owned(), fingerprint.to_owned()));
-        self
-    }
-
-    fn write(&self, path: &Path) -> Result<(), String> {
-        let text: String = self.entries.iter().map(|(h, f)| format!("{h} {f}\n")).collect();
+    /// Keeps `fingerprint` for `server`: read, changed and written under one lock, so
+    /// uploads to two new servers at once both stay known.
+    fn add(path: &Path, server: &str, fingerprint: &str) -> Result<(), String> {
+        static WRITING: Mutex<()> = Mutex::new(());
+        let _writing = WRITING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut known = KnownHosts::read(path)?;
+        known.entries.retain(|(h, _)| h != server);
+        known.entries.push((server.to_owned(), fingerprint.to_owned()));
+        let text: String = known.entries.iter().map(|(h, f)| format!("{h} {f}\n")).collect();
         write_atomic(path, text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 }

@@ -166,6 +166,10 @@ pub struct Phone {
     pub(super) next_call: u64,
     pub(super) digits_tx: DigitSender,
     pub(super) digits_rx: mpsc::UnboundedReceiver<(u64, char)>,
+    /// Streams of ended calls stop in their own tasks and report here, so that
+    /// [`Phone::next_event`] stays cancel-safe (dropped mid-way, it loses no call's end).
+    stopped_tx: mpsc::UnboundedSender<StoppedStream>,
+    stopped_rx: mpsc::UnboundedReceiver<StoppedStream>,
 }
 
 impl std::fmt::Debug for Phone {
@@ -233,11 +237,21 @@ pub fn formats(codecs: &[Codec]) -> Vec<Format> {
         .collect()
 }
 
+/// An ended call's stream, stopped: its report and the end to pass on.
+#[derive(Debug)]
+struct StoppedStream {
+    call: CallHandle,
+    account: String,
+    state: CallState,
+    report: StreamReport,
+}
+
 impl Phone {
     /// Starts the phone's network task; call inside a tokio runtime.
     pub fn new(options: PhoneOptions) -> Phone {
         let (driver, events) = Driver::spawn(options.sip_trace);
         let (digits_tx, digits_rx) = mpsc::unbounded_channel();
+        let (stopped_tx, stopped_rx) = mpsc::unbounded_channel();
         Phone {
             options,
             driver,
@@ -254,6 +268,8 @@ impl Phone {
             next_call: 0,
             digits_tx,
             digits_rx,
+            stopped_tx,
+            stopped_rx,
         }
     }
 
@@ -427,6 +443,15 @@ impl Phone {
                 Some((id, digit)) = self.digits_rx.recv() => {
                     return Some(PhoneEvent::Dtmf { call: CallHandle(id), digit });
                 }
+                Some(stopped) = self.stopped_rx.recv() => {
+                    // The media report comes first, then the end of the call.
+                    self.pending.push_back(PhoneEvent::Call { call: stopped.call, state: stopped.state });
+                    return Some(PhoneEvent::Media {
+                        call: stopped.call,
+                        account: stopped.account,
+                        report: stopped.report,
+                    });
+                }
                 ev = self.events.recv() => {
                     let ev = ev?;
                     if let Some(e) = self.on_driver_event(ev).await {
@@ -539,14 +564,18 @@ impl Phone {
                         if let Some(info) = self.calls.remove(&call)
                             && let Some(stream) = info.stream
                         {
-                            // The media report comes first, then the end of the call.
-                            let report = stream.stop().await;
-                            self.pending.push_back(PhoneEvent::Call { call, state });
-                            return Some(PhoneEvent::Media {
-                                call,
-                                account: info.account,
-                                report,
+                            // Reported by `next_event` once the stream has stopped.
+                            let (stopped, account) = (self.stopped_tx.clone(), info.account);
+                            tokio::spawn(async move {
+                                let report = stream.stop().await;
+                                let _ = stopped.send(StoppedStream {
+                                    call,
+                                    account,
+                                    state,
+                                    report,
+                                });
                             });
+                            return None;
                         }
                     }
                     _ => {}

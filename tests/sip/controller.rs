@@ -758,3 +758,75 @@ fn calls_of_a_recorded_direction_are_recorded_from_the_answer_and_delivered() {
     let (pitch, _) = crate::audio::analyse(&wav);
     assert!((pitch - 440.0).abs() < 15.0, "bob's tone: {pitch:.0} Hz");
 }
+
+/// The phone's events are awaited next to timers and requests (`select!`), which drop
+/// `next_event` whenever they win. A call that ends while a 1 ms timer keeps winning still
+/// reports its media and its end, and its recording is written.
+#[test]
+fn the_end_of_a_call_is_not_lost_when_the_event_wait_is_dropped() {
+    let Setup {
+        _k,
+        bob,
+        alice: _alice,
+        manager,
+        rt,
+    } = Setup::new("drop");
+    let mut account = manager.account("A").unwrap();
+    account.recording.enabled = true;
+    account.recording.directions = vec![handset::account::model::Direction::OutboundExternal];
+    let password = manager.credentials("A").unwrap().password.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    rt.block_on(async {
+        let mut phone = handset::phone::softphone::Phone::new(PhoneOptions {
+            recordings: Some(dir.path().to_owned()),
+            ..PhoneOptions::default()
+        });
+        phone.add_account(&account, password, None).await.unwrap();
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let (mut call, mut hung_up, mut media, mut ended) = (None, false, None, false);
+        let mut answered_at = None;
+        let mut drops = 0u32;
+        while !(media.is_some() && ended) {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "call {call:?}, hung up {hung_up}, media {media:?}, ended {ended}, {drops} drops"
+            );
+            let event = tokio::select! {
+                e = phone.next_event() => e.expect("the phone runs"),
+                () = tokio::time::sleep(Duration::from_millis(1)) => {
+                    drops += 1;
+                    let talked = answered_at.is_some_and(|t: tokio::time::Instant| t.elapsed() > Duration::from_secs(2));
+                    if let (Some(c), false, true) = (call, hung_up, talked) {
+                        phone.hangup(c);
+                        hung_up = true;
+                    }
+                    continue;
+                }
+            };
+            match event {
+                PhoneEvent::Registration {
+                    state: RegistrationState::Registered { .. },
+                    ..
+                } if call.is_none() => call = Some(phone.dial("A", &bob.sip_uri()).await.unwrap()),
+                PhoneEvent::Call {
+                    state: CallState::Answered { .. },
+                    ..
+                } => answered_at = Some(tokio::time::Instant::now()),
+                PhoneEvent::Media { report, .. } => media = Some(report),
+                PhoneEvent::Call {
+                    state: CallState::Ended { .. },
+                    ..
+                } => {
+                    assert!(media.is_some(), "the media report comes before the end");
+                    ended = true;
+                }
+                _ => {}
+            }
+        }
+        let report = media.unwrap();
+        assert!(report.received > 50, "{report:?}");
+        let recorded = report.recorded.expect("the recording");
+        assert!(std::fs::metadata(&recorded).unwrap().len() > 1000);
+        phone.shutdown(Duration::from_secs(2)).await;
+    });
+}
