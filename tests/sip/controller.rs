@@ -651,6 +651,14 @@ fn the_controller_rings_on_the_ring_device_plays_test_tones_and_meters_the_micro
     });
 }
 
+/// Account A recording its outbound external calls (bob is not an extension), and its password.
+fn recording_calls_out(manager: &AccountManager) -> (handset::account::SipAccount, Secret) {
+    let mut account = manager.account("A").unwrap();
+    account.recording.enabled = true;
+    account.recording.directions = vec![handset::account::model::Direction::OutboundExternal];
+    (account, manager.credentials("A").unwrap().password.unwrap())
+}
+
 /// A call of a recorded direction is recorded from the answer, and the recording then goes to
 /// the account's delivery method (a real FTP server) through the outbox.
 #[test]
@@ -662,12 +670,8 @@ fn calls_of_a_recorded_direction_are_recorded_from_the_answer_and_delivered() {
         manager,
         rt,
     } = Setup::new("dir");
-    let mut account = manager.account("A").unwrap();
-    account.recording.enabled = true;
-    // bob is not an extension: calling him is outbound external.
-    account.recording.directions = vec![handset::account::model::Direction::OutboundExternal];
+    let (mut account, password) = recording_calls_out(&manager);
     account.recording.delivery_method = Some("Archive".into());
-    let password = manager.credentials("A").unwrap().password.unwrap();
     let ftp = FtpServer::start("recorder", "pw-ftp");
     let archive = DeliveryMethod {
         name: "Archive".into(),
@@ -771,10 +775,7 @@ fn the_end_of_a_call_is_not_lost_when_the_event_wait_is_dropped() {
         manager,
         rt,
     } = Setup::new("drop");
-    let mut account = manager.account("A").unwrap();
-    account.recording.enabled = true;
-    account.recording.directions = vec![handset::account::model::Direction::OutboundExternal];
-    let password = manager.credentials("A").unwrap().password.unwrap();
+    let (account, password) = recording_calls_out(&manager);
     let dir = tempfile::tempdir().unwrap();
     rt.block_on(async {
         let mut phone = handset::phone::softphone::Phone::new(PhoneOptions {
