@@ -5,9 +5,9 @@
 //! Email (through the method's outgoing mail server), FTP and SFTP are delivered today; the
 //! other kinds (Dropbox, Google Drive, OneDrive) stay queued with a reason that says so, and
 //! go out once Handset can deliver them. SFTP servers' host keys are kept in `known_hosts`
-//! beside the outbox folder (trusted on first use). A message the mail server refuses for good (too
-//! large) leaves the outbox: as the seed says, such a recording cannot be delivered by mail
-//! (it stays in the recordings folder).
+//! beside the outbox folder (trusted on first use). A message the mail server refuses for
+//! good (too large) leaves the outbox: as the seed says, such a recording cannot be
+//! delivered by mail (it stays in the recordings folder).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
