@@ -157,7 +157,7 @@ async fn store(
 }
 
 /// `host:port fingerprint` lines.
-#[derive(Clone, Debug, Default)]
+#[derive(Debug)]
 struct KnownHosts {
     entries: Vec<(String, String)>,
 }
