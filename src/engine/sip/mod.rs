@@ -1,7 +1,9 @@
 //! SIP (RFC 3261) on rsip: messages, transactions, digest auth, registration, calls, transfer.
 
+pub mod api;
 pub mod auth;
 pub mod call;
+mod core;
 pub mod dtmf_info;
 pub mod msg;
 pub mod registration;

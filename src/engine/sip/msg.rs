@@ -388,6 +388,27 @@ pub fn header_param(value: &str, name: &str) -> Option<String> {
     })
 }
 
+/// Splits a Contact (or Record-Route) header value into its entries: commas outside quotes and
+/// angle brackets.
+pub fn split_contacts(value: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
+    for (i, c) in value.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            '<' if !quoted => depth += 1,
+            '>' if !quoted => depth -= 1,
+            ',' if !quoted && depth == 0 => {
+                out.push(value[start..i].trim());
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(value[start..].trim());
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

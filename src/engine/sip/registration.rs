@@ -1,17 +1,21 @@
 //! The registration client (RFC 3261 §10): digest auth on 401/407 (stale nonces retried),
 //! refresh before expiry, 423 Min-Expires, Retry-After on 503, back-off on failure,
 //! RFC 5626 instance/reg-id contacts on streams, keep-alives, and re-registration when the
-//! registrar sees us at a new public address (Via received/rport, RFC 3581).
+//! registrar sees us at a new public address (Via received/rport, RFC 3581). `Accounts` holds
+//! one registration per account.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 use rsip::Method;
 use tracing::{debug, info};
 
+use super::api::{AccountConfig, Event, RegistrationState};
 use super::auth::{Challenge, Credentials, authorization};
-use super::msg::{self, Builder, Parsed};
-use super::ua::{AccountConfig, Event, Owner, RegistrationState, UserAgent};
+use super::core::{ALLOW, Core, Owner};
+use super::msg::{self, Builder, Parsed, split_contacts};
+use crate::engine::flow::Flow;
 use crate::text::Text;
 
 /// Back-off after failures: quick at first so a restarted server is found within seconds.
@@ -80,10 +84,33 @@ impl Registration {
     }
 }
 
-impl UserAgent {
-    pub(super) fn register(&mut self, key: String, config: AccountConfig) {
-        let call_id = format!("{}@handset", self.rng.token(20));
-        let from_tag = self.tag();
+/// The accounts of the user agent, by key, each with its registration.
+#[derive(Debug, Default)]
+pub(super) struct Accounts {
+    accounts: HashMap<String, Registration>,
+}
+
+impl Accounts {
+    pub(super) fn get(&self, key: &str) -> Option<&Registration> {
+        self.accounts.get(key)
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&String, &Registration)> {
+        self.accounts.iter()
+    }
+
+    pub(super) fn len(&self) -> usize {
+        self.accounts.len()
+    }
+
+    /// The earliest deadline of every registration.
+    pub(super) fn deadline(&self) -> Option<Instant> {
+        self.accounts.values().filter_map(Registration::deadline).min()
+    }
+
+    pub(super) fn register(&mut self, core: &mut Core, key: String, config: AccountConfig) {
+        let call_id = format!("{}@handset", core.rng.token(20));
+        let from_tag = core.tag();
         let old = self.accounts.remove(&key);
         // The account changed (new address or transport): its old binding goes away.
         let stale_contact = old.as_ref().and_then(|o| {
@@ -114,23 +141,23 @@ impl UserAgent {
             in_flight: false,
         };
         self.accounts.insert(key.clone(), reg);
-        self.emit(Event::Registration {
+        core.emit(Event::Registration {
             key: key.clone(),
             state: RegistrationState::Registering,
         });
-        self.send_register(&key);
+        self.send_register(core, &key);
     }
 
     /// Drops the account and reports it unregistered.
-    fn forget(&mut self, key: &str) {
+    fn forget(&mut self, core: &mut Core, key: &str) {
         self.accounts.remove(key);
-        self.emit(Event::Registration {
+        core.emit(Event::Registration {
             key: key.to_owned(),
             state: RegistrationState::Unregistered,
         });
     }
 
-    pub(super) fn unregister(&mut self, key: &str) {
+    pub(super) fn unregister(&mut self, core: &mut Core, key: &str) {
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
         };
@@ -138,15 +165,15 @@ impl UserAgent {
         reg.refresh_at = None;
         reg.keepalive_at = None;
         if reg.is_registered() {
-            self.send_register(key);
+            self.send_register(core, key);
         } else {
-            self.forget(key);
+            self.forget(core, key);
         }
     }
 
-    fn send_register(&mut self, key: &str) {
-        let branch = self.branch();
-        let cnonce = self.rng.token(16);
+    fn send_register(&mut self, core: &mut Core, key: &str) {
+        let branch = core.branch();
+        let cnonce = core.rng.token(16);
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
         };
@@ -169,7 +196,7 @@ impl UserAgent {
                 reg.stale_contact.clone().map(|c| format!("<{c}>;expires=0")),
             )
             .header("Expires", expires.to_string())
-            .header("Allow", super::ua::ALLOW)
+            .header("Allow", ALLOW)
             .header("Supported", "path, outbound, gruu")
             .header("User-Agent", config.user_agent.clone());
         if let Some(ch) = &reg.challenge {
@@ -181,7 +208,7 @@ impl UserAgent {
             let (name, value) = authorization(ch, &creds, "REGISTER", &uri, reg.nc, &cnonce);
             b.push_header(name, value);
         }
-        self.start_request(
+        core.start_request(
             &config,
             Method::Register,
             branch,
@@ -190,12 +217,12 @@ impl UserAgent {
         );
     }
 
-    pub(super) fn on_register_response(&mut self, key: &str, response: Parsed) {
+    pub(super) fn on_register_response(&mut self, core: &mut Core, key: &str, response: Parsed) {
         let code = response.status().unwrap_or(0);
         if code < 200 {
             return;
         }
-        let now = self.now;
+        let now = core.now;
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
         };
@@ -206,7 +233,7 @@ impl UserAgent {
                 reg.auth_rounds = 0;
                 reg.failures = 0;
                 if reg.unregistering {
-                    self.forget(key);
+                    self.forget(core, key);
                     return;
                 }
                 let granted = granted_expires(&response, &reg.contact_uri()).unwrap_or(reg.expires);
@@ -227,16 +254,16 @@ impl UserAgent {
                     {
                         info!(account = key, %public, "public address learned; registering it");
                         reg.contact_addr = public;
-                        self.emit(Event::PublicAddress {
+                        core.emit(Event::PublicAddress {
                             key: key.to_owned(),
                             addr: public,
                         });
-                        self.send_register(key);
+                        self.send_register(core, key);
                         return;
                     }
                 }
                 reg.state = RegistrationState::Registered { expires: granted };
-                self.emit(Event::Registration {
+                core.emit(Event::Registration {
                     key: key.to_owned(),
                     state: RegistrationState::Registered { expires: granted },
                 });
@@ -253,10 +280,10 @@ impl UserAgent {
                         reg.auth_rounds += 1;
                         reg.nc = 0;
                         reg.challenge = Some(ch);
-                        self.send_register(key);
+                        self.send_register(core, key);
                     }
-                    Some(_) => self.fail(key, 403, Text::new("reg-wrong-credentials"), None),
-                    None => self.fail(key, code, Text::new("reg-auth-unsupported"), None),
+                    Some(_) => self.fail(core, key, 403, Text::new("reg-wrong-credentials"), None),
+                    None => self.fail(core, key, code, Text::new("reg-auth-unsupported"), None),
                 }
             }
             423 => {
@@ -266,9 +293,9 @@ impl UserAgent {
                 match min {
                     Some(m) if m > reg.expires => {
                         reg.expires = m;
-                        self.send_register(key);
+                        self.send_register(core, key);
                     }
-                    _ => self.fail(key, 423, Text::new("reg-min-expires-missing"), None),
+                    _ => self.fail(core, key, 423, Text::new("reg-min-expires-missing"), None),
                 }
             }
             503 => {
@@ -279,36 +306,36 @@ impl UserAgent {
                 });
                 let reason = Text::new("reg-unavailable");
                 match after {
-                    Some(s) => self.fail(key, 503, reason, Some(Duration::from_secs(s))),
-                    None => self.on_register_failure(key, 503, reason),
+                    Some(s) => self.fail(core, key, 503, reason, Some(Duration::from_secs(s))),
+                    None => self.on_register_failure(core, key, 503, reason),
                 }
             }
-            403 => self.fail(key, 403, Text::new("reg-wrong-credentials"), None),
-            404 => self.fail(key, 404, Text::new("reg-unknown-user"), None),
+            403 => self.fail(core, key, 403, Text::new("reg-wrong-credentials"), None),
+            404 => self.fail(core, key, 404, Text::new("reg-unknown-user"), None),
             _ => {
                 let reason = Text::new("reg-answered").arg("code", code);
-                self.on_register_failure(key, code, reason);
+                self.on_register_failure(core, key, code, reason);
             }
         }
     }
 
     /// A failure that is retried with back-off.
-    pub(super) fn on_register_failure(&mut self, key: &str, code: u16, reason: Text) {
+    pub(super) fn on_register_failure(&mut self, core: &mut Core, key: &str, code: u16, reason: Text) {
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
         };
         reg.in_flight = false;
         if reg.unregistering {
-            self.forget(key);
+            self.forget(core, key);
             return;
         }
         let wait = Duration::from_secs(RETRY[reg.failures.min(RETRY.len() - 1)]);
         reg.failures += 1;
-        self.fail(key, code, reason, Some(wait));
+        self.fail(core, key, code, reason, Some(wait));
     }
 
-    fn fail(&mut self, key: &str, code: u16, reason: Text, retry_in: Option<Duration>) {
-        let now = self.now;
+    fn fail(&mut self, core: &mut Core, key: &str, code: u16, reason: Text, retry_in: Option<Duration>) {
+        let now = core.now;
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
         };
@@ -324,30 +351,46 @@ impl UserAgent {
         };
         if reg.state != state {
             reg.state = state.clone();
-            self.emit(Event::Registration {
+            core.emit(Event::Registration {
                 key: key.to_owned(),
                 state,
             });
         }
     }
 
-    /// The account's connection is gone: register again (the phone reconnects first).
-    pub(super) fn on_flow_lost(&mut self, key: &str) {
-        let was_registered = self.accounts.get(key).is_some_and(Registration::is_registered);
-        if was_registered {
-            self.on_register_failure(key, 503, Text::new("reg-connection-lost"));
+    /// A flow failed: the accounts registered over it register again (the phone reconnects first).
+    pub(super) fn on_flow_lost(&mut self, core: &mut Core, flow: Flow) {
+        let keys: Vec<String> = self
+            .accounts
+            .iter()
+            .filter(|(_, r)| r.config.flow == flow)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            let was_registered = self.accounts.get(&key).is_some_and(Registration::is_registered);
+            if was_registered {
+                self.on_register_failure(core, &key, 503, Text::new("reg-connection-lost"));
+            }
         }
     }
 
-    pub(super) fn on_keepalive_response(&mut self, key: &str) {
+    pub(super) fn on_keepalive_response(&mut self, core: &mut Core, key: &str) {
         if let Some(reg) = self.accounts.get_mut(key) {
             debug!(account = key, "keep-alive answered");
-            reg.keepalive_at = reg.config.keepalive.map(|k| self.now + k);
+            reg.keepalive_at = reg.config.keepalive.map(|k| core.now + k);
         }
     }
 
-    pub(super) fn registration_timers(&mut self, key: &str) {
-        let now = self.now;
+    /// Refreshes, retries and keep-alives that are due.
+    pub(super) fn timers(&mut self, core: &mut Core) {
+        let keys: Vec<String> = self.accounts.keys().cloned().collect();
+        for k in keys {
+            self.registration_timers(core, &k);
+        }
+    }
+
+    fn registration_timers(&mut self, core: &mut Core, key: &str) {
+        let now = core.now;
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
         };
@@ -355,12 +398,12 @@ impl UserAgent {
             reg.refresh_at = None;
             if !reg.is_registered() {
                 reg.state = RegistrationState::Registering;
-                self.emit(Event::Registration {
+                core.emit(Event::Registration {
                     key: key.to_owned(),
                     state: RegistrationState::Registering,
                 });
             }
-            self.send_register(key);
+            self.send_register(core, key);
             return;
         }
         if reg.keepalive_at.is_some_and(|t| now >= t) {
@@ -369,20 +412,20 @@ impl UserAgent {
             let config = reg.config.clone();
             if config.flow.transport.is_reliable() {
                 // RFC 5626 §4.4.1: CRLF ping; the pong is optional, the connection itself is watched.
-                self.send(config.flow, b"\r\n\r\n".to_vec());
+                core.send(config.flow, b"\r\n\r\n".to_vec());
                 if let Some(reg) = self.accounts.get_mut(key) {
                     reg.keepalive_at = interval.map(|k| now + k);
                 }
             } else {
-                self.send_options_ping(key, &config);
+                self.send_options_ping(core, key, &config);
             }
         }
     }
 
-    fn send_options_ping(&mut self, key: &str, config: &AccountConfig) {
-        let branch = self.branch();
-        let tag = self.tag();
-        let call_id = format!("{}@handset", self.rng.token(20));
+    fn send_options_ping(&mut self, core: &mut Core, key: &str, config: &AccountConfig) {
+        let branch = core.branch();
+        let tag = core.tag();
+        let call_id = format!("{}@handset", core.rng.token(20));
         let aor = config.aor();
         let b = Builder::request(&Method::Options, &config.registrar_uri())
             .header("Max-Forwards", "70")
@@ -391,7 +434,7 @@ impl UserAgent {
             .header("Call-ID", call_id)
             .header("CSeq", "1 OPTIONS")
             .header("User-Agent", config.user_agent.clone());
-        self.start_request(
+        core.start_request(
             config,
             Method::Options,
             branch,
@@ -419,24 +462,4 @@ fn granted_expires(response: &Parsed, contact_uri: &str) -> Option<u32> {
         }
     }
     response.header("Expires").and_then(|e| e.trim().parse().ok())
-}
-
-/// Splits a Contact header value into contacts (commas outside quotes and brackets).
-pub(super) fn split_contacts(value: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let (mut depth, mut quoted, mut start) = (0i32, false, 0);
-    for (i, c) in value.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            '<' if !quoted => depth += 1,
-            '>' if !quoted => depth -= 1,
-            ',' if !quoted && depth == 0 => {
-                out.push(value[start..i].trim());
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    out.push(value[start..].trim());
-    out
 }

@@ -378,15 +378,16 @@ fn call_rings_answers_and_ends_with_bye_from_caller() {
         "calls are forgotten once ended"
     );
     let call_txs = |ua: &crate::engine::UserAgent| {
-        ua.client_txs
+        ua.core
+            .client_txs
             .values()
-            .filter(|e| matches!(e.owner, super::ua::Owner::Call(_)))
+            .filter(|e| matches!(e.owner, super::core::Owner::Call(_)))
             .count()
     };
     assert!(
         sim.uas
             .iter()
-            .all(|(_, ua)| call_txs(ua) == 0 && ua.server_txs.keys().all(|(_, m)| m == "REGISTER")),
+            .all(|(_, ua)| call_txs(ua) == 0 && ua.core.server_txs.keys().all(|(_, m)| m == "REGISTER")),
         "transactions ended"
     );
     let _ = b;

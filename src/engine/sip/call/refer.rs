@@ -3,15 +3,18 @@
 //! when no news comes. REFERs from the far end are declined with 603: the phone does not act on
 //! them (a transfer it did not ask for should not move the user's call behind their back).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rsip::Method;
 use tracing::info;
 
-use super::Phase;
+use super::calls::{Calls, account_contact, answer_challenge, bye_in_flight};
+use super::dialog::{Phase, Refer};
+use crate::engine::sip::api::{CallHandle, Event, TransferProgress};
+use crate::engine::sip::core::{Core, Owner};
 use crate::engine::sip::msg::{self, Parsed};
+use crate::engine::sip::registration::Accounts;
 use crate::engine::sip::sipfrag;
-use crate::engine::sip::ua::{CallHandle, Event, Owner, TransferProgress, UserAgent};
 use crate::text::Text;
 
 /// How long a transfer may go without news (the REFER's answer or a NOTIFY) before it is
@@ -20,26 +23,6 @@ pub const TRANSFER_SILENCE: Duration = Duration::from_secs(30);
 
 /// Longest Refer-To URI we send.
 const MAX_TARGET: usize = 1024;
-
-/// A transfer under way: the REFER in flight, then its subscription.
-#[derive(Debug)]
-pub(in crate::engine::sip) struct Refer {
-    target: String,
-    /// Top-Via branch of the REFER last sent (answers to older ones are ignored).
-    branch: String,
-    auth_tried: bool,
-    /// Accepted was reported: by the REFER's 2xx, or by a NOTIFY that came first (the far end
-    /// sends both at once, and they may arrive in either order: RFC 6665 §4.1.2.4).
-    accepted: bool,
-    /// Reported as failed when nothing more is heard by then.
-    give_up_at: Option<Instant>,
-}
-
-impl Refer {
-    pub(super) fn deadline(&self) -> Option<Instant> {
-        self.give_up_at
-    }
-}
 
 /// Whether `target` can go in `Refer-To: <…>` as it is: a sip/sips/tel URI without spaces,
 /// quotes, angle brackets or control characters (nothing that could end the header).
@@ -54,9 +37,15 @@ fn is_uri(target: &str) -> bool {
             .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"'))
 }
 
-impl UserAgent {
+impl Calls {
     /// Starts a blind transfer of an established call to `target` (RFC 3515 §2.4.1).
-    pub(in crate::engine::sip) fn transfer(&mut self, handle: CallHandle, target: &str) {
+    pub(in crate::engine::sip) fn transfer(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        handle: CallHandle,
+        target: &str,
+    ) {
         let refused = match self.calls.get(&handle) {
             None => Some((481, "transfer-no-call")),
             Some(c) if c.phase != Phase::Confirmed => Some((0, "transfer-not-established")),
@@ -65,7 +54,8 @@ impl UserAgent {
             Some(_) => None,
         };
         if let Some((code, reason)) = refused {
-            self.emit_transfer(
+            emit_transfer(
+                core,
                 handle,
                 TransferProgress::Failed {
                     code,
@@ -75,21 +65,21 @@ impl UserAgent {
             return;
         }
         if let Some(c) = self.calls.get_mut(&handle) {
-            c.refer = Some(Refer {
-                target: target.to_owned(),
-                branch: String::new(),
-                auth_tried: false,
-                accepted: false,
-                give_up_at: None,
-            });
+            c.refer = Some(Refer::new(target.to_owned()));
         }
         info!(%handle, "transferring the call");
-        self.send_refer(handle, None);
+        self.send_refer(core, accounts, handle, None);
     }
 
     /// Sends the REFER with the dialog's next CSeq (and credentials after a challenge).
-    fn send_refer(&mut self, handle: CallHandle, authorization: Option<(&'static str, String)>) {
-        let branch = self.branch();
+    fn send_refer(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        handle: CallHandle,
+        authorization: Option<(&'static str, String)>,
+    ) {
+        let branch = core.branch();
         let Some(c) = self.calls.get_mut(&handle) else {
             return;
         };
@@ -100,10 +90,10 @@ impl UserAgent {
         let target = refer.target.clone();
         c.local_cseq += 1;
         let key = c.key.clone();
-        let Some((contact, _)) = self.account_contact(&key) else {
+        let Some((contact, _)) = account_contact(accounts, &key) else {
             return;
         };
-        let Some((config, mut b)) = self.dialog_request(handle, Method::Refer) else {
+        let Some((config, mut b)) = self.dialog_request(accounts, handle, Method::Refer) else {
             return;
         };
         b.push_header("Contact", contact);
@@ -112,13 +102,19 @@ impl UserAgent {
         if let Some((name, value)) = authorization {
             b.push_header(name, value);
         }
-        self.start_request(&config, Method::Refer, branch, b, Owner::Refer(handle));
+        core.start_request(&config, Method::Refer, branch, b, Owner::Refer(handle));
     }
 
     /// The final answer to our REFER: 2xx accepts, 401/407 is answered once, anything else fails.
-    pub(in crate::engine::sip) fn on_refer_response(&mut self, handle: CallHandle, response: Parsed) {
+    pub(in crate::engine::sip) fn on_refer_response(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        handle: CallHandle,
+        response: Parsed,
+    ) {
         let code = response.status().unwrap_or(0);
-        let now = self.now;
+        let now = core.now;
         let Some(c) = self.calls.get_mut(&handle) else {
             return;
         };
@@ -133,15 +129,16 @@ impl UserAgent {
             200..=299 => {
                 refer.give_up_at = Some(now + TRANSFER_SILENCE);
                 if !std::mem::replace(&mut refer.accepted, true) {
-                    self.emit_transfer(handle, TransferProgress::Accepted);
+                    emit_transfer(core, handle, TransferProgress::Accepted);
                 }
             }
             401 | 407 if !refer.auth_tried => {
                 refer.auth_tried = true;
                 let (key, uri) = (c.key.clone(), c.remote_target.clone());
-                match self.answer_challenge(&key, &response, "REFER", &uri) {
-                    Some(auth) => self.send_refer(handle, Some(auth)),
+                match answer_challenge(core, accounts, &key, &response, "REFER", &uri) {
+                    Some(auth) => self.send_refer(core, accounts, handle, Some(auth)),
                     None => self.end_transfer(
+                        core,
                         handle,
                         TransferProgress::Failed {
                             code,
@@ -155,10 +152,10 @@ impl UserAgent {
                     code,
                     reason: sip_reason(msg::reason(code)),
                 };
-                self.end_transfer(handle, failed);
+                self.end_transfer(core, handle, failed);
                 // §12.2.1.2: the dialog is gone.
                 if code == 481 {
-                    self.end_call(handle, 481, "the far end lost the call", true);
+                    self.end_call(core, handle, 481, "the far end lost the call", true);
                 }
             }
         }
@@ -166,57 +163,64 @@ impl UserAgent {
 
     /// The REFER got no answer (timer F) or its flow failed: the transfer failed, and the far
     /// end is taken to be gone (§12.2.1.2), as after any in-dialog request that times out.
-    pub(in crate::engine::sip) fn on_refer_timeout(&mut self, handle: CallHandle) {
+    pub(in crate::engine::sip) fn on_refer_timeout(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        handle: CallHandle,
+    ) {
         self.end_transfer(
+            core,
             handle,
             TransferProgress::Failed {
                 code: 408,
                 reason: Text::new("transfer-no-answer"),
             },
         );
-        self.on_call_timeout(handle);
+        self.on_call_timeout(core, accounts, handle);
     }
 
     /// A NOTIFY in the call's dialog: the state of the far end's call to the transfer target.
     /// Answered 200 whatever its body says; an unreadable sipfrag is progress we cannot name.
-    pub(super) fn on_notify(&mut self, handle: CallHandle, request: &Parsed) {
+    pub(super) fn on_notify(&mut self, core: &mut Core, handle: CallHandle, request: &Parsed) {
         let event = request.header("Event").or_else(|| request.header("o"));
         if !event.as_deref().is_some_and(sipfrag::is_refer_event) {
             let b = msg::response_to(request, 489, None).header("Allow-Events", "refer");
-            self.respond(request, 489, b);
+            core.respond(request, 489, b);
             return;
         }
-        let now = self.now;
+        let now = core.now;
         let Some(refer) = self.calls.get_mut(&handle).and_then(|c| c.refer.as_mut()) else {
             // RFC 6665 §4.1.3: no such subscription (ours ended or never was).
             let b = msg::response_to(request, 481, None);
-            self.respond(request, 481, b);
+            core.respond(request, 481, b);
             return;
         };
         refer.give_up_at = Some(now + TRANSFER_SILENCE);
         let first = !std::mem::replace(&mut refer.accepted, true);
         let b = msg::response_to(request, 200, None);
-        self.respond(request, 200, b);
+        core.respond(request, 200, b);
         if first {
-            self.emit_transfer(handle, TransferProgress::Accepted);
+            emit_transfer(core, handle, TransferProgress::Accepted);
         }
         let terminated = request
             .header("Subscription-State")
             .is_some_and(|s| sipfrag::is_terminated(&s));
         match sipfrag::status(request.body()) {
             Some((code, _)) if code < 200 && !terminated => {
-                self.emit_transfer(handle, TransferProgress::Progress(code));
+                emit_transfer(core, handle, TransferProgress::Progress(code));
             }
-            Some((200..=299, _)) => self.end_transfer(handle, TransferProgress::Succeeded),
+            Some((200..=299, _)) => self.end_transfer(core, handle, TransferProgress::Succeeded),
             Some((code, reason)) if code >= 300 => {
                 let reason = if reason.is_empty() {
                     sip_reason(msg::reason(code))
                 } else {
                     sip_reason(&reason)
                 };
-                self.end_transfer(handle, TransferProgress::Failed { code, reason });
+                self.end_transfer(core, handle, TransferProgress::Failed { code, reason });
             }
             _ if terminated => self.end_transfer(
+                core,
                 handle,
                 TransferProgress::Failed {
                     code: 0,
@@ -228,8 +232,8 @@ impl UserAgent {
     }
 
     /// Gives up on a transfer nothing was heard about for [`TRANSFER_SILENCE`].
-    pub(super) fn refer_timers(&mut self, handle: CallHandle) {
-        let now = self.now;
+    pub(super) fn refer_timers(&mut self, core: &mut Core, handle: CallHandle) {
+        let now = core.now;
         let due = self
             .calls
             .get(&handle)
@@ -238,6 +242,7 @@ impl UserAgent {
             .is_some_and(|t| now >= t);
         if due {
             self.end_transfer(
+                core,
                 handle,
                 TransferProgress::Failed {
                     code: 408,
@@ -247,16 +252,9 @@ impl UserAgent {
         }
     }
 
-    /// A REFER from the far end: declined (see the module comment).
-    pub(in crate::engine::sip) fn decline_refer(&mut self, request: &Parsed) {
-        let tag = self.tag();
-        let b = msg::response_to(request, 603, Some(&tag));
-        self.respond(request, 603, b);
-    }
-
     /// Reports the transfer's outcome and forgets it (and the call, when only the
     /// subscription kept it).
-    fn end_transfer(&mut self, handle: CallHandle, outcome: TransferProgress) {
+    fn end_transfer(&mut self, core: &mut Core, handle: CallHandle, outcome: TransferProgress) {
         let Some(c) = self.calls.get_mut(&handle) else {
             return;
         };
@@ -264,19 +262,26 @@ impl UserAgent {
             return;
         }
         let ended = c.phase == Phase::Ended;
-        if ended && !self.bye_in_flight(handle) {
+        if ended && !bye_in_flight(core, handle) {
             self.calls.remove(&handle);
         }
         info!(%handle, ?outcome, "transfer ended");
-        self.emit_transfer(handle, outcome);
+        emit_transfer(core, handle, outcome);
     }
+}
 
-    fn emit_transfer(&mut self, handle: CallHandle, progress: TransferProgress) {
-        self.emit(Event::Transfer {
-            call: handle,
-            progress,
-        });
-    }
+/// A REFER from the far end: declined (see the module comment).
+pub(in crate::engine::sip) fn decline_refer(core: &mut Core, request: &Parsed) {
+    let tag = core.tag();
+    let b = msg::response_to(request, 603, Some(&tag));
+    core.respond(request, 603, b);
+}
+
+fn emit_transfer(core: &mut Core, handle: CallHandle, progress: TransferProgress) {
+    core.emit(Event::Transfer {
+        call: handle,
+        progress,
+    });
 }
 
 /// A SIP reason phrase (the far end's words, or the standard ones for its code), shown as it is.

@@ -5,47 +5,59 @@ use std::time::Duration;
 
 use rsip::Method;
 
-use super::{
-    Call, MIN_SE, Phase, T1, contact_uri, record_routes, session_expires, strip_tag, supports_timer,
+use super::calls::{Calls, account_contact};
+use super::dialog::{
+    Call, MIN_SE, Phase, contact_uri, record_routes, session_expires, strip_tag, supports_timer,
 };
+use crate::engine::flow::Flow;
+use crate::engine::sdp::{answer_direction, with_direction};
+use crate::engine::sip::api::{CallHandle, CallState, Event};
+use crate::engine::sip::core::{ALLOW, Core, tx_key};
+use crate::engine::sip::dtmf_info;
 use crate::engine::sip::msg::{self, Builder, Parsed};
-use crate::engine::sip::ua::{CallHandle, CallState, Event, UserAgent, tx_key};
+use crate::engine::sip::registration::Accounts;
+use crate::engine::sip::transaction::T1;
 
-impl UserAgent {
-    pub(in crate::engine::sip) fn on_invite(&mut self, flow: crate::engine::Flow, request: Parsed) {
+impl Calls {
+    pub(in crate::engine::sip) fn on_invite(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        flow: Flow,
+        request: Parsed,
+    ) {
         if request.info.to_tag.is_some() {
-            return self.on_reinvite(request);
+            return self.on_reinvite(core, accounts, request);
         }
         let uri_user = request
             .request()
             .and_then(|r| r.uri.auth.as_ref().map(|a| a.user.clone()));
-        let key = self
-            .accounts
+        let key = accounts
             .iter()
             .filter(|(_, r)| r.config.flow.remote.ip() == flow.remote.ip() || r.config.flow == flow)
             .find(|(_, r)| uri_user.as_deref().is_none_or(|u| u == r.config.user))
             .or_else(|| {
-                self.accounts
+                accounts
                     .iter()
                     .find(|(_, r)| uri_user.as_deref() == Some(r.config.user.as_str()))
             })
             .map(|(k, _)| k.clone());
         let Some(key) = key else {
-            let b = msg::response_to(&request, 404, Some(&self.tag()));
-            self.respond(&request, 404, b);
+            let b = msg::response_to(&request, 404, Some(&core.tag()));
+            core.respond(&request, 404, b);
             return;
         };
         // RFC 4028 §8.1: a session interval below our minimum is refused with 422.
         if session_expires(&request).is_some_and(|(n, _)| n < MIN_SE) {
-            let b = msg::response_to(&request, 422, Some(&self.tag())).header("Min-SE", MIN_SE.to_string());
-            self.respond(&request, 422, b);
+            let b = msg::response_to(&request, 422, Some(&core.tag())).header("Min-SE", MIN_SE.to_string());
+            core.respond(&request, 422, b);
             return;
         }
         let trying = msg::response_to(&request, 100, None);
-        self.respond(&request, 100, trying);
-        let handle = self.new_call_handle();
-        let local_tag = self.tag();
-        let now = self.now;
+        core.respond(&request, 100, trying);
+        let handle = core.new_call_handle();
+        let local_tag = core.tag();
+        let now = core.now;
         let se = session_expires(&request);
         let (refresh_at, expire_at, session_interval) = match se {
             Some((n, _)) if n >= MIN_SE => {
@@ -66,7 +78,7 @@ impl UserAgent {
             strip_tag(&request.header("From").unwrap_or_default()),
         );
         call.remote_tag = request.info.from_tag.clone();
-        call.local_cseq = self.rng.next_u64() as u32 % 10_000 + 1;
+        call.local_cseq = core.rng.next_u64() as u32 % 10_000 + 1;
         call.invite_cseq = 0;
         call.remote_target = contact_uri(&request).unwrap_or_default();
         call.route_set = record_routes(&request);
@@ -75,13 +87,13 @@ impl UserAgent {
         call.expire_at = expire_at;
         call.session_interval = session_interval;
         self.calls.insert(handle, call);
-        if let Some(e) = self
+        if let Some(e) = core
             .server_txs
             .get_mut(&tx_key(&request.info.branch, &Method::Invite))
         {
             e.call = Some(handle);
         }
-        self.emit(Event::Incoming {
+        core.emit(Event::Incoming {
             key,
             call: handle,
             from: request.header("From").map(|f| strip_tag(&f)).unwrap_or_default(),
@@ -92,22 +104,22 @@ impl UserAgent {
     }
 
     /// A response to the call's initial INVITE, with tag, Contact and Record-Route.
-    fn uas_response(&mut self, handle: CallHandle, code: u16) -> Option<(Parsed, Builder)> {
+    fn uas_response(&self, accounts: &Accounts, handle: CallHandle, code: u16) -> Option<(Parsed, Builder)> {
         let c = self.calls.get(&handle)?;
         let invite = c.invite.clone()?;
-        let (contact, _) = self.account_contact(&c.key)?;
+        let (contact, _) = account_contact(accounts, &c.key)?;
         let mut b = msg::response_to(&invite, code, Some(&c.local_tag));
         if code < 300 {
             for rr in invite.header_values("Record-Route") {
                 b.push_header("Record-Route", rr);
             }
             b.push_header("Contact", contact);
-            b.push_header("Allow", crate::engine::sip::ua::ALLOW);
+            b.push_header("Allow", ALLOW);
         }
         Some((invite, b))
     }
 
-    pub(in crate::engine::sip) fn ring(&mut self, handle: CallHandle) {
+    pub(in crate::engine::sip) fn ring(&mut self, core: &mut Core, accounts: &Accounts, handle: CallHandle) {
         let Some(c) = self.calls.get_mut(&handle) else {
             return;
         };
@@ -115,13 +127,19 @@ impl UserAgent {
             return;
         }
         c.ringing_sent = true;
-        if let Some((invite, b)) = self.uas_response(handle, 180) {
-            self.respond(&invite, 180, b);
+        if let Some((invite, b)) = self.uas_response(accounts, handle, 180) {
+            core.respond(&invite, 180, b);
         }
     }
 
-    pub(in crate::engine::sip) fn answer(&mut self, handle: CallHandle, sdp: Vec<u8>) {
-        let now = self.now;
+    pub(in crate::engine::sip) fn answer(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        handle: CallHandle,
+        sdp: Vec<u8>,
+    ) {
+        let now = core.now;
         let Some(c) = self.calls.get_mut(&handle) else {
             return;
         };
@@ -131,7 +149,7 @@ impl UserAgent {
         c.local_sdp = sdp.clone();
         let session_interval = c.session_interval;
         let timer_supported = c.invite.as_ref().is_some_and(supports_timer);
-        let Some((invite, mut b)) = self.uas_response(handle, 200) else {
+        let Some((invite, mut b)) = self.uas_response(accounts, handle, 200) else {
             return;
         };
         b.push_header("Supported", "timer");
@@ -144,7 +162,7 @@ impl UserAgent {
         }
         let b = b.body("application/sdp", sdp);
         let bytes = b.to_bytes();
-        self.respond(&invite, 200, b);
+        core.respond(&invite, 200, b);
         let Some(c) = self.calls.get_mut(&handle) else {
             return;
         };
@@ -154,8 +172,7 @@ impl UserAgent {
         {
             c.expire_at = Some(now + Duration::from_secs(u64::from(n) - u64::from(n.min(96) / 3)));
         }
-        let reliable = self
-            .accounts
+        let reliable = accounts
             .get(&c.key)
             .is_some_and(|r| r.config.flow.transport.is_reliable());
         // §13.3.1.4: the TU re-sends its 2xx until the ACK (also on reliable transports, at T2 pace… only UDP here).
@@ -164,21 +181,27 @@ impl UserAgent {
         c.ok_at = (!reliable).then(|| now + T1);
         c.ok_until = Some(now + 64 * T1);
         let sdp = invite.body().to_vec();
-        self.emit(Event::Call {
+        core.emit(Event::Call {
             call: handle,
             state: CallState::Answered { sdp },
         });
     }
 
-    pub(in crate::engine::sip) fn reject(&mut self, handle: CallHandle, code: u16) {
+    pub(in crate::engine::sip) fn reject(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        handle: CallHandle,
+        code: u16,
+    ) {
         let Some(c) = self.calls.get(&handle) else { return };
         if c.outgoing || c.phase != Phase::Setup {
             return;
         }
-        if let Some((invite, b)) = self.uas_response(handle, code) {
-            self.respond(&invite, code, b);
+        if let Some((invite, b)) = self.uas_response(accounts, handle, code) {
+            core.respond(&invite, code, b);
         }
-        self.end_call(handle, code, msg::reason(code), false);
+        self.end_call(core, handle, code, msg::reason(code), false);
     }
 
     pub(in crate::engine::sip) fn is_2xx_ack(&self, ack: &Parsed) -> bool {
@@ -209,13 +232,13 @@ impl UserAgent {
             .map(|(h, _)| *h)
     }
 
-    fn on_reinvite(&mut self, request: Parsed) {
+    fn on_reinvite(&mut self, core: &mut Core, accounts: &Accounts, request: Parsed) {
         let Some(handle) = self.find_dialog(&request) else {
             let b = msg::response_to(&request, 481, None);
-            self.respond(&request, 481, b);
+            core.respond(&request, 481, b);
             return;
         };
-        let now = self.now;
+        let now = core.now;
         let Some(c) = self.calls.get_mut(&handle) else {
             return;
         };
@@ -227,8 +250,8 @@ impl UserAgent {
         let sdp = if offer.is_empty() || c.local_sdp.is_empty() {
             c.local_sdp.clone()
         } else {
-            let dir = crate::engine::sdp::answer_direction(&offer);
-            let text = crate::engine::sdp::with_direction(&String::from_utf8_lossy(&c.local_sdp), dir);
+            let dir = answer_direction(&offer);
+            let text = with_direction(&String::from_utf8_lossy(&c.local_sdp), dir);
             c.local_sdp = text.clone().into_bytes();
             text.into_bytes()
         };
@@ -238,7 +261,7 @@ impl UserAgent {
         }
         let se = c.session_interval;
         let key = c.key.clone();
-        let Some((contact, _)) = self.account_contact(&key) else {
+        let Some((contact, _)) = account_contact(accounts, &key) else {
             return;
         };
         let mut b = msg::response_to(&request, 200, None)
@@ -248,9 +271,9 @@ impl UserAgent {
             b.push_header("Session-Expires", format!("{n};refresher=uac"));
         }
         let b = b.body("application/sdp", sdp);
-        self.respond(&request, 200, b);
+        core.respond(&request, 200, b);
         if !request.body().is_empty() {
-            self.emit(Event::Call {
+            core.emit(Event::Call {
                 call: handle,
                 state: CallState::Renegotiated {
                     sdp: request.body().to_vec(),
@@ -259,45 +282,51 @@ impl UserAgent {
         }
     }
 
-    pub(in crate::engine::sip) fn on_cancel(&mut self, _flow: crate::engine::Flow, request: Parsed) {
+    pub(in crate::engine::sip) fn on_cancel(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        _flow: Flow,
+        request: Parsed,
+    ) {
         let invite_key = tx_key(&request.info.branch, &Method::Invite);
-        let pending = self
+        let pending = core
             .server_txs
             .get(&invite_key)
             .filter(|e| !e.tx.has_final())
             .and_then(|e| e.call);
         let Some(handle) = pending else {
             let b = msg::response_to(&request, 481, None);
-            self.respond(&request, 481, b);
+            core.respond(&request, 481, b);
             return;
         };
         let tag = self.calls.get(&handle).map(|c| c.local_tag.clone());
         let ok = msg::response_to(&request, 200, tag.as_deref());
-        self.respond(&request, 200, ok);
-        if let Some((invite, b)) = self.uas_response(handle, 487) {
-            self.respond(&invite, 487, b);
+        core.respond(&request, 200, ok);
+        if let Some((invite, b)) = self.uas_response(accounts, handle, 487) {
+            core.respond(&invite, 487, b);
         }
-        self.end_call(handle, 487, "the caller hung up", true);
+        self.end_call(core, handle, 487, "the caller hung up", true);
     }
 
-    pub(in crate::engine::sip) fn on_in_dialog(&mut self, _flow: crate::engine::Flow, request: Parsed) {
+    pub(in crate::engine::sip) fn on_in_dialog(&mut self, core: &mut Core, _flow: Flow, request: Parsed) {
         let method = request.request().map(|r| r.method);
         let Some(handle) = self.find_dialog(&request) else {
             let b = msg::response_to(&request, 481, None);
-            self.respond(&request, 481, b);
+            core.respond(&request, 481, b);
             return;
         };
         match method {
-            Some(Method::Info) => return self.on_info(handle, &request),
-            Some(Method::Notify) => return self.on_notify(handle, &request),
+            Some(Method::Info) => return self.on_info(core, handle, &request),
+            Some(Method::Notify) => return self.on_notify(core, handle, &request),
             _ => {}
         }
         let b = msg::response_to(&request, 200, None);
-        self.respond(&request, 200, b);
+        core.respond(&request, 200, b);
         match method {
-            Some(Method::Bye) => self.end_call(handle, 200, "the other side hung up", true),
+            Some(Method::Bye) => self.end_call(core, handle, 200, "the other side hung up", true),
             Some(Method::Update) => {
-                let now = self.now;
+                let now = core.now;
                 if let Some(c) = self.calls.get_mut(&handle)
                     && let Some(n) = c.session_interval
                 {
@@ -310,22 +339,20 @@ impl UserAgent {
 
     /// INFO (RFC 6086): digits in the legacy DTMF bodies; an empty body is a keep-alive; other
     /// bodies are not understood (415 with what we accept).
-    fn on_info(&mut self, handle: CallHandle, request: &Parsed) {
+    fn on_info(&mut self, core: &mut Core, handle: CallHandle, request: &Parsed) {
         let content_type = request.header("Content-Type").unwrap_or_default();
         let body = request.body();
-        let digit = super::super::dtmf_info::digit(&content_type, body);
+        let digit = dtmf_info::digit(&content_type, body);
         if digit.is_none() && !body.is_empty() {
-            let b = msg::response_to(request, 415, None).header(
-                "Accept",
-                format!("{}, application/dtmf", super::super::dtmf_info::DTMF_RELAY),
-            );
-            self.respond(request, 415, b);
+            let b = msg::response_to(request, 415, None)
+                .header("Accept", format!("{}, application/dtmf", dtmf_info::DTMF_RELAY));
+            core.respond(request, 415, b);
             return;
         }
         let b = msg::response_to(request, 200, None);
-        self.respond(request, 200, b);
+        core.respond(request, 200, b);
         if let Some(digit) = digit {
-            self.emit(Event::Dtmf { call: handle, digit });
+            core.emit(Event::Dtmf { call: handle, digit });
         }
     }
 }
