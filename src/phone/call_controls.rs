@@ -1,12 +1,11 @@
 //! What the phone does to a call in progress: digits, hold and resume, mute, recording on
 //! demand, transfer, ringing, rejecting and hanging up, and the live figures.
 
-use std::path::PathBuf;
-
 use tracing::info;
 
-use super::recordings;
-use super::softphone::{CallFigures, Phone, PhoneError, target_uri};
+use super::error::PhoneError;
+use super::events::CallFigures;
+use super::softphone::{Phone, target_uri};
 use crate::engine::sdp;
 use crate::engine::{CallHandle, Command, TransferProgress};
 use crate::text::Text;
@@ -114,32 +113,9 @@ impl Phone {
         Ok(())
     }
 
-    /// Where a call's recording goes (when the caller of `dial_with`/`answer_with` did not say).
-    pub(super) fn recording_for(&self, account: &str, remote: &str) -> Option<PathBuf> {
-        let dir = self.options.recordings.as_deref()?;
-        Some(recordings::recording_path(
-            dir,
-            account,
-            remote,
-            std::time::SystemTime::now(),
-        ))
-    }
-
     /// The call's live figures for the UI; `None` before its media starts.
     pub fn figures(&self, call: CallHandle) -> Option<CallFigures> {
-        let info = self.calls.get(&call)?;
-        let stream = info.stream.as_ref()?;
-        let controls = stream.controls();
-        let (codec, encryption) = info.described.clone().unwrap_or_default();
-        Some(CallFigures {
-            report: stream.stats(),
-            input_dbfs: controls.input_dbfs(),
-            output_dbfs: controls.output_dbfs(),
-            muted: controls.is_muted(),
-            recording: controls.is_recording(),
-            codec,
-            encryption,
-        })
+        self.calls.get(&call)?.figures()
     }
 
     pub fn ring(&mut self, call: CallHandle) {

@@ -1,5 +1,6 @@
 //! A call's media as the phone sees it: the RTP socket, the local description, SDES keys and the
-//! running stream, plus what the call plays and records.
+//! running stream, plus what the call plays and records and the figures it reports (the codec
+//! and encryption the media started with, quality and levels).
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -7,7 +8,8 @@ use std::path::PathBuf;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-use super::softphone::PhoneError;
+use super::error::PhoneError;
+use super::events::CallFigures;
 use crate::engine::CallHandle;
 use crate::engine::sdes::{self, Crypto};
 use crate::engine::sdp::{self, Format};
@@ -275,6 +277,23 @@ impl CallInfo {
             stream.controls().set_recording(true);
         }
     }
+
+    /// The call's live figures, with the codec and the encryption its media was started
+    /// with; `None` before its media starts.
+    pub(super) fn figures(&self) -> Option<CallFigures> {
+        let stream = self.stream.as_ref()?;
+        let controls = stream.controls();
+        let (codec, encryption) = self.described.clone().unwrap_or_default();
+        Some(CallFigures {
+            report: stream.stats(),
+            input_dbfs: controls.input_dbfs(),
+            output_dbfs: controls.output_dbfs(),
+            muted: controls.is_muted(),
+            recording: controls.is_recording(),
+            codec,
+            encryption,
+        })
+    }
 }
 
 /// The DTLS session for a call: our role follows the setup attributes (RFC 5763 §5: the
@@ -312,4 +331,87 @@ fn to_tokio(socket: std::net::UdpSocket) -> Option<tokio::net::UdpSocket> {
 pub(super) fn rand_u64() -> u64 {
     use crate::engine::Random;
     crate::engine::OsRandom.next_u64() >> 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::model::{Advanced, MediaType};
+    use crate::engine::Transport;
+
+    /// One call between two phones on loopback, `offerer` calling `answerer`: both start their
+    /// media and report the codec and encryption they run with.
+    async fn call(
+        media_type: MediaType,
+        transport: Transport,
+        offerer: Vec<Format>,
+        answerer: Vec<Format>,
+    ) -> [(String, Option<&'static str>); 2] {
+        let ip = IpAddr::from([127, 0, 0, 1]);
+        let (digits, _received) = mpsc::unbounded_channel();
+        let advanced = Advanced {
+            media_types: vec![media_type],
+            ..Advanced::default()
+        };
+        let mut ours = CallInfo::new("A".into(), offerer, ip);
+        let port = ours.bind().unwrap();
+        let offer = ours.make_offer(&advanced, transport, port, None).unwrap();
+        let mut theirs = CallInfo::new("B".into(), answerer, ip);
+        let port = theirs.bind().unwrap();
+        assert!(theirs.accept_offer(&offer, &[media_type], Some(transport)));
+        let answer = theirs.make_answer(&offer, port, None).unwrap();
+        let chosen = sdp::offered_formats(&answer).and_then(|f| f.first().map(|(pt, _, _)| *pt));
+        theirs.start_media(offer.as_bytes(), chosen, CallHandle(2), &digits);
+        ours.start_media(answer.as_bytes(), None, CallHandle(1), &digits);
+        let mut reported = Vec::new();
+        for info in [&mut ours, &mut theirs] {
+            let figures = info.figures().expect("the media runs");
+            reported.push((figures.codec, figures.encryption));
+            info.stream.take().unwrap().stop().await;
+        }
+        reported.try_into().unwrap()
+    }
+
+    #[tokio::test]
+    async fn calls_report_the_negotiated_codec_and_encryption() {
+        let plain = call(
+            MediaType::Rtp,
+            Transport::Udp,
+            vec![Format::Opus, Format::Pcmu, Format::TelephoneEvent],
+            vec![Format::Pcmu, Format::Opus, Format::TelephoneEvent],
+        )
+        .await;
+        assert_eq!(plain, [("PCMU".into(), None), ("PCMU".into(), None)]);
+        let sdes = call(
+            MediaType::SrtpSdes,
+            Transport::Tls,
+            vec![Format::Pcma, Format::G722],
+            vec![Format::G722, Format::Pcma],
+        )
+        .await;
+        assert_eq!(
+            sdes,
+            [("G722".into(), Some("SRTP")), ("G722".into(), Some("SRTP"))]
+        );
+        let dtls = call(
+            MediaType::SrtpDtls,
+            Transport::Wss,
+            vec![Format::Opus],
+            vec![Format::Opus],
+        )
+        .await;
+        assert_eq!(
+            dtls,
+            [
+                ("opus".into(), Some("DTLS-SRTP")),
+                ("opus".into(), Some("DTLS-SRTP"))
+            ]
+        );
+    }
+
+    #[test]
+    fn no_figures_before_the_media_starts() {
+        let info = CallInfo::new("A".into(), vec![Format::Pcmu], IpAddr::from([127, 0, 0, 1]));
+        assert!(info.figures().is_none());
+    }
 }

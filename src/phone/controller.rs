@@ -8,11 +8,13 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tracing::warn;
 
-use super::MediaOptions;
+use super::call_media::MediaOptions;
 use super::catalogue::AccountPrompts;
 use super::delivery::{Deliveries, Delivery};
+use super::error::PhoneError;
+use super::events::{CallFigures, PhoneEvent};
 use super::history::{CallHistory, CallRecord};
-use super::softphone::{CallFigures, Phone, PhoneError, PhoneEvent, PhoneOptions};
+use super::softphone::{Phone, PhoneOptions};
 use super::sound_board::SoundBoard;
 use super::voicemail::Voicemail;
 use crate::account::Secret;
@@ -327,7 +329,17 @@ impl Task {
             }
             Request::MicTest(on) => {
                 let device = self.devices.as_ref().and_then(|d| d.input.clone());
-                self.sounds.meter(on, device, &self.updates);
+                let (levels, failures) = (self.updates.clone(), self.updates.clone());
+                self.sounds.meter(
+                    on,
+                    device,
+                    move |dbfs| {
+                        let _ = levels.send(Update::MicLevel(dbfs));
+                    },
+                    move |reason| {
+                        let _ = failures.send(Update::DeviceFailed(reason));
+                    },
+                );
             }
             Request::Devices(devices) => self.devices = devices,
             Request::DoNotDisturb(on) => self.dnd = on,

@@ -237,13 +237,19 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>, kno
             port,
             path,
             username,
+            tls,
         } => {
+            let tls = match tls.then(|| client_config(None)).transpose() {
+                Ok(tls) => tls,
+                Err(e) => return Finished::Failed(job, e.text()),
+            };
             let target = FtpTarget {
                 host,
                 port,
                 path,
                 username,
                 password,
+                tls,
             };
             upload(&target, &name, &bytes).await.map_err(SendError::Failed)
         }
@@ -252,6 +258,7 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>, kno
             port,
             path,
             username,
+            key_file,
         } => {
             let target = SftpTarget {
                 host,
@@ -259,6 +266,7 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>, kno
                 path,
                 username,
                 password,
+                key_file,
             };
             sftp::upload(&target, known_hosts, &name, &bytes)
                 .await

@@ -1,13 +1,21 @@
 //! The phone: the one handle the UI and the CLI use. It combines the account manager with
-//! media (and, in later layers, the SIP engine and audio).
+//! the SIP engine (through the network driver) and media, and reports what happens as events.
+//!
+//! Inside, each file depends one way: [`events`] and [`error`] say what the phone reports;
+//! `line` and `call_media` (with `negotiation`, its offer/answer) hold a line's and a call's
+//! state; [`softphone`] owns them in the [`softphone::Phone`], which `accounts` and
+//! `call_controls` extend; the [`controller`] runs the phone for the GUI.
 
+mod accounts;
 mod call_controls;
 mod call_media;
 pub mod catalogue;
 pub mod controller;
 pub mod delivery;
+pub mod error;
+pub mod events;
 pub mod history;
-mod lines;
+mod line;
 mod negotiation;
 pub mod outbox;
 pub mod recordings;

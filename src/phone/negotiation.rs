@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use tracing::warn;
 
 use super::call_media::{CallInfo, rand_u64};
-use super::softphone::PhoneError;
+use super::error::PhoneError;
 use crate::account::model::{Advanced, MediaType, Transport as AccountTransport};
 use crate::engine::Transport;
 use crate::engine::sdes::{self, Crypto, Suite};

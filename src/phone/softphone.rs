@@ -10,14 +10,18 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
+pub use super::error::PhoneError;
+pub use super::events::{CallFigures, PhoneEvent};
+
 use super::call_media::{CallInfo, DigitSender, MediaOptions};
 use super::catalogue::AccountPrompts;
-use super::lines::Line;
+use super::line::Line;
 use super::negotiation::offers_ice;
+use super::recordings;
 use crate::account::allowed_ip::is_allowed;
 use crate::account::model::{Codec, Direction as RecordDirection, SipAccount};
 use crate::engine::sdp::{self, Format};
-use crate::engine::{CallHandle, CallState, Command, Event, Flow, RegistrationState, TransferProgress};
+use crate::engine::{CallHandle, CallState, Command, Event, Flow, RegistrationState};
 use crate::media::audio_file::Pcm;
 use crate::media::prompts::AudioRef;
 use crate::media::rtp_session::StreamReport;
@@ -61,83 +65,6 @@ impl Default for PhoneOptions {
             outbox: None,
             voicemail: None,
             ring_timeout: Duration::from_secs(25),
-        }
-    }
-}
-
-/// What the phone reports.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PhoneEvent {
-    Registration {
-        account: String,
-        state: RegistrationState,
-    },
-    /// The signalling path changed (connected, failed over, reconnected).
-    Connected {
-        account: String,
-        flow: Flow,
-    },
-    Incoming {
-        account: String,
-        call: CallHandle,
-        from: String,
-        /// The number or URI that was called (which DID or internal number rang).
-        called: String,
-    },
-    Call {
-        call: CallHandle,
-        state: CallState,
-    },
-    /// A call's media ended: what was sent and received.
-    Media {
-        call: CallHandle,
-        account: String,
-        report: StreamReport,
-    },
-    /// The far end sent a digit (RFC 4733).
-    Dtmf {
-        call: CallHandle,
-        digit: char,
-    },
-    /// A transfer of the call ([`Phone::transfer`]) moved on. After `Succeeded` the phone
-    /// hangs up the call itself; after `Failed` the call stays up.
-    Transfer {
-        call: CallHandle,
-        progress: TransferProgress,
-    },
-}
-
-/// A call's figures while it runs (the quality read-out and the level meters).
-#[derive(Clone, Debug, PartialEq)]
-pub struct CallFigures {
-    /// Packets, loss, jitter, buffer delay and RTT (RTCP) so far.
-    pub report: StreamReport,
-    /// Microphone and speaker levels (dBFS; silent without devices).
-    pub input_dbfs: f32,
-    pub output_dbfs: f32,
-    pub muted: bool,
-    /// Whether the call is being recorded right now.
-    pub recording: bool,
-    /// The codec in use (its SDP name, e.g. `opus`, `PCMU`).
-    pub codec: String,
-    /// The media's encryption (`SRTP`, `DTLS-SRTP`); `None` for plain RTP.
-    pub encryption: Option<&'static str>,
-}
-
-/// A refusal or failure, said so the user knows what to do.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum PhoneError {
-    #[error("{0}")]
-    Refused(Text),
-    #[error("{0}")]
-    Network(Text),
-}
-
-impl PhoneError {
-    /// What to tell the user (translated by the window).
-    pub fn text(&self) -> &Text {
-        match self {
-            PhoneError::Refused(t) | PhoneError::Network(t) => t,
         }
     }
 }
@@ -603,6 +530,17 @@ impl Phone {
         }
     }
 
+    /// Where a call's recording goes (when the caller of `dial_with`/`answer_with` did not say).
+    fn recording_for(&self, account: &str, remote: &str) -> Option<PathBuf> {
+        let dir = self.options.recordings.as_deref()?;
+        Some(recordings::recording_path(
+            dir,
+            account,
+            remote,
+            std::time::SystemTime::now(),
+        ))
+    }
+
     /// The account's registration is known to the phone.
     pub fn account_of(&self, call: CallHandle) -> Option<&str> {
         self.calls.get(&call).map(|c| c.account.as_str())
@@ -654,7 +592,6 @@ mod tests {
     use super::*;
     use crate::account::Secret;
     use crate::account::model::{SipAccount, Transport as AccountTransport};
-    use crate::phone::lines::instance_id;
 
     #[test]
     fn recorded_directions_follow_the_account() {
@@ -716,14 +653,6 @@ mod tests {
         assert!(
             (1..=4).contains(&failures),
             "{failures} failed registrations in 1.5 s"
-        );
-    }
-
-    #[test]
-    fn instance_ids_are_uuid_urns() {
-        assert_eq!(
-            instance_id("0ca483d9861250e2d7fb66140e1b0f05"),
-            "urn:uuid:0ca483d9-8612-50e2-d7fb-66140e1b0f05"
         );
     }
 

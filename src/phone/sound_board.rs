@@ -1,12 +1,10 @@
 //! The phone's own sounds, outside calls: the ringtone on the ring device while calls ring
 //! here, and the settings' test tone, prompt previews and microphone meter.
 
-use tokio::sync::mpsc;
-
-use super::controller::Update;
 use crate::engine::CallHandle;
 use crate::media::device::DeviceChoice;
 use crate::media::sounds::{MicMeter, Player, Sound};
+use crate::text::Text;
 
 #[derive(Debug, Default)]
 pub(super) struct SoundBoard {
@@ -57,25 +55,15 @@ impl SoundBoard {
         ended
     }
 
-    /// Starts (on the input `device`) or stops the microphone meter; its levels and failure go
-    /// to `updates`.
+    /// Starts (on the input `device`) or stops the microphone meter; its levels (dBFS) go to
+    /// `level`, and why the device cannot be used to `failed`.
     pub(super) fn meter(
         &mut self,
         on: bool,
         device: Option<String>,
-        updates: &mpsc::UnboundedSender<Update>,
+        level: impl Fn(f32) + Send + 'static,
+        failed: impl FnOnce(Text) + Send + 'static,
     ) {
-        self.meter = on.then(|| {
-            let (levels, failures) = (updates.clone(), updates.clone());
-            MicMeter::start(
-                device,
-                move |dbfs| {
-                    let _ = levels.send(Update::MicLevel(dbfs));
-                },
-                move |reason| {
-                    let _ = failures.send(Update::DeviceFailed(reason.text()));
-                },
-            )
-        });
+        self.meter = on.then(|| MicMeter::start(device, level, move |reason| failed(reason.text())));
     }
 }

@@ -6,10 +6,9 @@ use std::time::Duration;
 use iced::Task;
 
 use super::{App, Message, Screen};
-use crate::engine::CallHandle;
 use crate::phone::catalogue::AccountPrompts;
 use crate::phone::controller::{Request, Update};
-use crate::phone::softphone::PhoneEvent;
+use crate::phone::events::{CallHandle, PhoneEvent};
 use crate::ui::i18n::fl;
 use crate::ui::keys::PhoneKey;
 use crate::ui::link::{self, Event};

@@ -267,7 +267,7 @@ mod tests {
     #[test]
     fn messages_from_below_are_translated_with_their_arguments() {
         use crate::account::{Error, ItemKind, SecretError};
-        use crate::phone::softphone::PhoneError;
+        use crate::phone::error::PhoneError;
         use crate::text::Text;
         use i18n_embed::LanguageLoader;
         use i18n_embed::fluent::{FluentLanguageLoader, fluent_language_loader};

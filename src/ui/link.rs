@@ -10,8 +10,9 @@ use crate::account::secrets::SecretKey;
 use crate::account::workspace::DeliveryMethod;
 use crate::account::{AccountManager, Secret, SipAccount};
 use crate::phone::controller::{Controller, Update};
+use crate::phone::events::PhoneEvent;
 use crate::phone::history::{CallHistory, CallRecord};
-use crate::phone::softphone::{PhoneEvent, PhoneOptions};
+use crate::phone::softphone::PhoneOptions;
 use crate::ui::i18n;
 
 /// What the bridge yields.

@@ -7,7 +7,7 @@ use std::sync::{LazyLock, Mutex};
 use notify_rust::{Notification, NotificationResponse, Timeout, Urgency};
 use tokio::sync::oneshot;
 
-use crate::engine::CallHandle;
+use crate::phone::events::CallHandle;
 use crate::ui::i18n::fl;
 use crate::ui::screen::call::Message;
 

@@ -13,12 +13,10 @@ use super::link::Event;
 use super::screen::{accounts, audio, editor, welcome};
 use crate::account::workspace::{DeliveryMethod, DeliveryTarget};
 use crate::account::{AccountManager, ProfilePaths, Secret, SecretStore, SipAccount};
-use crate::engine::{CallHandle, CallState, RegistrationState};
 use crate::media::device::DeviceInfo;
-use crate::media::rtp_session::StreamReport;
 use crate::phone::controller::Update;
+use crate::phone::events::{CallFigures, CallHandle, CallState, PhoneEvent, RegistrationState, StreamReport};
 use crate::phone::history::{CallRecord, Direction, Outcome};
-use crate::phone::softphone::{CallFigures, PhoneEvent};
 
 fn app(dir: &Path, with_workspace: bool) -> App {
     let mock = keyring_core::mock::Store::new().unwrap();

@@ -9,9 +9,8 @@ use iced::{Alignment, Element, Length};
 
 use super::phone::{duration, keypad};
 use crate::account::Document;
-use crate::engine::{CallHandle, CallState, TransferProgress};
 use crate::phone::controller::{Request, Update};
-use crate::phone::softphone::{CallFigures, PhoneEvent};
+use crate::phone::events::{CallFigures, CallHandle, CallState, PhoneEvent, TransferProgress};
 use crate::ui::i18n::{self, fl};
 use crate::ui::widgets::hint;
 

@@ -8,12 +8,11 @@ use iced::widget::{button, checkbox, column, container, pick_list, row, scrollab
 use iced::{Alignment, Element, Length};
 
 use crate::account::Document;
-use crate::engine::RegistrationState;
 use crate::media::prompts::AudioRef;
 use crate::phone::controller::{Request, Update};
 use crate::phone::delivery::Delivery;
+use crate::phone::events::{PhoneEvent, RegistrationState};
 use crate::phone::history::{CallRecord, Direction, Outcome};
-use crate::phone::softphone::PhoneEvent;
 use crate::ui::i18n::{self, fl};
 use crate::ui::widgets::{error, hint};
 

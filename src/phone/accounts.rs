@@ -3,40 +3,27 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::ClientConfig;
 use tracing::{info, warn};
 
 use super::catalogue::AccountPrompts;
-use super::softphone::{Phone, PhoneError, PhoneEvent};
+use super::error::PhoneError;
+use super::events::PhoneEvent;
+use super::line::Line;
+use super::softphone::Phone;
 use crate::account::Secret;
 use crate::account::allowed_ip::is_allowed;
 use crate::account::model::{SipAccount, Transport as AccountTransport};
 use crate::account::validate::split_host_port;
 use crate::engine::{AccountConfig, CallHandle, Command, Flow, Transport};
 use crate::media::prompts::AudioRef;
-use crate::net::dns::{Candidate, resolve};
+use crate::net::dns::resolve;
 use crate::net::tls::client_config;
 use crate::net::transport::{Connection, Target};
 use crate::text::Text;
 
-/// A registered account: its settings, its servers and its connection.
-pub(super) struct Line {
-    pub(super) account: SipAccount,
-    pub(super) password: Secret,
-    pub(super) candidates: Vec<Candidate>,
-    pub(super) index: usize,
-    pub(super) server_name: String,
-    pub(super) tls: Option<Arc<ClientConfig>>,
-    pub(super) conn: Option<Connection>,
-    pub(super) registered_once: bool,
-    pub(super) reconnect_at: Option<tokio::time::Instant>,
-    pub(super) reconnect_delay: Duration,
-}
-
-pub(super) fn engine_transport(t: AccountTransport) -> Transport {
+fn engine_transport(t: AccountTransport) -> Transport {
     match t {
         AccountTransport::Udp => Transport::Udp,
         AccountTransport::Tcp => Transport::Tcp,
@@ -46,7 +33,7 @@ pub(super) fn engine_transport(t: AccountTransport) -> Transport {
 }
 
 /// `urn:uuid:` form of an account id (RFC 5626 instance id).
-pub(super) fn instance_id(id: &str) -> String {
+fn instance_id(id: &str) -> String {
     let hex: String = id
         .chars()
         .filter(char::is_ascii_hexdigit)
@@ -270,5 +257,18 @@ impl Phone {
             .get(name)
             .and_then(|l| l.conn.as_ref())
             .map(|c| c.local)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_ids_are_uuid_urns() {
+        assert_eq!(
+            instance_id("0ca483d9861250e2d7fb66140e1b0f05"),
+            "urn:uuid:0ca483d9-8612-50e2-d7fb-66140e1b0f05"
+        );
     }
 }
