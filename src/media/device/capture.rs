@@ -9,6 +9,7 @@ use cpal::traits::{DeviceTrait, StreamTrait};
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::meter::{Level, PeakWindow};
+use super::realtime::OnFirstCallback;
 use super::resample::FrameResampler;
 use super::supervisor::{Failures, Heartbeat, Open, Supervisor};
 use super::{DeviceError, Direction, OPEN_TIMEOUT, find, frame_len, name_of, stream_config, to_i16};
@@ -54,6 +55,7 @@ struct InputSide {
     meter: PeakWindow,
     shared: Arc<Shared>,
     heartbeat: Heartbeat,
+    realtime: OnFirstCallback,
 }
 
 impl InputSide {
@@ -63,6 +65,7 @@ impl InputSide {
         f32: cpal::FromSample<T>,
     {
         self.heartbeat.beat();
+        self.realtime.promote();
         let muted = self.shared.muted.load(Ordering::Relaxed);
         for frame in data.chunks(self.channels) {
             let sum: f32 = frame.iter().map(|s| s.to_sample::<f32>()).sum();
@@ -102,6 +105,7 @@ impl Capture {
                 meter: PeakWindow::new(rate),
                 shared: side.clone(),
                 heartbeat: failures.heartbeat(),
+                realtime: OnFirstCallback::default(),
             };
             let errors = failures.callback();
             let stream = match format {

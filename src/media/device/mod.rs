@@ -9,6 +9,7 @@
 mod capture;
 mod meter;
 mod playback;
+mod realtime;
 mod resample;
 mod supervisor;
 

@@ -1,19 +1,31 @@
 //! Playback: one codec frame at a time from the media tick → resampled to the device rate → ring
 //! buffer → the cpal output callback (silence on underrun).
+//!
+//! The ring starts playing once it holds [`PRIME_MS`] of audio. Each underrun (the frames came
+//! late: a busy machine delays the media tick or the sound server's requests) is a gap of
+//! silence, counted in [`Playback::underruns`], and makes the ring wait for [`PRIME_STEP_MS`]
+//! more before it plays again, up to [`PRIME_MAX_MS`]: a machine that keeps delaying the audio
+//! gets a deeper cushion (more latency) instead of a stutter every few seconds.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::meter::{Level, PeakWindow};
+use super::realtime::OnFirstCallback;
 use super::resample::FrameResampler;
 use super::supervisor::{Failures, Heartbeat, Open, Supervisor};
 use super::{DeviceError, Direction, OPEN_TIMEOUT, find, frame_len, name_of, stream_config};
 
-/// The callback waits for this much audio before it starts (and after an underrun).
+/// The callback waits for this much audio before it starts.
 const PRIME_MS: u32 = 40;
+/// How much deeper the cushion gets after each underrun…
+const PRIME_STEP_MS: u32 = 20;
+/// …up to this.
+const PRIME_MAX_MS: u32 = 100;
 /// Audio queued beyond this is dropped rather than played late (bounds latency).
 const MAX_QUEUE_MS: u32 = 150;
 
@@ -24,6 +36,7 @@ type Feed = (Producer<f32>, u32);
 pub struct Playback {
     supervisor: Supervisor,
     level: Arc<Level>,
+    underruns: Arc<AtomicU32>,
     feeds: Receiver<Feed>,
     feed: Producer<f32>,
     device_rate: u32,
@@ -48,10 +61,14 @@ struct OutputSide {
     ring: Consumer<f32>,
     channels: usize,
     prime: usize,
+    prime_step: usize,
+    prime_max: usize,
     playing: bool,
     meter: PeakWindow,
     level: Arc<Level>,
+    underruns: Arc<AtomicU32>,
     heartbeat: Heartbeat,
+    realtime: OnFirstCallback,
 }
 
 impl OutputSide {
@@ -60,6 +77,7 @@ impl OutputSide {
         T: cpal::Sample + cpal::FromSample<f32>,
     {
         self.heartbeat.beat();
+        self.realtime.promote();
         if !self.playing && self.ring.slots() >= self.prime {
             self.playing = true;
         }
@@ -71,6 +89,10 @@ impl OutputSide {
             };
             let x = x.unwrap_or_else(|| {
                 // Underrun: silence until the ring is primed again.
+                if self.playing {
+                    self.underruns.fetch_add(1, Ordering::Relaxed);
+                    self.prime = (self.prime + self.prime_step).min(self.prime_max);
+                }
                 self.playing = false;
                 0.0
             });
@@ -88,6 +110,8 @@ impl Playback {
         let level = Arc::new(Level::new());
         let (feeds_tx, feeds) = mpsc::channel();
         let meter_level = level.clone();
+        let underruns = Arc::new(AtomicU32::new(0));
+        let side_underruns = underruns.clone();
         let open: Open = Box::new(move |name: Option<&str>, failures: Failures| {
             let device = find(Direction::Output, name)?;
             let name = name_of(&device);
@@ -103,10 +127,14 @@ impl Playback {
                 ring,
                 channels: usize::from(config.channels.max(1)),
                 prime: (rate * PRIME_MS / 1000) as usize,
+                prime_step: (rate * PRIME_STEP_MS / 1000) as usize,
+                prime_max: (rate * PRIME_MAX_MS / 1000) as usize,
                 playing: false,
                 meter: PeakWindow::new(rate),
                 level: meter_level.clone(),
+                underruns: side_underruns.clone(),
                 heartbeat: failures.heartbeat(),
+                realtime: OnFirstCallback::default(),
             };
             let errors = failures.callback();
             let stream = match format {
@@ -138,6 +166,7 @@ impl Playback {
         Ok(Playback {
             supervisor,
             level,
+            underruns,
             feeds,
             feed,
             device_rate,
@@ -186,6 +215,11 @@ impl Playback {
     /// Frames dropped because the device fell behind.
     pub fn dropped(&self) -> u32 {
         self.dropped
+    }
+
+    /// Times the device ran out of audio while playing (each one is a gap of silence).
+    pub fn underruns(&self) -> u32 {
+        self.underruns.load(Ordering::Relaxed)
     }
 
     /// The device in use (changes when a lost device was replaced by the default one).
