@@ -66,12 +66,15 @@ TEST_PACKAGES=(
     dnsmasq-base
     # an independent Ogg Opus decoder (opusdec) that reads back call recordings
     opus-tools
-    # an FTP server for the delivery of recordings (run by Debian's /usr/bin/python3)
+    # an FTP and FTPS server for the delivery of recordings (run by Debian's /usr/bin/python3)
     python3-pyftpdlib
+    python3-openssl
     # a real SMTP server (STARTTLS, TLS, AUTH, size limit) for e-mail delivery of recordings
     python3-aiosmtpd
     # a real SSH/SFTP server (password login, chrooted) for SFTP delivery of recordings
     python3-asyncssh
+    # encrypted OpenSSH client keys for the SFTP key-login test
+    python3-bcrypt
     # the PESQ scorer of the call-quality tests (tests/tools/pesq_score.py) is built from
     # source in a virtual environment
     python3-venv

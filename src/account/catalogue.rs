@@ -81,6 +81,18 @@ fn check_delivery_target(target: &DeliveryTarget) -> Result<(), Error> {
                 check_server(server, *port)
             }
         }),
+        DeliveryTarget::Sftp {
+            host,
+            port,
+            key_file: Some(key),
+            ..
+        } => check_server(host, *port).and_then(|()| {
+            if key.is_file() {
+                Ok(())
+            } else {
+                Err(Text::new("item-key-file-missing").arg("file", key.display()))
+            }
+        }),
         DeliveryTarget::Ftp { host, port, .. } | DeliveryTarget::Sftp { host, port, .. } => {
             check_server(host, *port)
         }

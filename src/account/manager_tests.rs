@@ -143,6 +143,7 @@ fn delivery_secrets_live_in_the_keyring() {
             port: Some(22),
             path: "/rec".into(),
             username: "rec".into(),
+            key_file: None,
         },
     };
     m.add_delivery_method(method, Some(Secret::new("sftp-pass")))

@@ -1,6 +1,7 @@
 //! The workspace: catalogues that SIP accounts refer to, and the encryption switch.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
@@ -79,6 +80,9 @@ pub enum DeliveryTarget {
         path: String,
         #[serde(default)]
         username: String,
+        /// FTPS: explicit TLS (`AUTH TLS`) for the login and the data.
+        #[serde(default)]
+        tls: bool,
     },
     Sftp {
         host: String,
@@ -88,6 +92,10 @@ pub enum DeliveryTarget {
         path: String,
         #[serde(default)]
         username: String,
+        /// A private key file to log in with (the keyring then holds its passphrase, if any)
+        /// instead of a password.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        key_file: Option<PathBuf>,
     },
     GoogleDrive {
         folder: String,
@@ -174,12 +182,14 @@ impl fmt::Display for DeliveryTarget {
                 port,
                 path,
                 username,
+                ..
             }
             | DeliveryTarget::Sftp {
                 host,
                 port,
                 path,
                 username,
+                ..
             } => {
                 let scheme = self.kind();
                 let user = if username.is_empty() {
@@ -192,7 +202,14 @@ impl fmt::Display for DeliveryTarget {
                     f,
                     "{scheme}://{user}{host}{port}/{}",
                     path.trim_start_matches('/')
-                )
+                )?;
+                match self {
+                    DeliveryTarget::Ftp { tls: true, .. } => f.write_str(" (TLS)"),
+                    DeliveryTarget::Sftp {
+                        key_file: Some(key), ..
+                    } => write!(f, " (key {})", key.display()),
+                    _ => Ok(()),
+                }
             }
         }
     }

@@ -140,6 +140,12 @@ pub struct DeliveryAdd {
     /// FTP/SFTP/Email: the server's login.
     #[arg(long, default_value = "")]
     username: String,
+    /// FTP: FTPS with explicit TLS (`AUTH TLS`) for the login and the recordings.
+    #[arg(long)]
+    tls: bool,
+    /// SFTP: log in with this private key file; `--secret-stdin` then gives its passphrase, if any.
+    #[arg(long, value_name = "FILE")]
+    key_file: Option<PathBuf>,
     /// Read the password or token from standard input (kept in the keyring).
     #[arg(long)]
     secret_stdin: bool,
@@ -169,12 +175,14 @@ impl DeliveryAdd {
                 port: self.port,
                 path: self.path.clone(),
                 username: self.username.clone(),
+                tls: self.tls,
             },
             DeliveryKind::Sftp => DeliveryTarget::Sftp {
                 host: host(),
                 port: self.port,
                 path: self.path.clone(),
                 username: self.username.clone(),
+                key_file: self.key_file.clone(),
             },
         }
     }

@@ -6,13 +6,21 @@
 //! made. The data connection goes to the control connection's address whatever PASV names (a
 //! server behind NAT often names its private address). Plain FTP: the password crosses the
 //! network in clear text, which the delivery-method editor says.
+//!
+//! FTPS with explicit TLS (RFC 4217): `AUTH TLS` before the login, then `PBSZ 0` and `PROT P`
+//! so the data connection is encrypted too (its handshake resumes the control connection's TLS
+//! session, which servers such as vsftpd require). With TLS chosen, a server that refuses
+//! `AUTH TLS` is not used (no fall-back to clear text).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use rustls::ClientConfig;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 use super::reply::{Dialogue, Step, within};
+use super::tls::{Io, handshake};
 
 use crate::text::Text;
 
@@ -27,6 +35,8 @@ pub struct FtpTarget {
     /// `anonymous` when empty.
     pub username: String,
     pub password: String,
+    /// Explicit TLS (FTPS) trusting what this configuration trusts; `None`: plain FTP.
+    pub tls: Option<Arc<ClientConfig>>,
 }
 
 /// Stores `bytes` as `name` in the target's folder.
@@ -45,28 +55,57 @@ pub async fn upload(target: &FtpTarget, name: &str, bytes: &[u8]) -> Result<(), 
         .await
         .map_err(|e| fail(&e))?;
     let peer = stream.peer_addr().map_err(|e| fail(&e))?;
-    let mut ftp = Control::new(stream);
+    let mut ftp = Control::new(Box::new(stream), target);
     ftp.expect(&[220]).await.map_err(|e| fail(&e))?;
+    if target.tls.is_some() {
+        ftp = ftp.secure().await.map_err(|e| fail(&e))?;
+    }
     ftp.login(&target.username, &target.password)
         .await
         .map_err(|e| match e {
             Step::Refused(..) => Text::new("ftp-login-refused").arg("server", &server),
             other => fail(&other),
         })?;
+    if target.tls.is_some() {
+        ftp.protect_data().await.map_err(|e| fail(&e))?;
+    }
     let result = ftp.store(peer, &target.path, name, bytes).await;
     let _ = ftp.command("QUIT", &[221]).await;
     result.map_err(|e| fail(&e))
 }
 
 struct Control {
-    dialogue: Dialogue<TcpStream>,
+    dialogue: Dialogue<Box<dyn Io>>,
+    host: String,
+    tls: Option<Arc<ClientConfig>>,
 }
 
 impl Control {
-    fn new(stream: TcpStream) -> Control {
+    fn new(stream: Box<dyn Io>, target: &FtpTarget) -> Control {
         Control {
             dialogue: Dialogue::new(stream),
+            host: target.host.clone(),
+            tls: target.tls.clone(),
         }
+    }
+
+    /// `AUTH TLS` and the handshake on the control connection.
+    async fn secure(mut self) -> Result<Control, Step> {
+        let Some(tls) = self.tls.clone() else {
+            return Ok(self);
+        };
+        self.command("AUTH TLS", &[234]).await?;
+        let secured = handshake(tls, &self.host, self.dialogue.into_inner())
+            .await
+            .map_err(Step::Tls)?;
+        self.dialogue = Dialogue::new(secured);
+        Ok(self)
+    }
+
+    /// Data connections protected too (RFC 4217 §9).
+    async fn protect_data(&mut self) -> Result<(), Step> {
+        self.command("PBSZ 0", &[200]).await?;
+        self.command("PROT P", &[200]).await.map(drop)
     }
 
     async fn expect(&mut self, codes: &[u16]) -> Result<String, Step> {
@@ -142,12 +181,22 @@ impl Control {
         self.enter(path).await?;
         let temporary = format!(".{name}.part");
         let data_at = self.passive(peer).await?;
-        let mut data = within(TcpStream::connect(data_at)).await?;
+        let data = within(TcpStream::connect(data_at)).await?;
         self.command(&format!("STOR {temporary}"), &[125, 150]).await?;
+        let mut data: Box<dyn Io> = match self.tls.clone() {
+            Some(tls) => handshake(tls, &self.host, Box::new(data))
+                .await
+                .map_err(Step::Tls)?,
+            None => Box::new(data),
+        };
         for chunk in bytes.chunks(64 * 1024) {
             within(data.write_all(chunk)).await?;
         }
         within(data.shutdown()).await?;
+        // Read what the server still sends (TLS 1.3 session tickets, its close_notify) until it
+        // closes: a socket closed with unread data is reset, and a reset can make the server
+        // drop the end of the upload.
+        let _ = within(tokio::io::copy(&mut data, &mut tokio::io::sink())).await;
         drop(data);
         self.expect(&[226, 250]).await?;
         self.command(&format!("RNFR {temporary}"), &[350]).await?;

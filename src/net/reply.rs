@@ -18,6 +18,8 @@ pub enum Step {
     TimedOut,
     /// The server's reply to a command that it refused (its code and last line).
     Refused(u16, String),
+    /// The TLS handshake failed (why, in the user's terms).
+    Tls(String),
 }
 
 impl std::fmt::Display for Step {
@@ -26,6 +28,7 @@ impl std::fmt::Display for Step {
             Step::Io(e) => write!(f, "{e}"),
             Step::TimedOut => write!(f, "no answer within {} s", STEP.as_secs()),
             Step::Refused(_, reply) => write!(f, "the server answered `{reply}`"),
+            Step::Tls(reason) => f.write_str(reason),
         }
     }
 }

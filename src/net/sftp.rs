@@ -1,5 +1,5 @@
-//! Uploads a file to an SFTP server (SSH File Transfer Protocol over SSH, password login):
-//! how call recordings reach an SFTP delivery method.
+//! Uploads a file to an SFTP server (SSH File Transfer Protocol over SSH, with a password or a
+//! private key file): how call recordings reach an SFTP delivery method.
 //!
 //! The server's host key is trusted on first use, as OpenSSH does: its SHA-256 fingerprint is
 //! kept in a known-hosts file, and a server that later shows another key is refused (a changed
@@ -7,11 +7,11 @@
 //! change is expected. As with FTP, the file is written under a hidden temporary name and
 //! renamed when complete, and missing folders of the target path are made.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use russh::client;
-use russh::keys::HashAlg;
+use russh::keys::{HashAlg, PrivateKeyWithHashAlg};
 use russh_sftp::client::SftpSession;
 use russh_sftp::protocol::OpenFlags;
 use tokio::io::AsyncWriteExt;
@@ -29,7 +29,10 @@ pub struct SftpTarget {
     /// The folder (made when missing); relative to the login folder unless it starts with `/`.
     pub path: String,
     pub username: String,
+    /// The login password, or the key file's passphrase (empty: none) when `key_file` is set.
     pub password: String,
+    /// A private key (OpenSSH or PEM format) to log in with instead of the password.
+    pub key_file: Option<PathBuf>,
 }
 
 /// Checks the server's key against the one seen before (none: first use).
@@ -75,6 +78,18 @@ pub async fn upload(target: &SftpTarget, known_hosts: &Path, name: &str, bytes: 
     if name.contains(['/', '\0']) || target.path.contains('\0') {
         return Err(fail(&"the file name or folder is not usable"));
     }
+    let key = match &target.key_file {
+        Some(file) => {
+            let passphrase = Some(target.password.as_str()).filter(|p| !p.is_empty());
+            let key = russh::keys::load_secret_key(file, passphrase).map_err(|e| {
+                Text::new("sftp-key-unreadable")
+                    .arg("file", file.display())
+                    .arg("reason", e)
+            })?;
+            Some(Arc::new(key))
+        }
+        None => None,
+    };
     let known = KnownHosts::read(known_hosts).map_err(|e| fail(&e))?;
     let seen = Arc::new(Mutex::new(None));
     let handler = HostKey {
@@ -102,9 +117,20 @@ pub async fn upload(target: &SftpTarget, known_hosts: &Path, name: &str, bytes: 
     if let (None, Some(shown)) = (known.get(&server), &shown) {
         KnownHosts::add(known_hosts, &server, shown).map_err(|e| fail(&e))?;
     }
-    let login = step(session.authenticate_password(target.username.as_str(), target.password.as_str()))
-        .await
-        .map_err(|e| fail(&e))?;
+    let user = target.username.as_str();
+    let login = match key {
+        Some(key) => {
+            // RSA keys sign with the best hash the server takes (rsa-sha2-512/256, RFC 8332).
+            let hash = step(session.best_supported_rsa_hash())
+                .await
+                .map_err(|e| fail(&e))?
+                .flatten();
+            let key = PrivateKeyWithHashAlg::new(key, hash);
+            step(session.authenticate_publickey(user, key)).await
+        }
+        None => step(session.authenticate_password(user, target.password.as_str())).await,
+    }
+    .map_err(|e| fail(&e))?;
     if !login.success() {
         return Err(Text::new("sftp-login-refused").arg("server", &server));
     }

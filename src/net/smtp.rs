@@ -13,13 +13,11 @@ use std::time::SystemTime;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rustls::ClientConfig;
-use rustls::pki_types::ServerName;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
 
 use super::reply::{Dialogue, Step, within};
-use super::tls::explain_handshake_error;
+use super::tls::{Io, handshake};
 use crate::clock::Utc;
 use crate::text::Text;
 
@@ -77,9 +75,6 @@ pub enum SendError {
     Rejected(Text),
 }
 
-trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
-impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
-
 /// Sends `mail` through `server`, trusting the certificates `tls` trusts.
 pub async fn send(server: &MailServer, tls: Arc<ClientConfig>, mail: &Mail<'_>) -> Result<(), SendError> {
     let at = format!("{}:{}", server.host, server.port());
@@ -97,18 +92,7 @@ pub async fn send(server: &MailServer, tls: Arc<ClientConfig>, mail: &Mail<'_>) 
         .await
         .map_err(|e| failed(&e))?;
     let local = stream.local_addr().map_err(|e| failed(&e))?;
-    let name = ServerName::try_from(server.host.clone()).map_err(|e| failed(&e))?;
-    let connector = TlsConnector::from(tls);
-    let handshake = |io: Box<dyn Io>| {
-        let (connector, name) = (connector.clone(), name.clone());
-        async move {
-            match tokio::time::timeout(super::reply::STEP, connector.connect(name, io)).await {
-                Ok(Ok(s)) => Ok(Box::new(s) as Box<dyn Io>),
-                Ok(Err(e)) => Err(explain_handshake_error(&e)),
-                Err(_) => Err(Step::TimedOut.to_string()),
-            }
-        }
-    };
+    let handshake = |io: Box<dyn Io>| handshake(tls.clone(), &server.host, io);
     let mut io: Box<dyn Io> = Box::new(stream);
     if server.security == Security::Tls {
         io = handshake(io).await.map_err(|e| failed(&e))?;

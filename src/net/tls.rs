@@ -11,7 +11,26 @@ use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::TlsConnector;
+
+use super::reply::{STEP, Step};
 use crate::text::Text;
+
+/// A byte stream TLS can run over (a TLS stream is one too).
+pub trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// A TLS client handshake with `host` over `io` (a plain connection upgraded by STARTTLS or
+/// AUTH TLS, or a fresh one), within one protocol step; a failure is explained for the user.
+pub async fn handshake(tls: Arc<ClientConfig>, host: &str, io: Box<dyn Io>) -> Result<Box<dyn Io>, String> {
+    let name = ServerName::try_from(host.to_owned()).map_err(|e| format!("{host}: {e}"))?;
+    match tokio::time::timeout(STEP, TlsConnector::from(tls).connect(name, io)).await {
+        Ok(Ok(s)) => Ok(Box::new(s)),
+        Ok(Err(e)) => Err(explain_handshake_error(&e)),
+        Err(_) => Err(Step::TimedOut.to_string()),
+    }
+}
 
 /// Accepts a server whose certificate is exactly one the account pinned (self-signed servers),
 /// otherwise verifies the chain against the roots as usual (name, validity, issuer).

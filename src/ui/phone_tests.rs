@@ -9,12 +9,13 @@ use iced_test::{Simulator, selector};
 use super::*;
 use crate::account::SecretStore;
 use crate::account::workspace::DeliveryTarget;
-use crate::engine::{CallHandle, CallState, RegistrationState};
-use crate::media::rtp_session::StreamReport;
 use crate::phone::controller::Update;
 use crate::phone::delivery::Delivery;
+use crate::phone::error::PhoneError;
+use crate::phone::events::{
+    CallFigures, CallHandle, CallState, PhoneEvent, RegistrationState, StreamReport, TransferProgress,
+};
 use crate::phone::history::{CallRecord, Direction, Outcome};
-use crate::phone::softphone::{CallFigures, PhoneError, PhoneEvent};
 use crate::text::Text;
 use crate::ui::screen::call::Stage;
 
@@ -407,6 +408,7 @@ fn the_phone_starts_registering_every_account_with_its_password_and_gets_the_del
             port: None,
             path: "calls".into(),
             username: "rec".into(),
+            tls: false,
         },
     };
     app.manager()
@@ -827,13 +829,13 @@ fn simulator_blind_transfer_sends_the_typed_target() {
     assert_eq!(line.transfer, None, "the field closes");
     assert_eq!(line.note.as_deref(), Some("Transferring to 202…"));
     // The phone's progress is shown on the call; a failure leaves the call on screen.
-    let progress = |p: crate::engine::TransferProgress| {
+    let progress = |p: TransferProgress| {
         Update::Phone(PhoneEvent::Transfer {
             call: BOB,
             progress: p,
         })
     };
-    update(&mut app, progress(crate::engine::TransferProgress::Accepted));
+    update(&mut app, progress(TransferProgress::Accepted));
     assert!(
         app.calls
             .shown()
@@ -845,7 +847,7 @@ fn simulator_blind_transfer_sends_the_typed_target() {
     );
     update(
         &mut app,
-        progress(crate::engine::TransferProgress::Failed {
+        progress(TransferProgress::Failed {
             code: 404,
             reason: Text::new("sip-reason").arg("phrase", "Not Found"),
         }),

@@ -680,6 +680,7 @@ fn calls_of_a_recorded_direction_are_recorded_from_the_answer_and_delivered() {
             port: Some(ftp.port),
             path: "calls".into(),
             username: "recorder".into(),
+            tls: false,
         },
     };
     let dir = tempfile::tempdir().unwrap();

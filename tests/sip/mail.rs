@@ -4,7 +4,7 @@
 //! without STARTTLS and a message over the server's size limit are told apart (the last one is
 //! final and leaves the outbox).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
 use base64::Engine;
@@ -15,7 +15,7 @@ use handset::net::tls::client_config;
 use handset::phone::delivery::Delivery;
 
 use crate::delivery::through_outbox;
-use crate::peers::{free_port_block, run_tool, wait_listening};
+use crate::peers::{free_port_block, self_signed_certificate, wait_listening};
 
 const USER: &str = "pbx@mail.test";
 const PASSWORD: &str = "pw-mail";
@@ -85,31 +85,6 @@ impl Drop for SmtpServer {
     }
 }
 
-/// A self-signed certificate for 127.0.0.1 (pinned by the client as a delivery would pin a
-/// private server's certificate).
-fn certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let (cert, key) = (dir.join("mail.crt"), dir.join("mail.key"));
-    run_tool(
-        Command::new("openssl")
-            .args([
-                "req",
-                "-x509",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-            ])
-            .args(["-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
-            .args(["-addext", "subjectAltName=IP:127.0.0.1"])
-            .arg("-keyout")
-            .arg(&key)
-            .arg("-out")
-            .arg(&cert),
-        "openssl (mail server certificate)",
-    );
-    (cert, key)
-}
-
 fn recording(len: usize) -> Vec<u8> {
     (0..len).map(|i| (i * 13 % 251) as u8).collect()
 }
@@ -140,7 +115,7 @@ fn attachment(message: &str, name: &str) -> Vec<u8> {
 #[test]
 fn recordings_are_mailed_over_starttls_and_tls_with_a_login() {
     let dir = tempfile::tempdir().unwrap();
-    let cert = certificate(dir.path());
+    let cert = self_signed_certificate(dir.path(), "mail");
     let tls = client_config(Some(&cert.0)).unwrap();
     let rt = tokio::runtime::Runtime::new().unwrap();
     let file = recording(300_000);

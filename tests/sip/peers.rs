@@ -264,6 +264,31 @@ pub(crate) fn run_tool(cmd: &mut Command, what: &str) {
     );
 }
 
+/// A self-signed certificate (and its key) for 127.0.0.1 as `dir/stem.crt` and `dir/stem.key`,
+/// for test servers whose certificate the client pins.
+pub(crate) fn self_signed_certificate(dir: &Path, stem: &str) -> (PathBuf, PathBuf) {
+    let (cert, key) = (dir.join(format!("{stem}.crt")), dir.join(format!("{stem}.key")));
+    run_tool(
+        Command::new("openssl")
+            .args([
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+            ])
+            .args(["-nodes", "-days", "2", "-subj", "/CN=127.0.0.1"])
+            .args(["-addext", "subjectAltName=IP:127.0.0.1"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&cert),
+        "openssl (a test server's certificate)",
+    );
+    (cert, key)
+}
+
 pub(crate) fn require_file(path: &str, package: &str) {
     assert!(
         Path::new(path).exists(),

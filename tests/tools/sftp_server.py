@@ -1,10 +1,12 @@
 """A real SSH/SFTP server for Handset's SFTP delivery tests (asyncssh, Debian python3-asyncssh).
 
-    sftp_server.py PORT ROOT USER PASSWORD HOST_KEY
+    sftp_server.py PORT ROOT USER PASSWORD HOST_KEY [CLIENT_KEY ...]
 
 Password login for USER only; the SFTP session is chrooted to ROOT (its login folder).
 HOST_KEY is an OpenSSH private key file, made (ed25519) when missing, so a test can restart
-the server with the same or a new key. Stops on SIGTERM.
+the server with the same or a new key. Each CLIENT_KEY is `ALGORITHM:PATH:PASSPHRASE`: a key
+pair made at PATH (private, OpenSSH format, encrypted when PASSPHRASE is not empty) whose
+public key may log in as USER too. Stops on SIGTERM.
 """
 
 import asyncio
@@ -21,6 +23,15 @@ port, root, user, password, host_key = sys.argv[1:6]
 if not os.path.exists(host_key):
     asyncssh.generate_private_key("ssh-ed25519").write_private_key(host_key)
 
+authorized = []
+for spec in sys.argv[6:]:
+    algorithm, path, passphrase = spec.split(":", 2)
+    if not os.path.exists(path):
+        key = asyncssh.generate_private_key(algorithm)
+        key.write_private_key(path, passphrase=passphrase or None)
+        key.write_public_key(path + ".pub")
+    authorized.append(asyncssh.read_public_key(path + ".pub"))
+
 
 class Server(asyncssh.SSHServer):
     def begin_auth(self, username):
@@ -31,6 +42,12 @@ class Server(asyncssh.SSHServer):
 
     def validate_password(self, username, pw):
         return username == user and pw == password
+
+    def public_key_auth_supported(self):
+        return bool(authorized)
+
+    def validate_public_key(self, username, key):
+        return username == user and key in authorized
 
 
 async def main():

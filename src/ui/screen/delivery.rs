@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use iced::widget::{button, column, container, pick_list, row, text, text_input};
+use iced::widget::{button, checkbox, column, container, pick_list, row, text, text_input};
 use iced::{Element, Length};
 
 use crate::account::Secret;
@@ -65,12 +65,16 @@ pub enum Input {
     Path,
     Username,
     Secret,
+    /// The private key file (SFTP).
+    KeyFile,
 }
 
 #[derive(Clone, Debug)]
 pub enum Message {
     Kind(Kind),
     Security(MailSecurity),
+    /// FTPS (explicit TLS) on or off.
+    Tls(bool),
     Typed(Input, String),
     Add,
 }
@@ -86,6 +90,8 @@ pub struct DeliveryForm {
     pub path: String,
     pub username: String,
     pub secret: String,
+    pub tls: bool,
+    pub key_file: String,
 }
 
 impl DeliveryForm {
@@ -94,6 +100,7 @@ impl DeliveryForm {
         match message {
             Message::Kind(kind) => self.kind = kind,
             Message::Security(security) => self.security = security,
+            Message::Tls(on) => self.tls = on,
             Message::Typed(input, value) => {
                 *match input {
                     Input::Name => &mut self.name,
@@ -103,6 +110,7 @@ impl DeliveryForm {
                     Input::Path => &mut self.path,
                     Input::Username => &mut self.username,
                     Input::Secret => &mut self.secret,
+                    Input::KeyFile => &mut self.key_file,
                 } = value;
             }
             Message::Add => return Some(self.change()),
@@ -133,12 +141,16 @@ impl DeliveryForm {
                 port,
                 path,
                 username,
+                tls: self.tls,
             },
             Kind::Sftp => DeliveryTarget::Sftp {
                 host: target,
                 port,
                 path,
                 username,
+                key_file: Some(self.key_file.trim())
+                    .filter(|k| !k.is_empty())
+                    .map(std::path::PathBuf::from),
             },
         };
         Ok(Change::AddDeliveryMethod {
@@ -221,16 +233,45 @@ impl DeliveryForm {
                 .push(
                     field(
                         "delivery-secret",
-                        fl!("field-password"),
+                        if self.kind == Kind::Sftp {
+                            fl!("delivery-password-or-passphrase")
+                        } else {
+                            fl!("field-password")
+                        },
                         &self.secret,
                         Input::Secret,
                     )
                     .secure(true),
                 );
             col = col.push(second.spacing(8));
+            match self.kind {
+                Kind::Ftp => {
+                    col = col.push(
+                        container(
+                            checkbox(self.tls)
+                                .label(fl!("delivery-ftp-tls"))
+                                .on_toggle(Message::Tls),
+                        )
+                        .id("delivery-tls"),
+                    );
+                }
+                Kind::Sftp => {
+                    col = col.push(
+                        field(
+                            "delivery-key-file",
+                            fl!("delivery-key-file"),
+                            &self.key_file,
+                            Input::KeyFile,
+                        )
+                        .width(Length::Fixed(460.0)),
+                    );
+                }
+                _ => {}
+            }
         }
         // What the phone does with recordings for this kind (see `phone::delivery`).
         col = col.push(hint(match self.kind {
+            Kind::Ftp if self.tls => fl!("delivery-hint-ftps"),
             Kind::Ftp => fl!("delivery-hint-ftp"),
             Kind::Sftp => fl!("delivery-hint-sftp"),
             Kind::Email if self.security == MailSecurity::None => fl!("delivery-hint-email-clear"),
@@ -318,6 +359,20 @@ mod tests {
             "Recordings are uploaded after each call; a failed upload is tried again later. FTP sends the \
              password and the recordings unencrypted: use it on trusted networks only."
         ));
+        f.update(Message::Tls(true));
+        assert!(says(
+            &f,
+            "Recordings are uploaded after each call over FTPS (explicit TLS: the login and the recordings are \
+             encrypted); a failed upload is tried again later. The server's certificate must be trusted by this \
+             computer."
+        ));
+        f.update(Message::Typed(Input::Target, "ftp.example.com".into()));
+        match f.update(Message::Add) {
+            Some(Ok(Change::AddDeliveryMethod { method, .. })) => {
+                assert!(matches!(method.target, DeliveryTarget::Ftp { tls: true, .. }));
+            }
+            other => panic!("{other:?}"),
+        }
         f.update(Message::Kind(Kind::Sftp));
         assert!(says(
             &f,
@@ -332,9 +387,27 @@ mod tests {
             Some(Ok(Change::AddDeliveryMethod { method, secret })) => {
                 assert!(matches!(
                     method.target,
-                    DeliveryTarget::Sftp { port: Some(2222), .. }
+                    DeliveryTarget::Sftp {
+                        port: Some(2222),
+                        key_file: None,
+                        ..
+                    }
                 ));
                 assert_eq!(secret.unwrap().expose(), "pw");
+            }
+            other => panic!("{other:?}"),
+        }
+        // With a key file the secret is its passphrase.
+        f.update(Message::Typed(
+            Input::KeyFile,
+            " /home/me/.ssh/id_ed25519 ".into(),
+        ));
+        match f.update(Message::Add) {
+            Some(Ok(Change::AddDeliveryMethod { method, .. })) => {
+                let DeliveryTarget::Sftp { key_file, .. } = method.target else {
+                    panic!("{method:?}");
+                };
+                assert_eq!(key_file, Some("/home/me/.ssh/id_ed25519".into()));
             }
             other => panic!("{other:?}"),
         }
