@@ -284,6 +284,7 @@ pub fn register(manager: &AccountManager, args: PhoneArgs, once: bool, timeout: 
                 }
                 PhoneEvent::Connected { flow, .. } => println!("connected to {flow}"),
                 PhoneEvent::Incoming { call, .. } => phone.reject(call, 486),
+                PhoneEvent::TransferRequested { call, .. } => phone.decline_transfer(call),
                 PhoneEvent::Call { .. }
                 | PhoneEvent::Media { .. }
                 | PhoneEvent::Dtmf { .. }
@@ -409,6 +410,10 @@ pub fn call(
                 }
                 PhoneEvent::Media { call: c, report, .. } => println!("{}", describe_media(c, &report)),
                 PhoneEvent::Dtmf { call: c, digit } => println!("{c}: received digit {digit}"),
+                PhoneEvent::TransferRequested { call: c, target, .. } => {
+                    println!("{c}: the other side asks to transfer the call to {target}; declined");
+                    phone.decline_transfer(c);
+                }
                 PhoneEvent::Call { .. } | PhoneEvent::Transfer { .. } => {}
             }
         };
@@ -417,16 +422,36 @@ pub fn call(
     })
 }
 
-/// `handset listen ACCOUNT [--auto-answer] [--max-calls N]`
-pub fn listen(
-    manager: &AccountManager,
-    args: PhoneArgs,
+/// What `handset listen` does with calls.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Answer incoming calls at once.
+    #[arg(long)]
     auto_answer: bool,
+    /// Exit after this many calls have ended.
+    #[arg(long, value_name = "N")]
     max_calls: Option<u32>,
+    /// Hang up answered calls after this many seconds.
+    #[arg(long, value_name = "S")]
     hangup_after: Option<u64>,
+    /// Refuse every call with this SIP status (486 busy, 603 decline, 480 unavailable).
+    #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(400..700))]
     reject: Option<u16>,
-    media: MediaArgs,
-) -> CliResult {
+    /// Act on the other side's transfer requests (REFER): call the target, and hang up once it
+    /// answers (without it they are declined).
+    #[arg(long)]
+    accept_transfer: bool,
+}
+
+/// `handset listen ACCOUNT [--auto-answer] [--max-calls N] [--accept-transfer]`
+pub fn listen(manager: &AccountManager, args: PhoneArgs, listen: ListenArgs, media: MediaArgs) -> CliResult {
+    let ListenArgs {
+        auto_answer,
+        max_calls,
+        hangup_after,
+        reject,
+        accept_transfer,
+    } = listen;
     let digits = media.digits()?;
     let media = media.options()?;
     run_phone(async {
@@ -480,6 +505,17 @@ pub fn listen(
                 PhoneEvent::Media { call, report, .. } => println!("{}", describe_media(call, &report)),
                 PhoneEvent::Dtmf { call, digit } => println!("{call}: received digit {digit}"),
                 PhoneEvent::Transfer { .. } => {}
+                PhoneEvent::TransferRequested { call, target, .. } if accept_transfer => {
+                    println!("{call}: transfer to {target} accepted");
+                    match phone.accept_transfer(call, media.clone()).await {
+                        Ok(placed) => println!("{}: calling {target}", placed.call),
+                        Err(e) => println!("{call}: the transfer cannot be made: {e}"),
+                    }
+                }
+                PhoneEvent::TransferRequested { call, target, .. } => {
+                    println!("{call}: the other side asks to transfer the call to {target}; declined");
+                    phone.decline_transfer(call);
+                }
                 PhoneEvent::Call { call, state } => {
                     println!("{}", describe_call(call, &state));
                     match state {

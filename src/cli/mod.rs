@@ -78,18 +78,8 @@ pub enum Command {
     Listen {
         #[command(flatten)]
         phone: calls::PhoneArgs,
-        /// Answer incoming calls at once.
-        #[arg(long)]
-        auto_answer: bool,
-        /// Exit after this many calls have ended.
-        #[arg(long, value_name = "N")]
-        max_calls: Option<u32>,
-        /// Hang up answered calls after this many seconds.
-        #[arg(long, value_name = "S")]
-        hangup_after: Option<u64>,
-        /// Refuse every call with this SIP status (486 busy, 603 decline, 480 unavailable).
-        #[arg(long, value_name = "CODE", value_parser = clap::value_parser!(u16).range(400..700))]
-        reject: Option<u16>,
+        #[command(flatten)]
+        listen: calls::ListenArgs,
         #[command(flatten)]
         media: calls::MediaArgs,
     },
@@ -181,22 +171,7 @@ pub fn run(cli: Cli) -> CliResult {
             media,
             duration,
         } => calls::call(&manager, phone, media, &target, duration),
-        Command::Listen {
-            phone,
-            auto_answer,
-            max_calls,
-            hangup_after,
-            reject,
-            media,
-        } => calls::listen(
-            &manager,
-            phone,
-            auto_answer,
-            max_calls,
-            hangup_after,
-            reject,
-            media,
-        ),
+        Command::Listen { phone, listen, media } => calls::listen(&manager, phone, listen, media),
         Command::Devices | Command::ClipboardHold => Ok(()),
     }
 }

@@ -65,6 +65,13 @@ pub enum Request {
         call: CallHandle,
         target: String,
     },
+    /// The user's answer to the far end's request to transfer the call
+    /// ([`PhoneEvent::TransferRequested`]): accepted, the phone calls the target (reported as
+    /// [`Update::Dialled`]) and hangs up this call once the target answers.
+    AnswerTransfer {
+        call: CallHandle,
+        accept: bool,
+    },
     Mute {
         call: CallHandle,
         muted: bool,
@@ -299,6 +306,20 @@ impl Task {
                     self.emit(Update::Phone(PhoneEvent::Transfer { call, progress }));
                 }
             }
+            Request::AnswerTransfer { call, accept: true } => {
+                match self.phone.accept_transfer(call, self.media()).await {
+                    Ok(placed) => {
+                        self.history.dialled(placed.call, &placed.account, &placed.target);
+                        self.emit(Update::Dialled {
+                            account: placed.account,
+                            target: placed.target,
+                            result: Ok(placed.call),
+                        });
+                    }
+                    Err(error) => self.emit(Update::CallFailed { call, error }),
+                }
+            }
+            Request::AnswerTransfer { call, accept: false } => self.phone.decline_transfer(call),
             Request::Mute { call, muted } => self.phone.set_muted(call, muted),
             Request::Record { call, on } => {
                 if let Err(error) = self.phone.set_recording(call, on) {

@@ -45,6 +45,15 @@ pub enum PhoneEvent {
         call: CallHandle,
         progress: TransferProgress,
     },
+    /// The far end asks to transfer the call to `target`: answer with
+    /// `Phone::accept_transfer` (the phone calls the target and, once it answers, hangs up
+    /// this call) or `Phone::decline_transfer`.
+    TransferRequested {
+        call: CallHandle,
+        target: String,
+        /// Who asks (the Referred-By URI), when said.
+        referred_by: Option<String>,
+    },
 }
 
 /// A call's figures while it runs (the quality read-out and the level meters).

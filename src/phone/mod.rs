@@ -3,8 +3,8 @@
 //!
 //! Inside, each file depends one way: [`events`] and [`error`] say what the phone reports;
 //! `line` and `call_media` (with `negotiation`, its offer/answer) hold a line's and a call's
-//! state; [`softphone`] owns them in the [`softphone::Phone`], which `accounts` and
-//! `call_controls` extend; the [`controller`] runs the phone for the GUI.
+//! state; [`softphone`] owns them in the [`softphone::Phone`], which `accounts`,
+//! `call_controls` and `referred` (the far end's transfers) extend; the [`controller`] runs the phone for the GUI.
 
 mod accounts;
 mod call_controls;
@@ -19,8 +19,10 @@ mod line;
 mod negotiation;
 pub mod outbox;
 pub mod recordings;
+mod referred;
 pub mod softphone;
 mod sound_board;
 mod voicemail;
 
 pub use call_media::MediaOptions;
+pub use referred::TransferCall;

@@ -86,6 +86,10 @@ pub struct Phone {
     pub(super) incoming_offers: HashMap<CallHandle, Vec<u8>>,
     /// Calls being transferred (REFER sent, no outcome yet).
     pub(super) transfers: HashSet<CallHandle>,
+    /// Calls whose far end asked us to transfer them, waiting for the user: (account, target).
+    pub(super) transfer_requests: HashMap<CallHandle, (String, String)>,
+    /// Calls placed for the far end's transfer → the call each one replaces.
+    pub(super) referred: HashMap<CallHandle, CallHandle>,
     pub(super) pending: std::collections::VecDeque<PhoneEvent>,
     /// Digits to send as SIP INFO, one every [`INFO_DIGIT_GAP`] so they arrive in order.
     pub(super) info_digits: std::collections::VecDeque<(CallHandle, char)>,
@@ -189,6 +193,8 @@ impl Phone {
             calls: HashMap::new(),
             incoming_offers: HashMap::new(),
             transfers: HashSet::new(),
+            transfer_requests: HashMap::new(),
+            referred: HashMap::new(),
             pending: Default::default(),
             info_digits: Default::default(),
             next_info_at: tokio::time::Instant::now(),
@@ -413,6 +419,11 @@ impl Phone {
                 self.on_transfer(call, &progress);
                 Some(PhoneEvent::Transfer { call, progress })
             }
+            DriverEvent::Engine(Event::TransferRequested {
+                call,
+                target,
+                referred_by,
+            }) => self.on_transfer_requested(call, target, referred_by),
             DriverEvent::Engine(Event::Registration { key, state }) => {
                 if !self.lines.contains_key(&key)
                     && matches!(
@@ -476,6 +487,7 @@ impl Phone {
                 })
             }
             DriverEvent::Engine(Event::Call { call, state }) => {
+                self.on_referred_call(call, &state);
                 match &state {
                     CallState::Answered { sdp } => {
                         if let Some(info) = self.calls.get_mut(&call) {
@@ -488,6 +500,7 @@ impl Phone {
                     CallState::Ended { .. } => {
                         self.incoming_offers.remove(&call);
                         self.transfers.remove(&call);
+                        self.transfer_requests.remove(&call);
                         if let Some(info) = self.calls.remove(&call)
                             && let Some(stream) = info.stream
                         {

@@ -866,6 +866,45 @@ fn simulator_blind_transfer_sends_the_typed_target() {
 }
 
 #[test]
+fn simulator_the_far_ends_transfer_request_is_asked_and_answered() {
+    let (_d, mut app) = app();
+    update(&mut app, dialled(BOB, "201"));
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    let asked = || {
+        Update::Phone(PhoneEvent::TransferRequested {
+            call: BOB,
+            target: "sip:202@pbx.example.com".into(),
+            referred_by: Some("sip:201@pbx.example.com".into()),
+        })
+    };
+    update(&mut app, asked());
+    {
+        let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+        assert!(
+            ui.find("The other side asks to transfer this call to sip:202@pbx.example.com.")
+                .is_ok()
+        );
+    }
+    click(&mut app, "transfer-decline");
+    assert_eq!(
+        sent(&mut app),
+        ["AnswerTransfer { call: CallHandle(7), accept: false }"]
+    );
+    assert_eq!(app.calls.shown().unwrap().transfer_request, None, "asked once");
+    // Asked again, accepted: the phone calls the target; this call ends when it answers.
+    update(&mut app, asked());
+    click(&mut app, "transfer-accept");
+    assert_eq!(
+        sent(&mut app),
+        ["AnswerTransfer { call: CallHandle(7), accept: true }"]
+    );
+    assert_eq!(
+        app.calls.shown().unwrap().note.as_deref(),
+        Some("Calling sip:202@pbx.example.com; this call ends when they answer.")
+    );
+}
+
+#[test]
 fn the_window_size_and_place_are_kept_when_it_closes() {
     let (dir, mut app) = app();
     use iced::window::Event as W;

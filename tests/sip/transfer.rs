@@ -152,3 +152,112 @@ fn blind_transfer_to_baresip_succeeds_and_to_an_unknown_user_fails_keeping_the_c
         .await;
     });
 }
+
+/// baresip A, in a call with Handset, transfers it (REFER) to baresip B: `handset listen`
+/// declines by default (B never rings, the call stays up); with `--accept-transfer` it calls B
+/// from its account, B answers, and Handset hangs up A's call once B has answered.
+#[test]
+fn a_transfer_asked_by_baresip_is_declined_by_default_and_made_with_accept_transfer() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let a = baresip(&k, "xfera", "manual");
+    let b = baresip(&k, "xferb", "auto");
+    let alice = Profile::new(&k, "xferalice", "pw-alice", "udp");
+
+    let mut run = alice.spawn(&["listen", "A", "--auto-answer", "--max-calls", "1"]);
+    run.wait_line("registered", T);
+    a.dial(&alice.uri());
+    a.wait_event("CALL_ESTABLISHED", T);
+    a.command("transfer", &b.sip_uri());
+    let asked = run.wait_line("asks to transfer the call to", T);
+    assert!(asked.contains("xferb") && asked.ends_with("declined"), "{asked}");
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        !b.events()
+            .iter()
+            .any(|e| e.to_string().contains("CALL_INCOMING") || e.to_string().contains("CALL_ESTABLISHED")),
+        "B must not be called: {:?}",
+        b.events()
+    );
+    a.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+
+    a.clear_events();
+    let mut run = alice.spawn(&[
+        "listen",
+        "A",
+        "--auto-answer",
+        "--accept-transfer",
+        "--max-calls",
+        "2",
+    ]);
+    run.wait_line("registered", T);
+    a.dial(&alice.uri());
+    a.wait_event("CALL_ESTABLISHED", T);
+    a.command("transfer", &b.sip_uri());
+    run.wait_line("accepted", T);
+    // B answers at once (auto answer): its call is with Handset's account.
+    let established = b.wait_event("CALL_ESTABLISHED", T);
+    assert!(established.to_string().contains("xferalice"), "{established}");
+    // Handset hangs up A's call once B has answered (and A hears of the success).
+    let closed = a.wait_event("CALL_CLOSED", T);
+    assert!(closed.to_string().contains("xferalice"), "{closed}");
+    run.wait_line("call-1: answered", T);
+    b.hangup();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("calling sip:xferb@"), "{out}");
+}
+
+/// The window's path: the far end's request reaches the UI as an update, the user's Accept
+/// goes back as a request, the call to the target is reported as dialled, and the transferred
+/// call ends once the target has answered.
+#[test]
+fn a_transfer_asked_by_baresip_and_accepted_in_the_window_replaces_the_call() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let a = baresip(&k, "xferc", "auto");
+    let b = baresip(&k, "xferd", "auto");
+    let alice = Profile::new(&k, "xferbob", "pw-bob", "udp");
+    let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
+    let history_dir = tempfile::tempdir().unwrap();
+    runtime().block_on(async {
+        let history = CallHistory::load(history_dir.path()).unwrap();
+        let (ctl, mut updates) = registered(&manager, history, None).await;
+        let call = dial(&ctl, &mut updates, a.sip_uri()).await;
+        a.wait_event("CALL_ESTABLISHED", T);
+        a.command("transfer", &b.sip_uri());
+        let target = next(&mut updates, "the transfer request", |u| match u {
+            Update::Phone(PhoneEvent::TransferRequested { call: c, target, .. }) if *c == call => {
+                Some(target.clone())
+            }
+            _ => None,
+        })
+        .await;
+        assert_eq!(target, b.sip_uri());
+        ctl.send(Request::AnswerTransfer { call, accept: true });
+        let placed = next(&mut updates, "the call to the target", |u| match u {
+            Update::Dialled { result, target, .. } if *target == b.sip_uri() => Some(result.clone()),
+            _ => None,
+        })
+        .await
+        .expect("the target is called");
+        let established = b.wait_event("CALL_ESTABLISHED", T);
+        assert!(established.to_string().contains("xferbob"), "{established}");
+        call_state(&mut updates, placed, "the target's answer", |s| {
+            matches!(s, CallState::Answered { .. })
+        })
+        .await;
+        call_state(&mut updates, call, "the end of the transferred call", |s| {
+            matches!(s, CallState::Ended { .. })
+        })
+        .await;
+        let closed = a.wait_event("CALL_CLOSED", T);
+        assert!(closed.to_string().contains("xferbob"), "{closed}");
+
+        ctl.send(Request::Shutdown);
+        next(&mut updates, "the stop", |u| {
+            matches!(u, Update::Stopped).then_some(())
+        })
+        .await;
+    });
+}

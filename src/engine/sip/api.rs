@@ -98,6 +98,10 @@ pub enum Command {
     /// Blind transfer (RFC 3515): ask the far end of an established call to call `target` (a
     /// SIP URI); progress comes as [`Event::Transfer`]. The call itself is left as it is.
     Transfer { call: CallHandle, target: String },
+    /// How the call we placed for the far end's transfer of `call` goes ([`Event::TransferRequested`]):
+    /// the status of that call (100, 180, 200, 486 …), or 603 when the user declined. Sent to
+    /// the far end in a NOTIFY; a final status (200 or more) ends the transfer.
+    TransferStatus { call: CallHandle, code: u16 },
 }
 
 /// Registration states reported for an account.
@@ -182,6 +186,15 @@ pub enum Event {
     Transfer {
         call: CallHandle,
         progress: TransferProgress,
+    },
+    /// The far end asks us to call `target` in place of this call (a REFER, RFC 3515; accepted
+    /// with 202 and a first NOTIFY of 100 Trying). The phone answers with
+    /// [`Command::TransferStatus`]: the progress of its call to the target, or 603.
+    TransferRequested {
+        call: CallHandle,
+        target: String,
+        /// Who asks (Referred-By), when said.
+        referred_by: Option<String>,
     },
     /// A message could not be used (sent a 400 when it was a request).
     Malformed {

@@ -1,6 +1,7 @@
 //! Blind transfer (RFC 3515) on the simulated network: the REFER in the call's dialog, its
 //! answers (202, refusals, a digest challenge), the NOTIFYs of its implicit subscription and
-//! their sipfrag bodies (good, bad and arbitrary), the silence timer, and REFERs from the far end.
+//! their sipfrag bodies (good, bad and arbitrary), the silence timer, and REFERs from the far end
+//! (accepted, reported in NOTIFYs, refused when unusable).
 //! The far end is played by hand behind a record-routing proxy address nobody listens on.
 
 use std::time::Duration;
@@ -172,8 +173,13 @@ impl Far {
         if let Some((content_type, body)) = body {
             b = b.body(content_type, body.to_vec());
         }
+        let before = self.sim.sent.len();
         self.deliver(&b.to_bytes());
-        let (_, to, answer) = self.sim.sent.last().unwrap();
+        // The answer (requests it set off, such as a NOTIFY, may follow it).
+        let (_, to, answer) = self.sim.sent[before..]
+            .iter()
+            .find(|(_, _, m)| m.starts_with("SIP/2.0"))
+            .expect("an answer");
         assert_eq!(to.to_string(), PROXY, "answered through the proxy");
         answer.lines().next().unwrap_or_default().to_owned()
     }
@@ -502,26 +508,129 @@ fn transfer_needs_an_established_call_and_a_plain_uri() {
     );
 }
 
-#[test]
-fn transfer_requests_from_the_far_end_are_declined() {
-    let mut far = Far::established();
-    let answer = far.request(Method::Refer, &[("Refer-To", "<sip:mallory@sim.test>")], None);
-    assert_eq!(answer, "SIP/2.0 603 Decline");
-    assert!(!ended(&far.sim));
-    assert!(transfers(&far.sim).is_empty());
+/// The far end's transfer requests (what the phone was asked).
+fn requested(sim: &Sim, ua: usize) -> Vec<(String, Option<String>)> {
+    sim.events_of(ua)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::TransferRequested {
+                target, referred_by, ..
+            } => Some((target.clone(), referred_by.clone())),
+            _ => None,
+        })
+        .collect()
+}
 
-    // Between two engines: the transferee declines, the transferor hears so.
-    let mut sim = super::sim_tests::pair(32, Conditions::default(), Transport::Udp);
-    let (a, _) = super::sim_tests::answer_call(&mut sim);
-    sim.input(
-        0,
-        Input::command(Command::Transfer {
-            call: a,
-            target: TARGET.into(),
-        }),
+/// The sipfrag status line and Subscription-State of the last NOTIFY UA 0 sent.
+fn last_notify(sim: &Sim) -> (String, String) {
+    let n = last(sim, "NOTIFY");
+    assert_eq!(n.header("Event").as_deref(), Some("refer"));
+    (
+        String::from_utf8_lossy(n.body()).trim().to_owned(),
+        n.header("Subscription-State").unwrap_or_default(),
+    )
+}
+
+#[test]
+fn a_transfer_from_the_far_end_is_accepted_and_its_call_reported_in_notifies() {
+    let mut far = Far::established();
+    let answer = far.request(
+        Method::Refer,
+        &[
+            ("Refer-To", "<sip:carol@sim.test>"),
+            ("Referred-By", "<sip:bob@sim.test>"),
+        ],
+        None,
     );
-    sim.run_for(Duration::from_secs(1));
-    assert_eq!(transfers(&sim), [failed(603, sip_reason("Decline"))]);
+    assert_eq!(answer, "SIP/2.0 202 Accepted");
+    assert_eq!(
+        requested(&far.sim, 0),
+        [(
+            "sip:carol@sim.test".to_owned(),
+            Some("sip:bob@sim.test".to_owned())
+        )]
+    );
+    assert_eq!(
+        last_notify(&far.sim),
+        ("SIP/2.0 100 Trying".into(), "active;expires=60".into())
+    );
+    // A second one while this runs: not now.
+    let again = far.request(Method::Refer, &[("Refer-To", "<sip:dave@sim.test>")], None);
+    assert_eq!(again, "SIP/2.0 491 Request Pending");
+    assert_eq!(requested(&far.sim, 0).len(), 1);
+
+    let status = |far: &mut Far, code| {
+        let call = far.call;
+        far.sim
+            .input(0, Input::command(Command::TransferStatus { call, code }));
+    };
+    status(&mut far, 180);
+    assert_eq!(
+        last_notify(&far.sim),
+        ("SIP/2.0 180 Ringing".into(), "active;expires=60".into())
+    );
+    status(&mut far, 200);
+    assert_eq!(
+        last_notify(&far.sim),
+        ("SIP/2.0 200 OK".into(), "terminated;reason=noresource".into())
+    );
+    // The subscription is over: later news is not sent; the call itself is left as it is.
+    status(&mut far, 486);
+    assert_eq!(far.sim.count_sent("NOTIFY"), 3);
+    assert!(!ended(&far.sim));
+    // The NOTIFYs go in the dialog with rising CSeqs.
+    let cseqs: Vec<u32> = far
+        .sim
+        .sent
+        .iter()
+        .filter(|(_, _, m)| m.starts_with("NOTIFY"))
+        .map(|(_, _, m)| msg::parse(m.as_bytes()).unwrap().info.cseq)
+        .collect();
+    assert!(cseqs.windows(2).all(|w| w[0] < w[1]), "{cseqs:?}");
+}
+
+#[test]
+fn transfer_requests_without_one_usable_target_are_refused() {
+    let mut far = Far::established();
+    for headers in [
+        vec![],
+        vec![("Refer-To", "<sip:a@sim.test>"), ("Refer-To", "<sip:b@sim.test>")],
+        vec![("Refer-To", "<http://evil.test/>")],
+        vec![("Refer-To", "carol")],
+    ] {
+        let answer = far.request(Method::Refer, &headers, None);
+        assert_eq!(answer, "SIP/2.0 400 Bad Request", "{headers:?}");
+    }
+    assert!(requested(&far.sim, 0).is_empty());
+    assert_eq!(far.sim.count_sent("NOTIFY"), 0);
+    assert!(!ended(&far.sim));
+}
+
+#[test]
+fn between_two_engines_the_transferor_hears_how_the_transferee_fared() {
+    for (code, outcome) in [
+        (200, TransferProgress::Succeeded),
+        (603, failed(603, sip_reason("Decline"))),
+        (486, failed(486, sip_reason("Busy Here"))),
+    ] {
+        let mut sim = super::sim_tests::pair(32, Conditions::default(), Transport::Udp);
+        let (a, b) = super::sim_tests::answer_call(&mut sim);
+        sim.input(
+            0,
+            Input::command(Command::Transfer {
+                call: a,
+                target: TARGET.into(),
+            }),
+        );
+        sim.run_for(Duration::from_secs(1));
+        assert_eq!(requested(&sim, 1).len(), 1, "the transferee was asked");
+        assert_eq!(requested(&sim, 1)[0].0, TARGET);
+        sim.input(1, Input::command(Command::TransferStatus { call: b, code }));
+        sim.run_for(Duration::from_secs(1));
+        let heard = transfers(&sim);
+        assert_eq!(heard.first(), Some(&TransferProgress::Accepted), "{heard:?}");
+        assert_eq!(heard.last(), Some(&outcome), "{heard:?}");
+    }
 }
 
 mod fuzz {

@@ -11,7 +11,7 @@ use rsip::Method;
 use tracing::{debug, warn};
 
 use super::api::{Command, Event, Input, Output};
-use super::call::{Calls, Dial, decline_refer};
+use super::call::{Calls, Dial};
 use super::core::{ALLOW, Core, Owner, ServerEntry, tx_key};
 use super::dtmf_info;
 use super::msg::{self, Builder, Parsed};
@@ -104,6 +104,10 @@ impl UserAgent {
             Command::Reinvite { call, sdp } => self.calls.reinvite(&mut self.core, &self.accounts, call, sdp),
             Command::Transfer { call, target } => {
                 self.calls.transfer(&mut self.core, &self.accounts, call, &target)
+            }
+            Command::TransferStatus { call, code } => {
+                self.calls
+                    .transfer_status(&mut self.core, &self.accounts, call, code)
             }
             Command::InfoDigit { call, digit } => {
                 if let Some(body) = dtmf_info::relay_body(digit, 250) {
@@ -275,7 +279,7 @@ impl UserAgent {
             Method::Bye | Method::Update | Method::Info | Method::Notify => {
                 self.calls.on_in_dialog(&mut self.core, flow, request);
             }
-            Method::Refer => decline_refer(&mut self.core, &request),
+            Method::Refer => self.calls.on_refer(&mut self.core, &self.accounts, request),
             Method::Options => {
                 let b = msg::response_to(&request, 200, Some(&self.core.tag()))
                     .header("Allow", ALLOW)

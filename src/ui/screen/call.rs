@@ -31,6 +31,8 @@ pub enum Message {
     TransferTarget(CallHandle, Option<String>),
     /// Transfer the call to the number or URI typed.
     Transfer(CallHandle),
+    /// Accept (`true`) or decline the far end's request to transfer the call.
+    AnswerTransfer(CallHandle, bool),
 }
 
 /// What the app should do after an update: send these requests, in order.
@@ -70,6 +72,8 @@ pub struct Line {
     pub recording: bool,
     /// The blind-transfer field while it is open.
     pub transfer: Option<String>,
+    /// Where the far end asks us to transfer the call, until the user answers.
+    pub transfer_request: Option<String>,
     /// The last refusal or transfer progress on this call, for the user.
     pub note: Option<String>,
     /// Codec, encryption, quality and levels, from the phone once a second.
@@ -91,6 +95,7 @@ impl Line {
             held: false,
             recording: false,
             transfer: None,
+            transfer_request: None,
             note: None,
             figures: None,
             digits: String::new(),
@@ -233,6 +238,14 @@ impl Calls {
                     out.push(Request::Transfer { call, target });
                 }
             }
+            Message::AnswerTransfer(call, accept) => {
+                if let Some(l) = self.line_mut(call)
+                    && let Some(target) = l.transfer_request.take()
+                {
+                    l.note = accept.then(|| fl!("call-transfer-calling", target = target.as_str()));
+                    out.push(Request::AnswerTransfer { call, accept });
+                }
+            }
             Message::Dtmf(call, digit) => {
                 if let Some(l) = self.line_mut(call) {
                     l.digits.push(digit);
@@ -310,6 +323,11 @@ impl Calls {
                             reason = i18n::text(reason)
                         )),
                     };
+                }
+            }
+            Update::Phone(PhoneEvent::TransferRequested { call, target, .. }) => {
+                if let Some(l) = self.line_mut(*call) {
+                    l.transfer_request = Some(target.clone());
                 }
             }
             // Answered by voicemail: no longer this window's to answer.
@@ -420,6 +438,9 @@ impl Calls {
         if let Some(target) = &line.transfer {
             col = col.push(transfer_field(call, target));
         }
+        if let Some(target) = &line.transfer_request {
+            col = col.push(transfer_request(call, target));
+        }
         if let Some(note) = &line.note {
             col = col.push(container(text(note.as_str()).size(13)).id("call-note"));
         }
@@ -491,6 +512,28 @@ fn transfer_field(call: CallHandle, target: &str) -> Element<'_, Message> {
                 .style(button::secondary)
         )
         .id("transfer-cancel"),
+    ]
+    .spacing(8)
+    .align_y(Alignment::Center)
+    .into()
+}
+
+/// The far end's request to transfer the call, with Accept and Decline.
+fn transfer_request(call: CallHandle, target: &str) -> Element<'_, Message> {
+    row![
+        text(fl!("call-transfer-asked", target = target)).width(Length::Fill),
+        container(
+            button(text(fl!("call-transfer-accept")))
+                .on_press(Message::AnswerTransfer(call, true))
+                .style(button::primary)
+        )
+        .id("transfer-accept"),
+        container(
+            button(text(fl!("call-transfer-decline")))
+                .on_press(Message::AnswerTransfer(call, false))
+                .style(button::secondary)
+        )
+        .id("transfer-decline"),
     ]
     .spacing(8)
     .align_y(Alignment::Center)

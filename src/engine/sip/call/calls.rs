@@ -81,6 +81,18 @@ impl Calls {
         self.calls.values().filter_map(Call::deadline).min()
     }
 
+    /// The call whose dialog the in-dialog request `p` belongs to (either direction's tags).
+    pub(super) fn find_dialog(&self, p: &Parsed) -> Option<CallHandle> {
+        self.calls
+            .iter()
+            .find(|(_, c)| {
+                c.call_id == p.info.call_id
+                    && (p.info.to_tag.as_ref() == Some(&c.local_tag) && p.info.from_tag == c.remote_tag
+                        || p.info.from_tag.as_ref() == Some(&c.local_tag) && p.info.to_tag == c.remote_tag)
+            })
+            .map(|(h, _)| *h)
+    }
+
     /// A request inside the call's dialog (RFC 3261 §12.2.1.1) with its current local CSeq.
     pub(super) fn dialog_request(
         &self,

@@ -57,6 +57,9 @@ pub(super) struct Call {
     pub(super) caller_id: Option<(Option<String>, String)>,
     /// Our transfer of this call while it runs (REFER sent, final NOTIFY not yet in).
     pub(super) refer: Option<Refer>,
+    /// The far end's transfer of this call while it runs (its REFER accepted, our final NOTIFY
+    /// not yet sent).
+    pub(super) referred: bool,
 }
 
 impl Call {
@@ -99,6 +102,7 @@ impl Call {
             session_interval: None,
             caller_id: None,
             refer: None,
+            referred: false,
         }
     }
 

@@ -1,21 +1,21 @@
 //! INVITE sessions in both directions (RFC 3261 §13–15, §12 dialogs): provisional and final
 //! responses, ACK for 2xx (re-sent for retransmitted 2xx), CANCEL (including the CANCEL/200
 //! race: ACK then BYE), BYE, re-INVITE, digest auth on INVITE, session timers (RFC 4028), and
-//! blind transfer (RFC 3515).
+//! blind transfer (RFC 3515) both ways.
 //!
 //! Each file builds only on those listed before it: `dialog` (one call's state), `calls` (the
-//! calls and what every request in a dialog shares), `refer` (transfer), `uas` (answering),
-//! `uac` (calling), `timers`.
+//! calls and what every request in a dialog shares), `refer` (our transfer), `referred` (the far
+//! end's transfer), `uas` (answering), `uac` (calling), `timers`.
 
 mod calls;
 mod dialog;
 mod refer;
+mod referred;
 mod timers;
 mod uac;
 mod uas;
 
 pub(super) use calls::Calls;
-pub(super) use refer::decline_refer;
 #[cfg(test)]
 pub(super) use refer::sip_reason;
 pub(super) use uac::Dial;

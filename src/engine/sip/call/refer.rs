@@ -1,7 +1,6 @@
 //! Blind transfer (RFC 3515): the REFER we send inside an established call, the NOTIFYs of its
 //! implicit subscription (`message/sipfrag` status lines, RFC 3420) and the timer that gives up
-//! when no news comes. REFERs from the far end are declined with 603: the phone does not act on
-//! them (a transfer it did not ask for should not move the user's call behind their back).
+//! when no news comes. REFERs from the far end are the business of `referred`.
 
 use std::time::Duration;
 
@@ -26,7 +25,7 @@ const MAX_TARGET: usize = 1024;
 
 /// Whether `target` can go in `Refer-To: <…>` as it is: a sip/sips/tel URI without spaces,
 /// quotes, angle brackets or control characters (nothing that could end the header).
-fn is_uri(target: &str) -> bool {
+pub(super) fn is_uri(target: &str) -> bool {
     let scheme = target
         .split_once(':')
         .map(|(s, rest)| (s.to_ascii_lowercase(), rest));
@@ -268,13 +267,6 @@ impl Calls {
         info!(%handle, ?outcome, "transfer ended");
         emit_transfer(core, handle, outcome);
     }
-}
-
-/// A REFER from the far end: declined (see the module comment).
-pub(in crate::engine::sip) fn decline_refer(core: &mut Core, request: &Parsed) {
-    let tag = core.tag();
-    let b = msg::response_to(request, 603, Some(&tag));
-    core.respond(request, 603, b);
 }
 
 fn emit_transfer(core: &mut Core, handle: CallHandle, progress: TransferProgress) {

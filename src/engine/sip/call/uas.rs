@@ -221,17 +221,6 @@ impl Calls {
         }
     }
 
-    fn find_dialog(&self, p: &Parsed) -> Option<CallHandle> {
-        self.calls
-            .iter()
-            .find(|(_, c)| {
-                c.call_id == p.info.call_id
-                    && (p.info.to_tag.as_ref() == Some(&c.local_tag) && p.info.from_tag == c.remote_tag
-                        || p.info.from_tag.as_ref() == Some(&c.local_tag) && p.info.to_tag == c.remote_tag)
-            })
-            .map(|(h, _)| *h)
-    }
-
     fn on_reinvite(&mut self, core: &mut Core, accounts: &Accounts, request: Parsed) {
         let Some(handle) = self.find_dialog(&request) else {
             let b = msg::response_to(&request, 481, None);
