@@ -14,9 +14,9 @@ use super::transaction::{ClientTx, ServerTx, TxAction};
 use crate::engine::flow::{Flow, Transmit};
 use crate::engine::random::Random;
 
-/// The methods we accept. NOTIFY only inside a call (a transfer's progress, RFC 3515); REFER
-/// is not listed: the far end's transfer requests are declined (603).
-pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, NOTIFY";
+/// The methods we accept. NOTIFY and REFER only inside a call (a transfer's progress, and the
+/// far end's transfer, RFC 3515).
+pub const ALLOW: &str = "INVITE, ACK, CANCEL, BYE, OPTIONS, INFO, UPDATE, NOTIFY, REFER";
 
 /// Transactions are keyed by top-Via branch and method (ACK matches INVITE).
 pub(super) type TxKey = (String, String);
