@@ -9,7 +9,6 @@ use cpal::traits::{DeviceTrait, StreamTrait};
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::meter::{Level, PeakWindow};
-use super::realtime::OnFirstCallback;
 use super::resample::FrameResampler;
 use super::supervisor::{Failures, Heartbeat, Open, Supervisor};
 use super::{DeviceError, Direction, OPEN_TIMEOUT, find, frame_len, name_of, stream_config, to_i16};
@@ -55,7 +54,6 @@ struct InputSide {
     meter: PeakWindow,
     shared: Arc<Shared>,
     heartbeat: Heartbeat,
-    realtime: OnFirstCallback,
 }
 
 impl InputSide {
@@ -65,7 +63,6 @@ impl InputSide {
         f32: cpal::FromSample<T>,
     {
         self.heartbeat.beat();
-        self.realtime.promote();
         let muted = self.shared.muted.load(Ordering::Relaxed);
         for frame in data.chunks(self.channels) {
             let sum: f32 = frame.iter().map(|s| s.to_sample::<f32>()).sum();
@@ -105,7 +102,6 @@ impl Capture {
                 meter: PeakWindow::new(rate),
                 shared: side.clone(),
                 heartbeat: failures.heartbeat(),
-                realtime: OnFirstCallback::default(),
             };
             let errors = failures.callback();
             let stream = match format {

@@ -9,7 +9,6 @@
 mod capture;
 mod meter;
 mod playback;
-mod realtime;
 mod resample;
 mod supervisor;
 

@@ -2,8 +2,7 @@
 //! buffer → the cpal output callback (silence on underrun).
 //!
 //! The ring starts playing once it holds [`PRIME_MS`] of audio. Each underrun (the frames came
-//! late: a busy machine delays the media tick or the sound server's requests) is a gap of
-//! silence, counted in [`Playback::underruns`], and makes the ring wait for [`PRIME_STEP_MS`]
+//! late: a busy machine delayed the media tick) is a gap of silence, counted in [`Playback::underruns`], and makes the ring wait for [`PRIME_STEP_MS`]
 //! more before it plays again, up to [`PRIME_MAX_MS`]: a machine that keeps delaying the audio
 //! gets a deeper cushion (more latency) instead of a stutter every few seconds.
 
@@ -15,7 +14,6 @@ use cpal::traits::{DeviceTrait, StreamTrait};
 use rtrb::{Consumer, Producer, RingBuffer};
 
 use super::meter::{Level, PeakWindow};
-use super::realtime::OnFirstCallback;
 use super::resample::FrameResampler;
 use super::supervisor::{Failures, Heartbeat, Open, Supervisor};
 use super::{DeviceError, Direction, OPEN_TIMEOUT, find, frame_len, name_of, stream_config};
@@ -68,7 +66,6 @@ struct OutputSide {
     level: Arc<Level>,
     underruns: Arc<AtomicU32>,
     heartbeat: Heartbeat,
-    realtime: OnFirstCallback,
 }
 
 impl OutputSide {
@@ -77,7 +74,6 @@ impl OutputSide {
         T: cpal::Sample + cpal::FromSample<f32>,
     {
         self.heartbeat.beat();
-        self.realtime.promote();
         if !self.playing && self.ring.slots() >= self.prime {
             self.playing = true;
         }
@@ -134,7 +130,6 @@ impl Playback {
                 level: meter_level.clone(),
                 underruns: side_underruns.clone(),
                 heartbeat: failures.heartbeat(),
-                realtime: OnFirstCallback::default(),
             };
             let errors = failures.callback();
             let stream = match format {
