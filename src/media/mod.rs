@@ -4,6 +4,7 @@ pub mod audio_file;
 pub mod codec;
 pub mod device;
 pub mod dtls;
+pub mod echo_reference;
 pub mod ice;
 pub mod plc;
 pub mod prompts;

@@ -2,7 +2,7 @@
 //! a time on the media tick.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::mpsc::{self, Receiver};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
@@ -13,13 +13,17 @@ use super::resample::FrameResampler;
 use super::supervisor::{Failures, Heartbeat, Open, Supervisor};
 use super::{DeviceError, Direction, OPEN_TIMEOUT, find, frame_len, name_of, stream_config, to_i16};
 
-/// Device audio kept waiting beyond one frame's need; older audio is skipped (bounds latency).
+/// Device audio kept waiting beyond one frame's need; older audio is skipped (bounds latency)…
 const BACKLOG_MS: u32 = 60;
+/// …down to this much, so that skips (each one a jump in the echo's delay) are few.
+const SKIP_TO_MS: u32 = 20;
 
 #[derive(Debug)]
 struct Shared {
     level: Level,
     muted: AtomicBool,
+    /// The device's latency at the last callback, in microseconds.
+    latency: AtomicU32,
 }
 
 /// A new ring buffer and its device rate, after the stream was (re)opened.
@@ -35,6 +39,8 @@ pub struct Capture {
     codec_rate: u32,
     resampler: FrameResampler,
     input: Vec<f32>,
+    /// Device samples skipped and not yet reported by `take_skipped`.
+    skipped: usize,
 }
 
 impl std::fmt::Debug for Capture {
@@ -57,12 +63,17 @@ struct InputSide {
 }
 
 impl InputSide {
-    fn push<T>(&mut self, data: &[T])
+    fn push<T>(&mut self, data: &[T], info: &cpal::InputCallbackInfo)
     where
         T: cpal::Sample,
         f32: cpal::FromSample<T>,
     {
         self.heartbeat.beat();
+        let ts = info.timestamp();
+        self.shared.latency.store(
+            super::latency_us(ts.callback.duration_since(ts.capture)),
+            Ordering::Relaxed,
+        );
         let muted = self.shared.muted.load(Ordering::Relaxed);
         for frame in data.chunks(self.channels) {
             let sum: f32 = frame.iter().map(|s| s.to_sample::<f32>()).sum();
@@ -82,6 +93,7 @@ impl Capture {
         let shared = Arc::new(Shared {
             level: Level::new(),
             muted: AtomicBool::new(false),
+            latency: AtomicU32::new(0),
         });
         let (feeds_tx, feeds) = mpsc::channel();
         let side = shared.clone();
@@ -107,13 +119,13 @@ impl Capture {
             let stream = match format {
                 cpal::SampleFormat::F32 => device.build_input_stream(
                     config,
-                    move |d: &[f32], _: &cpal::InputCallbackInfo| input.push(d),
+                    move |d: &[f32], i: &cpal::InputCallbackInfo| input.push(d, i),
                     errors,
                     Some(OPEN_TIMEOUT),
                 ),
                 _ => device.build_input_stream(
                     config,
-                    move |d: &[i16], _: &cpal::InputCallbackInfo| input.push(d),
+                    move |d: &[i16], i: &cpal::InputCallbackInfo| input.push(d, i),
                     errors,
                     Some(OPEN_TIMEOUT),
                 ),
@@ -139,6 +151,7 @@ impl Capture {
             codec_rate,
             resampler,
             input: Vec::new(),
+            skipped: 0,
         })
     }
 
@@ -147,11 +160,13 @@ impl Capture {
     pub fn read_frame(&mut self, frame: &mut [i16]) -> bool {
         self.take_new_feed();
         let need = self.resampler.input_len();
-        let backlog = need + (self.device_rate * BACKLOG_MS / 1000) as usize;
+        let most = need + (self.device_rate * BACKLOG_MS / 1000) as usize;
+        let keep = need + (self.device_rate * SKIP_TO_MS / 1000) as usize;
         let have = self.feed.slots();
-        if have > backlog
-            && let Ok(skip) = self.feed.read_chunk(have - backlog)
+        if have > most
+            && let Ok(skip) = self.feed.read_chunk(have - keep)
         {
+            self.skipped += have - keep;
             skip.commit_all();
         }
         let Ok(chunk) = self.feed.read_chunk(need) else {
@@ -172,6 +187,23 @@ impl Capture {
             };
         }
         true
+    }
+
+    /// How long ago the end of the frame just read was heard: the device's own latency (the
+    /// sound server's buffer, as its last callback reported it) and what still waits in the ring
+    /// buffer; in samples at the codec rate.
+    pub fn delay(&self) -> usize {
+        self.feed.slots() * self.codec_rate as usize / self.device_rate as usize
+            + super::samples_in(self.shared.latency.load(Ordering::Relaxed), self.codec_rate)
+    }
+
+    /// Audio skipped (it waited too long) since the last call, in whole samples at the codec
+    /// rate (the rest is carried to the next call).
+    pub fn take_skipped(&mut self) -> usize {
+        let ratio = self.device_rate as usize;
+        let codec = self.skipped * self.codec_rate as usize / ratio;
+        self.skipped -= codec * ratio / self.codec_rate as usize;
+        codec
     }
 
     /// After a device loss the supervisor hands over the new stream's ring buffer.

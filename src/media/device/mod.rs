@@ -288,3 +288,17 @@ fn to_i16(x: f32) -> i16 {
 fn frame_len(rate: u32) -> usize {
     (rate / 50) as usize
 }
+
+/// Latencies a device reports beyond this are taken as this (a stream's first timestamps can be
+/// off by the time it took to start).
+const MAX_LATENCY: Duration = Duration::from_millis(500);
+
+/// A device latency as stored between its callback and the media tick: microseconds, capped.
+fn latency_us(latency: Duration) -> u32 {
+    latency.min(MAX_LATENCY).as_micros() as u32
+}
+
+/// `us` microseconds in samples at `rate`.
+fn samples_in(us: u32, rate: u32) -> usize {
+    (u64::from(us) * u64::from(rate) / 1_000_000) as usize
+}

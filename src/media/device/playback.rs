@@ -7,7 +7,7 @@
 //! gets a deeper cushion (more latency) instead of a stutter every few seconds.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver};
 
 use cpal::traits::{DeviceTrait, StreamTrait};
@@ -35,6 +35,9 @@ pub struct Playback {
     supervisor: Supervisor,
     level: Arc<Level>,
     underruns: Arc<AtomicU32>,
+    gaps: Arc<AtomicU64>,
+    gaps_taken: u64,
+    latency: Arc<AtomicU32>,
     feeds: Receiver<Feed>,
     feed: Producer<f32>,
     device_rate: u32,
@@ -65,18 +68,28 @@ struct OutputSide {
     meter: PeakWindow,
     level: Arc<Level>,
     underruns: Arc<AtomicU32>,
+    /// Samples of silence played in gaps (after the first start), at the device rate.
+    gaps: Arc<AtomicU64>,
+    started: bool,
+    latency: Arc<AtomicU32>,
     heartbeat: Heartbeat,
 }
 
 impl OutputSide {
-    fn fill<T>(&mut self, data: &mut [T])
+    fn fill<T>(&mut self, data: &mut [T], info: &cpal::OutputCallbackInfo)
     where
         T: cpal::Sample + cpal::FromSample<f32>,
     {
         self.heartbeat.beat();
+        let ts = info.timestamp();
+        self.latency.store(
+            super::latency_us(ts.playback.duration_since(ts.callback)),
+            Ordering::Relaxed,
+        );
         if !self.playing && self.ring.slots() >= self.prime {
-            self.playing = true;
+            (self.playing, self.started) = (true, true);
         }
+        let mut gap = 0;
         for frame in data.chunks_mut(self.channels) {
             let x = if self.playing {
                 self.ring.pop().ok()
@@ -92,8 +105,14 @@ impl OutputSide {
                 self.playing = false;
                 0.0
             });
+            if !self.playing && self.started {
+                gap += 1;
+            }
             frame.fill(T::from_sample(x));
             self.meter.add(x, &self.level);
+        }
+        if gap > 0 {
+            self.gaps.fetch_add(gap, Ordering::Relaxed);
         }
     }
 }
@@ -108,6 +127,10 @@ impl Playback {
         let meter_level = level.clone();
         let underruns = Arc::new(AtomicU32::new(0));
         let side_underruns = underruns.clone();
+        let latency = Arc::new(AtomicU32::new(0));
+        let side_latency = latency.clone();
+        let gaps = Arc::new(AtomicU64::new(0));
+        let side_gaps = gaps.clone();
         let open: Open = Box::new(move |name: Option<&str>, failures: Failures| {
             let device = find(Direction::Output, name)?;
             let name = name_of(&device);
@@ -129,19 +152,22 @@ impl Playback {
                 meter: PeakWindow::new(rate),
                 level: meter_level.clone(),
                 underruns: side_underruns.clone(),
+                gaps: side_gaps.clone(),
+                started: false,
+                latency: side_latency.clone(),
                 heartbeat: failures.heartbeat(),
             };
             let errors = failures.callback();
             let stream = match format {
                 cpal::SampleFormat::F32 => device.build_output_stream(
                     config,
-                    move |d: &mut [f32], _: &cpal::OutputCallbackInfo| output.fill(d),
+                    move |d: &mut [f32], i: &cpal::OutputCallbackInfo| output.fill(d, i),
                     errors,
                     Some(OPEN_TIMEOUT),
                 ),
                 _ => device.build_output_stream(
                     config,
-                    move |d: &mut [i16], _: &cpal::OutputCallbackInfo| output.fill(d),
+                    move |d: &mut [i16], i: &cpal::OutputCallbackInfo| output.fill(d, i),
                     errors,
                     Some(OPEN_TIMEOUT),
                 ),
@@ -162,6 +188,9 @@ impl Playback {
             supervisor,
             level,
             underruns,
+            gaps,
+            gaps_taken: 0,
+            latency,
             feeds,
             feed,
             device_rate,
@@ -172,9 +201,9 @@ impl Playback {
         })
     }
 
-    /// Queues one 20 ms frame at the codec rate. When the device is behind by more than
-    /// [`MAX_QUEUE_MS`] the frame is dropped (counted in [`dropped`](Self::dropped)).
-    pub fn write_frame(&mut self, frame: &[i16]) {
+    /// Queues one 20 ms frame at the codec rate; `false` when the device is behind by more
+    /// than [`MAX_QUEUE_MS`] and the frame was dropped (counted in [`dropped`](Self::dropped)).
+    pub fn write_frame(&mut self, frame: &[i16]) -> bool {
         self.take_new_feed();
         let len = frame_len(self.codec_rate);
         self.input.clear();
@@ -183,7 +212,19 @@ impl Playback {
         let out = self.resampler.process(&self.input);
         if self.feed.push_entire_slice(out).is_err() {
             self.dropped += 1;
+            return false;
         }
+        true
+    }
+
+    /// Silence the device played in gaps (it ran dry) since the last call, in whole samples at
+    /// the codec rate (the rest is carried to the next call).
+    pub fn take_gaps(&mut self) -> usize {
+        let all = self.gaps.load(Ordering::Relaxed);
+        let (device, codec) = (u64::from(self.device_rate), u64::from(self.codec_rate));
+        let new = (all - self.gaps_taken) * codec / device;
+        self.gaps_taken += new * device / codec;
+        new as usize
     }
 
     fn take_new_feed(&mut self) {
@@ -200,6 +241,15 @@ impl Playback {
             }
             self.feed = feed;
         }
+    }
+
+    /// How long audio written now takes to be heard: what waits in the ring buffer, and the
+    /// device's own latency (the sound server's buffer, as its last callback reported it); in
+    /// samples at the codec rate.
+    pub fn delay(&self) -> usize {
+        let queued = self.feed.buffer().capacity() - self.feed.slots();
+        queued * self.codec_rate as usize / self.device_rate as usize
+            + super::samples_in(self.latency.load(Ordering::Relaxed), self.codec_rate)
     }
 
     /// The peak of what was played in the last ~50 ms, in dBFS.

@@ -10,6 +10,7 @@ use tokio::sync::oneshot;
 use tracing::{info, warn};
 
 use crate::media::device::{Capture, DeviceChoice, Playback, SILENT_DBFS};
+use crate::media::echo_reference::EchoReference;
 use crate::media::voice::VoiceProcessor;
 
 /// What the UI changes and reads while a call runs: mute, recording and the two level meters.
@@ -68,9 +69,8 @@ pub(super) struct Devices {
     opening: Option<oneshot::Receiver<(Option<Capture>, Option<Playback>)>>,
     capture: Option<Capture>,
     playback: Option<Playback>,
-    voice: Option<VoiceProcessor>,
-    /// The last frame played: the echo canceller's reference.
-    played: Vec<i16>,
+    /// Echo cancellation and noise suppression, with what was played (the echo reference).
+    voice: Option<(VoiceProcessor, EchoReference)>,
     controls: Arc<Controls>,
 }
 
@@ -83,7 +83,8 @@ impl Devices {
             return none;
         };
         let frame = rate as usize / 50;
-        let voice = VoiceProcessor::new(rate, frame, choice.voice);
+        let voice =
+            VoiceProcessor::new(rate, frame, choice.voice).map(|v| (v, EchoReference::new(rate, frame)));
         let (tx, rx) = oneshot::channel();
         tokio::task::spawn_blocking(move || {
             let input = Capture::open(choice.input.as_deref(), rate)
@@ -106,7 +107,6 @@ impl Devices {
             capture: None,
             playback: None,
             voice,
-            played: vec![0; frame],
             controls,
         }
     }
@@ -128,10 +128,15 @@ impl Devices {
     pub(super) fn capture(&mut self, frame: &mut [i16]) {
         self.poll_opened();
         if let Some(c) = &mut self.capture {
-            if c.read_frame(frame)
-                && let Some(v) = &mut self.voice
-            {
-                v.process(frame, &self.played);
+            let read = c.read_frame(frame);
+            if let Some((_, played)) = &mut self.voice {
+                let skipped = c.take_skipped() as isize;
+                let gaps = self.playback.as_mut().map_or(0, Playback::take_gaps) as isize;
+                played.jump(gaps - skipped);
+            }
+            if read && let Some((voice, played)) = &mut self.voice {
+                let queued = self.playback.as_ref().map_or(0, Playback::delay);
+                voice.process(frame, played.reference(queued + c.delay()));
             }
             if self.controls.is_muted() {
                 frame.fill(0);
@@ -147,12 +152,17 @@ impl Devices {
     /// Plays `frame` on the output.
     pub(super) fn play(&mut self, frame: &[i16]) {
         self.poll_opened();
+        let mut queued = true;
         if let Some(p) = &mut self.playback {
-            p.write_frame(frame);
+            queued = p.write_frame(frame);
             self.controls.output.store(p.level().to_bits(), Ordering::Relaxed);
         }
-        if self.played.len() == frame.len() {
-            self.played.copy_from_slice(frame);
+        if let Some((_, played)) = &mut self.voice {
+            if queued {
+                played.played(frame);
+            } else {
+                played.jump(-(frame.len() as isize));
+            }
         }
     }
 }
@@ -160,6 +170,13 @@ impl Devices {
 impl Drop for Devices {
     /// Closing a device may wait for the audio server: off the async worker.
     fn drop(&mut self) {
+        if let Some((_, played)) = &self.voice {
+            info!(
+                delay_ms = played.delay_ms(),
+                moves = played.moves(),
+                "echo reference at the end of the call"
+            );
+        }
         let open = (self.capture.take(), self.playback.take());
         if (open.0.is_some() || open.1.is_some())
             && let Ok(rt) = tokio::runtime::Handle::try_current()
