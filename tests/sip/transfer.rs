@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use handset::account::{AccountManager, ProfilePaths};
 use handset::engine::{CallHandle, CallState, TransferProgress};
-use handset::phone::controller::{Request, Update};
+use handset::phone::controller::{Controller, Request, Update};
 use handset::phone::history::CallHistory;
 use handset::phone::softphone::PhoneEvent;
 use tokio::sync::mpsc::UnboundedReceiver;
@@ -26,6 +26,44 @@ fn baresip(k: &Kamailio, user: &str, answer: &'static str) -> Baresip {
             ..BaresipOptions::pcmu(user, &format!("pw-{user}"))
         },
     )
+}
+
+/// Baresip A (answers by itself) and B (answers as told) and Handset's profile, on one Kamailio.
+struct Scene {
+    a: Baresip,
+    b: Baresip,
+    manager: AccountManager,
+    history_dir: tempfile::TempDir,
+    _alice: Profile,
+    // Last: the peers above go first.
+    _k: Kamailio,
+}
+
+impl Scene {
+    /// Users of A, B and Handset's account; how B answers.
+    fn start([a, b, alice]: [&str; 3], b_answers: &'static str) -> Scene {
+        let k = Kamailio::start(KamailioOptions::default());
+        let (a, b) = (baresip(&k, a, "auto"), baresip(&k, b, b_answers));
+        let alice = Profile::new(&k, alice, &format!("pw-{alice}"), "udp");
+        let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
+        Scene {
+            a,
+            b,
+            manager,
+            history_dir: tempfile::tempdir().unwrap(),
+            _alice: alice,
+            _k: k,
+        }
+    }
+
+    /// A controller with the account registered, in a call A has answered.
+    async fn call_a(&self) -> (Controller, UnboundedReceiver<Update>, CallHandle) {
+        let history = CallHistory::load(self.history_dir.path()).unwrap();
+        let (ctl, mut updates) = registered(&self.manager, history, None).await;
+        let call = dial(&ctl, &mut updates, self.a.sip_uri()).await;
+        self.a.wait_event("CALL_ESTABLISHED", T);
+        (ctl, updates, call)
+    }
 }
 
 /// The transfer's progress up to its outcome (`Succeeded` or `Failed`), and whether the call
@@ -63,17 +101,10 @@ async fn transfer_outcome(
 
 #[test]
 fn blind_transfer_to_baresip_succeeds_and_to_an_unknown_user_fails_keeping_the_call() {
-    let k = Kamailio::start(KamailioOptions::default());
-    let a = baresip(&k, "xfera", "auto");
-    let b = baresip(&k, "xferb", "manual");
-    let alice = Profile::new(&k, "xferalice", "pw-alice", "udp");
-    let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
-    let history_dir = tempfile::tempdir().unwrap();
+    let scene = Scene::start(["xfera", "xferb", "xferalice"], "manual");
+    let (a, b) = (&scene.a, &scene.b);
     runtime().block_on(async {
-        let history = CallHistory::load(history_dir.path()).unwrap();
-        let (ctl, mut updates) = registered(&manager, history, None).await;
-        let call = dial(&ctl, &mut updates, a.sip_uri()).await;
-        a.wait_event("CALL_ESTABLISHED", T);
+        let (ctl, mut updates, call) = scene.call_a().await;
 
         // To a user nobody registered: A's call gets Kamailio's 404, and A says so in a NOTIFY.
         ctl.send(Request::Transfer {
@@ -214,17 +245,10 @@ fn a_transfer_asked_by_baresip_is_declined_by_default_and_made_with_accept_trans
 /// call ends once the target has answered.
 #[test]
 fn a_transfer_asked_by_baresip_and_accepted_in_the_window_replaces_the_call() {
-    let k = Kamailio::start(KamailioOptions::default());
-    let a = baresip(&k, "xferc", "auto");
-    let b = baresip(&k, "xferd", "auto");
-    let alice = Profile::new(&k, "xferbob", "pw-bob", "udp");
-    let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
-    let history_dir = tempfile::tempdir().unwrap();
+    let scene = Scene::start(["xferc", "xferd", "xferbob"], "auto");
+    let (a, b) = (&scene.a, &scene.b);
     runtime().block_on(async {
-        let history = CallHistory::load(history_dir.path()).unwrap();
-        let (ctl, mut updates) = registered(&manager, history, None).await;
-        let call = dial(&ctl, &mut updates, a.sip_uri()).await;
-        a.wait_event("CALL_ESTABLISHED", T);
+        let (ctl, mut updates, call) = scene.call_a().await;
         a.command("transfer", &b.sip_uri());
         let target = next(&mut updates, "the transfer request", |u| match u {
             Update::Phone(PhoneEvent::TransferRequested { call: c, target, .. }) if *c == call => {
