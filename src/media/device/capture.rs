@@ -200,10 +200,10 @@ impl Capture {
     /// Audio skipped (it waited too long) since the last call, in whole samples at the codec
     /// rate (the rest is carried to the next call).
     pub fn take_skipped(&mut self) -> usize {
-        let ratio = self.device_rate as usize;
-        let codec = self.skipped * self.codec_rate as usize / ratio;
-        self.skipped -= codec * ratio / self.codec_rate as usize;
-        codec
+        let (codec, used) =
+            super::whole_codec_samples(self.skipped as u64, self.device_rate, self.codec_rate);
+        self.skipped -= used as usize;
+        codec as usize
     }
 
     /// After a device loss the supervisor hands over the new stream's ring buffer.

@@ -302,3 +302,27 @@ fn latency_us(latency: Duration) -> u32 {
 fn samples_in(us: u32, rate: u32) -> usize {
     (u64::from(us) * u64::from(rate) / 1_000_000) as usize
 }
+
+/// Of `device` samples at `device_rate`, the whole samples they make at `codec_rate`, and the
+/// device samples those take (the rest is carried over by the caller).
+fn whole_codec_samples(device: u64, device_rate: u32, codec_rate: u32) -> (u64, u64) {
+    let (d, c) = (u64::from(device_rate), u64::from(codec_rate));
+    let codec = device * c / d;
+    (codec, codec * d / c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_samples_make_whole_codec_samples_and_the_rest_is_carried() {
+        // 13 samples at 48 kHz: two at 8 kHz (12 device samples), one left over.
+        assert_eq!(whole_codec_samples(13, 48000, 8000), (2, 12));
+        // 44.1 kHz → 8 kHz: 100 device samples make 18 codec samples, which take 99.
+        assert_eq!(whole_codec_samples(100, 44100, 8000), (18, 99));
+        assert_eq!(whole_codec_samples(5, 48000, 8000), (0, 0));
+        assert_eq!(samples_in(20_000, 8000), 160);
+        assert_eq!(latency_us(Duration::from_secs(3)), 500_000);
+    }
+}

@@ -220,11 +220,10 @@ impl Playback {
     /// Silence the device played in gaps (it ran dry) since the last call, in whole samples at
     /// the codec rate (the rest is carried to the next call).
     pub fn take_gaps(&mut self) -> usize {
-        let all = self.gaps.load(Ordering::Relaxed);
-        let (device, codec) = (u64::from(self.device_rate), u64::from(self.codec_rate));
-        let new = (all - self.gaps_taken) * codec / device;
-        self.gaps_taken += new * device / codec;
-        new as usize
+        let pending = self.gaps.load(Ordering::Relaxed) - self.gaps_taken;
+        let (codec, used) = super::whole_codec_samples(pending, self.device_rate, self.codec_rate);
+        self.gaps_taken += used;
+        codec as usize
     }
 
     fn take_new_feed(&mut self) {
