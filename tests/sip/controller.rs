@@ -677,7 +677,7 @@ fn calls_of_a_recorded_direction_are_recorded_from_the_answer_and_delivered() {
         name: "Archive".into(),
         target: DeliveryTarget::Ftp {
             host: "127.0.0.1".into(),
-            port: Some(ftp.port),
+            port: Some(ftp.port()),
             path: "calls".into(),
             username: "recorder".into(),
             tls: false,

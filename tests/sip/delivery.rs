@@ -6,7 +6,7 @@
 //! key file, and an SFTP server whose host key changed is refused.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use std::time::{Duration, SystemTime};
 
@@ -17,12 +17,11 @@ use handset::net::sftp::{self, SftpTarget};
 use handset::net::tls::client_config;
 use handset::phone::delivery::{Deliveries, Delivery};
 
-use crate::peers::{free_port_block, self_signed_certificate, wait_listening};
+use crate::peers::{Listening, free_port_block, self_signed_certificate};
 
 /// A pyftpdlib server with one user (write access) serving a temp folder; stopped on drop.
 pub struct FtpServer {
-    child: Child,
-    pub port: u16,
+    server: Listening,
     root: tempfile::TempDir,
 }
 
@@ -59,20 +58,23 @@ impl FtpServer {
     fn run(command: impl FnOnce(u16, &Path) -> Command) -> FtpServer {
         let root = tempfile::tempdir().unwrap();
         let port = free_port_block(1);
-        let child = command(port, root.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("pyftpdlib (Debian python3-pyftpdlib, python3-openssl) must be installed");
-        let mut server = FtpServer { child, port, root };
-        wait_listening(&mut server.child, port, "pyftpdlib");
-        server
+        let server = Listening::start(
+            command(port, root.path()),
+            port,
+            "pyftpdlib",
+            "Debian python3-pyftpdlib, python3-openssl",
+        );
+        FtpServer { server, root }
+    }
+
+    pub fn port(&self) -> u16 {
+        self.server.port
     }
 
     fn target(&self, path: &str, user: &str, password: &str) -> FtpTarget {
         FtpTarget {
             host: "127.0.0.1".into(),
-            port: Some(self.port),
+            port: Some(self.port()),
             path: path.into(),
             username: user.into(),
             password: password.into(),
@@ -82,13 +84,6 @@ impl FtpServer {
 
     pub fn root(&self) -> &Path {
         self.root.path()
-    }
-}
-
-impl Drop for FtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -139,7 +134,7 @@ fn a_recording_is_uploaded_whole_into_a_new_folder_and_refusals_are_said() {
     assert!(refused.contains("refused the username or password"), "{refused}");
     assert!(!server.root().join("third.opus").exists());
 
-    let port = server.port;
+    let port = server.port();
     drop(server);
     let target = FtpTarget {
         host: "127.0.0.1".into(),
@@ -161,48 +156,38 @@ fn a_recording_is_uploaded_whole_into_a_new_folder_and_refusals_are_said() {
 
 /// An asyncssh SSH/SFTP server, one user with a password, chrooted to a temp folder; stopped
 /// on drop.
-struct SftpServer {
-    child: Child,
-    port: u16,
-}
+struct SftpServer(Listening);
 
 impl SftpServer {
     /// Serves `root` on `port` with the host key in `host_key` (made when missing); each of
     /// `client_keys` (`ALGORITHM:PATH:PASSPHRASE`, made when missing) may log in too.
     fn start(port: u16, root: &Path, host_key: &Path, client_keys: &[String]) -> SftpServer {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/tools/sftp_server.py");
-        let child = Command::new("/usr/bin/python3")
+        let mut command = Command::new("/usr/bin/python3");
+        command
             .arg(script)
             .arg(port.to_string())
             .arg(root)
             .args(["recorder", "pw-sftp"])
             .arg(host_key)
-            .args(client_keys)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 with asyncssh (Debian python3-asyncssh) must be installed");
-        let mut server = SftpServer { child, port };
-        wait_listening(&mut server.child, port, "the SFTP server (asyncssh)");
-        server
+            .args(client_keys);
+        SftpServer(Listening::start(
+            command,
+            port,
+            "the SFTP server (asyncssh)",
+            "python3 with asyncssh (Debian python3-asyncssh)",
+        ))
     }
 
     fn target(&self, path: &str, password: &str) -> SftpTarget {
         SftpTarget {
             host: "127.0.0.1".into(),
-            port: Some(self.port),
+            port: Some(self.0.port),
             path: path.into(),
             username: "recorder".into(),
             password: password.into(),
             key_file: None,
         }
-    }
-}
-
-impl Drop for SftpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -5,7 +5,7 @@
 //! final and leaves the outbox).
 
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -15,15 +15,14 @@ use handset::net::tls::client_config;
 use handset::phone::delivery::Delivery;
 
 use crate::delivery::through_outbox;
-use crate::peers::{free_port_block, self_signed_certificate, wait_listening};
+use crate::peers::{Listening, free_port_block, self_signed_certificate};
 
 const USER: &str = "pbx@mail.test";
 const PASSWORD: &str = "pw-mail";
 
 /// An aiosmtpd server writing what it accepts to a temp folder; stopped on drop.
 struct SmtpServer {
-    child: Child,
-    port: u16,
+    server: Listening,
     maildir: tempfile::TempDir,
 }
 
@@ -43,20 +42,19 @@ impl SmtpServer {
         if let Some((c, k)) = cert {
             cmd.arg(c).arg(k);
         }
-        let child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 with aiosmtpd (Debian python3-aiosmtpd) must be installed");
-        let mut server = SmtpServer { child, port, maildir };
-        wait_listening(&mut server.child, port, "the SMTP server (aiosmtpd)");
-        server
+        let server = Listening::start(
+            cmd,
+            port,
+            "the SMTP server (aiosmtpd)",
+            "python3 with aiosmtpd (Debian python3-aiosmtpd)",
+        );
+        SmtpServer { server, maildir }
     }
 
     fn server(&self, security: Security, password: &str) -> MailServer {
         MailServer {
             host: "127.0.0.1".into(),
-            port: Some(self.port),
+            port: Some(self.server.port),
             security,
             username: USER.into(),
             password: password.into(),
@@ -75,13 +73,6 @@ impl SmtpServer {
             .iter()
             .map(|p| String::from_utf8(std::fs::read(p).unwrap()).expect("ASCII mail"))
             .collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -180,7 +171,7 @@ fn a_server_without_starttls_is_not_used_and_a_message_too_large_is_refused_for_
     let target = DeliveryTarget::Email {
         address: "archive@mail.test".into(),
         server: "127.0.0.1".into(),
-        port: Some(server.port),
+        port: Some(server.server.port),
         security: MailSecurity::None,
         username: USER.into(),
     };

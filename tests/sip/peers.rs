@@ -238,16 +238,46 @@ fn signal_group(pgid: u32, signal: &str) -> bool {
         .is_ok_and(|s| s.success())
 }
 
-/// Waits up to 10 s for `child` (a test server) to listen on the loopback `port`.
-pub(crate) fn wait_listening(child: &mut Child, port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(
-            child.try_wait().unwrap().is_none(),
-            "{what} exited at start (install the test packages: packaging/setup.sh test)"
-        );
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        thread::sleep(Duration::from_millis(50));
+/// A test server (a Python script) listening on a loopback port; its stderr is kept in a file
+/// and shown when it stops at start. Killed (by its own handle) on drop.
+pub(crate) struct Listening {
+    child: Child,
+    pub port: u16,
+    log: tempfile::NamedTempFile,
+}
+
+impl Listening {
+    /// Runs `command` (which listens on `port`) and waits up to 10 s until it does; `what`
+    /// names it and `install` says which packages it needs when it cannot run.
+    pub(crate) fn start(mut command: Command, port: u16, what: &str, install: &str) -> Listening {
+        let log = tempfile::NamedTempFile::new().unwrap();
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(log.reopen().unwrap())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} cannot run ({e}): {install} must be installed"));
+        let mut server = Listening { child, port, log };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Some(status) = server.child.try_wait().unwrap() {
+                let said = fs::read_to_string(server.log.path()).unwrap_or_default();
+                panic!(
+                    "{what} exited at start ({status}; needs {install}: packaging/setup.sh test); \
+                     it said:\n{said}"
+                );
+            }
+            assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+            thread::sleep(Duration::from_millis(50));
+        }
+        server
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 
