@@ -23,8 +23,8 @@ RUN_PACKAGES=(
     libopus-dev
     libgsm1-dev
     libbcg729-dev
-    # echo cancellation and noise suppression (src/media/voice.rs)
-    libspeexdsp-dev
+    # echo cancellation and noise suppression (src/media/voice.rs, voice_apm.cpp)
+    libwebrtc-audio-processing-dev
     cmake
     libxkbcommon-dev
     libwayland-dev

@@ -4,11 +4,12 @@
 //! The canceller models an echo that comes back within its tail after the reference. Played
 //! audio waits in the output buffer before the device takes it, and the microphone's audio waits
 //! in the input buffer before it is read; both amounts change during a call (a busy machine runs a
-//! media tick late, the sound server resizes its buffers), and an echo whose delay keeps moving is
-//! what an adaptive filter cannot follow. So the reference comes from the history of played audio,
+//! media tick late, the sound server resizes its buffers), and every move of the echo makes an
+//! adaptive filter relearn. So the reference comes from the history of played audio,
 //! as many samples back as the two buffers hold: the figure WebRTC's audio processing asks for as
 //! `set_stream_delay_ms` (render buffer delay + capture buffer delay). What the sound server and
-//! the room add on top is left to the canceller's tail.
+//! the room add on top, and moves the buffers do not show, are left to the canceller's own delay
+//! estimate (`voice.rs`).
 //!
 //! The buffers are measured once a frame, and the measurement jumps by a device period at a time
 //! while the true delay does not: the delay used follows the median of the last second's

@@ -1,34 +1,23 @@
 //! Voice processing of what the microphone sends: acoustic echo cancellation and noise
-//! suppression, each switchable, through Xiph's SpeexDSP (Debian `libspeexdsp1`, the library
-//! baresip's and PJSIP's echo cancellers use): a multi-delay block frequency-domain adaptive
-//! filter for the echo, and its preprocessor for noise (and residual echo) suppression. It runs
-//! at the codec's rate on the stream's 20 ms frames: the frame just played is the echo reference
-//! for the frame just captured.
+//! suppression, each switchable, through WebRTC's audio processing module (Debian
+//! `libwebrtc-audio-processing1`, the one PulseAudio's echo-cancel module uses; a C interface in
+//! `voice_apm.cpp`). The echo canceller runs with the extended filter and in delay-agnostic mode:
+//! it estimates the echo's delay from the signals and follows it when it moves (PulseAudio's
+//! buffers change it by tens of milliseconds during a call, which a fixed-delay canceller such as
+//! SpeexDSP's does not survive). Noise suppression is WebRTC's at its high level, after a
+//! high-pass filter. It runs at the codec's rate (8, 16 or 48 kHz) on the stream's 20 ms frames,
+//! in 10 ms chunks: the frame played as far back as the buffers hold is the echo reference for
+//! the frame just captured (`echo_reference.rs`).
 
-#![allow(unsafe_code)] // FFI to libspeexdsp; each call below states why it is sound.
+#![allow(unsafe_code)] // FFI to the C interface in voice_apm.cpp; each call below states why it is sound.
 
 use std::os::raw::{c_int, c_void};
 
-#[link(name = "speexdsp")]
 unsafe extern "C" {
-    fn speex_echo_state_init(frame_size: c_int, filter_length: c_int) -> *mut c_void;
-    fn speex_echo_state_destroy(st: *mut c_void);
-    fn speex_echo_cancellation(st: *mut c_void, rec: *const i16, play: *const i16, out: *mut i16);
-    fn speex_echo_ctl(st: *mut c_void, request: c_int, ptr: *mut c_void) -> c_int;
-    fn speex_preprocess_state_init(frame_size: c_int, sampling_rate: c_int) -> *mut c_void;
-    fn speex_preprocess_state_destroy(st: *mut c_void);
-    fn speex_preprocess_run(st: *mut c_void, x: *mut i16) -> c_int;
-    fn speex_preprocess_ctl(st: *mut c_void, request: c_int, ptr: *mut c_void) -> c_int;
+    fn handset_apm_new(rate: c_int, echo: c_int, noise: c_int) -> *mut c_void;
+    fn handset_apm_process(st: *mut c_void, mic: *mut i16, far: *const i16) -> c_int;
+    fn handset_apm_free(st: *mut c_void);
 }
-
-const SPEEX_ECHO_SET_SAMPLING_RATE: c_int = 24;
-const SPEEX_PREPROCESS_SET_DENOISE: c_int = 0;
-const SPEEX_PREPROCESS_SET_NOISE_SUPPRESS: c_int = 18;
-const SPEEX_PREPROCESS_SET_ECHO_STATE: c_int = 24;
-/// Attenuation of noise, in dB.
-const NOISE_SUPPRESS_DB: c_int = -25;
-/// Echo tail the canceller models (room and device path).
-const ECHO_TAIL_MS: usize = 200;
 
 /// Which processing is on (both by default on a real microphone).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,95 +39,62 @@ impl Default for VoiceOptions {
 #[derive(Debug)]
 pub struct VoiceProcessor {
     frame: usize,
-    echo: *mut c_void,
-    pre: *mut c_void,
-    out: Vec<i16>,
+    /// Samples in the module's 10 ms chunk.
+    chunk: usize,
+    apm: *mut c_void,
 }
 
-// SAFETY: both states are plain heap memory owned by this value; SpeexDSP keeps no global or
-// thread-local state, so the value may move between threads (it is never shared: no Sync).
+// SAFETY: the state is heap memory owned by this value, used by one thread at a time (no Sync);
+// the module keeps no thread-local state.
 unsafe impl Send for VoiceProcessor {}
 
 impl VoiceProcessor {
-    /// Processing for `frame`-sample frames at `rate` Hz; `None` when nothing is switched on or
-    /// the library cannot allocate.
+    /// Processing for `frame`-sample frames at `rate` Hz; `None` when nothing is switched on, the
+    /// rate is not one the module runs at (8, 16, 32 or 48 kHz), the frame is not a whole number
+    /// of 10 ms chunks, or the library cannot allocate.
     pub fn new(rate: u32, frame: usize, options: VoiceOptions) -> Option<VoiceProcessor> {
         if !options.echo_cancellation && !options.noise_suppression {
             return None;
         }
-        let n = c_int::try_from(frame).ok()?;
-        let mut rate = c_int::try_from(rate).ok()?;
-        let mut p = VoiceProcessor {
-            frame,
-            echo: std::ptr::null_mut(),
-            pre: std::ptr::null_mut(),
-            out: vec![0; frame],
-        };
-        // SAFETY: init takes sizes by value and returns an owned state or null.
-        p.pre = unsafe { speex_preprocess_state_init(n, rate) };
-        if p.pre.is_null() {
+        let chunk = rate as usize / 100;
+        if chunk == 0 || frame == 0 || !frame.is_multiple_of(chunk) {
             return None;
         }
-        let mut denoise: c_int = options.noise_suppression.into();
-        let mut level = NOISE_SUPPRESS_DB;
-        // SAFETY: pre is a live preprocess state; each ctl reads one c_int through the pointer,
-        // which points at a live local.
-        unsafe {
-            speex_preprocess_ctl(p.pre, SPEEX_PREPROCESS_SET_DENOISE, (&raw mut denoise).cast());
-            speex_preprocess_ctl(
-                p.pre,
-                SPEEX_PREPROCESS_SET_NOISE_SUPPRESS,
-                (&raw mut level).cast(),
-            );
-        }
-        if options.echo_cancellation {
-            let tail = c_int::try_from(rate as usize * ECHO_TAIL_MS / 1000).ok()?;
-            // SAFETY: as above; the echo state is owned by `p` from here (Drop frees it).
-            p.echo = unsafe { speex_echo_state_init(n, tail) };
-            if p.echo.is_null() {
-                return None;
-            }
-            // SAFETY: echo is live; SET_SAMPLING_RATE reads a c_int; SET_ECHO_STATE stores the
-            // echo pointer in the preprocessor, which Drop destroys before the echo state.
-            unsafe {
-                speex_echo_ctl(p.echo, SPEEX_ECHO_SET_SAMPLING_RATE, (&raw mut rate).cast());
-                speex_preprocess_ctl(p.pre, SPEEX_PREPROCESS_SET_ECHO_STATE, p.echo);
-            }
-        }
-        Some(p)
+        let rate = c_int::try_from(rate).ok()?;
+        // SAFETY: takes plain integers and returns an owned state or null (unsupported rate,
+        // no memory); Drop frees it.
+        let apm = unsafe {
+            handset_apm_new(
+                rate,
+                options.echo_cancellation.into(),
+                options.noise_suppression.into(),
+            )
+        };
+        (!apm.is_null()).then_some(VoiceProcessor { frame, chunk, apm })
     }
 
     /// Processes the captured `mic` frame in place; `played` is the frame the speaker got at the
-    /// same time (the echo reference). Frames of another length are left alone.
+    /// same time (the echo reference). Frames of another length are left alone, and so is a
+    /// chunk the module refuses.
     pub fn process(&mut self, mic: &mut [i16], played: &[i16]) {
         if mic.len() != self.frame || played.len() != self.frame {
             return;
         }
-        if !self.echo.is_null() {
-            // SAFETY: echo is live; rec, play and out each hold `frame` samples, the size the
-            // state was made for, and out does not alias the inputs.
-            unsafe {
-                speex_echo_cancellation(self.echo, mic.as_ptr(), played.as_ptr(), self.out.as_mut_ptr())
-            };
-            mic.copy_from_slice(&self.out);
+        for (m, p) in mic
+            .chunks_exact_mut(self.chunk)
+            .zip(played.chunks_exact(self.chunk))
+        {
+            // SAFETY: apm is live; m and p each hold exactly one chunk (the size the state was
+            // made for), m is written in place and does not alias p.
+            unsafe { handset_apm_process(self.apm, m.as_mut_ptr(), p.as_ptr()) };
         }
-        // SAFETY: pre is live and mic holds `frame` samples, processed in place.
-        unsafe { speex_preprocess_run(self.pre, mic.as_mut_ptr()) };
     }
 }
 
 impl Drop for VoiceProcessor {
     fn drop(&mut self) {
-        // SAFETY: each pointer is null or a state this value owns, destroyed once; the
-        // preprocessor (which refers to the echo state) goes first.
-        unsafe {
-            if !self.pre.is_null() {
-                speex_preprocess_state_destroy(self.pre);
-            }
-            if !self.echo.is_null() {
-                speex_echo_state_destroy(self.echo);
-            }
-        }
+        // SAFETY: apm is the live state this value owns, freed once.
+        unsafe { handset_apm_free(self.apm) };
     }
 }
 
@@ -209,6 +165,45 @@ mod tests {
         let tail = rate * 5;
         let erle = 10.0 * (energy(&mic[tail..]) / energy(&out[tail..]).max(1.0)).log10();
         assert!(erle > 15.0, "echo reduced by only {erle:.1} dB");
+    }
+
+    #[test]
+    fn an_echo_whose_delay_steps_by_20_ms_is_followed() {
+        // PulseAudio's buffers grow during a call: the echo that came 12 ms after its reference
+        // comes 32 ms after it from the 4th second on. The canceller must cancel it again.
+        let (rate, frame) = (8000usize, 160usize);
+        let far = far_end(rate * 10, rate as f64);
+        let mic: Vec<i16> = (0..far.len())
+            .map(|i| {
+                let d = if i < rate * 4 { 96 } else { 256 };
+                let at = |d: usize| if i >= d { f64::from(far[i - d]) } else { 0.0 };
+                (0.8 * at(d) + 0.2 * at(d + 200)) as i16
+            })
+            .collect();
+        let mut p = VoiceProcessor::new(
+            rate as u32,
+            frame,
+            VoiceOptions {
+                echo_cancellation: true,
+                noise_suppression: false,
+            },
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for (m, f) in mic.chunks(frame).zip(far.chunks(frame)) {
+            let mut m = m.to_vec();
+            p.process(&mut m, f);
+            out.extend_from_slice(&m);
+        }
+        let erle = |from: usize, to: usize| {
+            10.0 * (energy(&mic[from..to]) / energy(&out[from..to]).max(1.0)).log10()
+        };
+        let (before, after) = (erle(rate * 2, rate * 4), erle(rate * 6, rate * 10));
+        assert!(
+            before > 20.0,
+            "echo reduced by only {before:.1} dB before the step"
+        );
+        assert!(after > 20.0, "echo reduced by only {after:.1} dB after the step");
     }
 
     #[test]
