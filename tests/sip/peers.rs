@@ -248,29 +248,42 @@ pub(crate) struct Listening {
 
 impl Listening {
     /// Runs `command` (which listens on `port`) and waits up to 10 s until it does; `what`
-    /// names it and `install` says which packages it needs when it cannot run.
+    /// names it and `install` says which packages it needs when it cannot run. A server that
+    /// finds its port still in use (one restarted on the port of the one just stopped) is
+    /// started again until the 10 s are up.
     pub(crate) fn start(mut command: Command, port: u16, what: &str, install: &str) -> Listening {
         let log = tempfile::NamedTempFile::new().unwrap();
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(log.reopen().unwrap())
-            .spawn()
-            .unwrap_or_else(|e| panic!("{what} cannot run ({e}): {install} must be installed"));
-        let mut server = Listening { child, port, log };
         let deadline = Instant::now() + Duration::from_secs(10);
+        let mut spawn = || {
+            log.as_file().set_len(0).unwrap();
+            command
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(log.reopen().unwrap())
+                .spawn()
+                .unwrap_or_else(|e| panic!("{what} cannot run ({e}): {install} must be installed"))
+        };
+        let mut child = spawn();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Some(status) = server.child.try_wait().unwrap() {
-                let said = fs::read_to_string(server.log.path()).unwrap_or_default();
+            if let Some(status) = child.try_wait().unwrap() {
+                let said = fs::read_to_string(log.path()).unwrap_or_default();
+                if said.contains("already in use") && Instant::now() < deadline {
+                    thread::sleep(Duration::from_millis(200));
+                    child = spawn();
+                    continue;
+                }
                 panic!(
                     "{what} exited at start ({status}; needs {install}: packaging/setup.sh test); \
                      it said:\n{said}"
                 );
             }
-            assert!(Instant::now() < deadline, "{what} did not listen on {port}");
+            if Instant::now() >= deadline {
+                let _ = child.kill();
+                panic!("{what} did not listen on {port}");
+            }
             thread::sleep(Duration::from_millis(50));
         }
-        server
+        Listening { child, port, log }
     }
 }
 
