@@ -82,6 +82,8 @@ TEST_PACKAGES=(
     # a sound server with a null sink for the audio device tests (parec/paplay/pactl)
     pulseaudio
     pulseaudio-utils
+    # the browser of the cloud sign-in tests ($BROWSER follows the authorization redirect)
+    curl
 )
 
 # The PESQ package (ITU-T P.862 reference code with a Python wrapper); pinned so scores

@@ -96,9 +96,9 @@ fn check_delivery_target(target: &DeliveryTarget) -> Result<(), Error> {
         DeliveryTarget::Ftp { host, port, .. } | DeliveryTarget::Sftp { host, port, .. } => {
             check_server(host, *port)
         }
-        DeliveryTarget::Dropbox { folder }
-        | DeliveryTarget::GoogleDrive { folder }
-        | DeliveryTarget::OneDrive { folder } => {
+        DeliveryTarget::Dropbox { folder, .. }
+        | DeliveryTarget::GoogleDrive { folder, .. }
+        | DeliveryTarget::OneDrive { folder, .. } => {
             if folder.trim().is_empty() {
                 Err(Text::new("item-folder-empty"))
             } else {
@@ -206,6 +206,20 @@ impl AccountManager {
             Ok(())
         })?;
         guard.commit();
+        Ok(())
+    }
+
+    /// Replaces the password or token of delivery method `name` in the keyring (a cloud
+    /// drive's sign-in).
+    pub fn set_delivery_secret(&self, name: &str, secret: &Secret) -> Result<(), Error> {
+        if !self.load()?.workspace.has_delivery_method(name) {
+            return Err(Error::Rejected(
+                Text::new("item-not-found")
+                    .arg("kind", ItemKind::DeliveryMethod.id())
+                    .arg("name", name),
+            ));
+        }
+        self.secrets.set(&SecretKey::Delivery(name.to_owned()), secret)?;
         Ok(())
     }
 

@@ -71,6 +71,10 @@ pub enum DeliveryTarget {
     },
     Dropbox {
         folder: String,
+        /// The OAuth client ID of the app registered with the service that Handset signs in
+        /// as (empty: the one Handset was built with, if any).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        client_id: String,
     },
     Ftp {
         host: String,
@@ -99,9 +103,17 @@ pub enum DeliveryTarget {
     },
     GoogleDrive {
         folder: String,
+        /// The OAuth client ID of the app registered with the service that Handset signs in
+        /// as (empty: the one Handset was built with, if any).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        client_id: String,
     },
     OneDrive {
         folder: String,
+        /// The OAuth client ID of the app registered with the service that Handset signs in
+        /// as (empty: the one Handset was built with, if any).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        client_id: String,
     },
 }
 
@@ -174,9 +186,9 @@ impl fmt::Display for DeliveryTarget {
                 }
                 Ok(())
             }
-            DeliveryTarget::Dropbox { folder } => write!(f, "Dropbox folder {folder}"),
-            DeliveryTarget::GoogleDrive { folder } => write!(f, "Google Drive folder {folder}"),
-            DeliveryTarget::OneDrive { folder } => write!(f, "OneDrive folder {folder}"),
+            DeliveryTarget::Dropbox { folder, .. } => write!(f, "Dropbox folder {folder}"),
+            DeliveryTarget::GoogleDrive { folder, .. } => write!(f, "Google Drive folder {folder}"),
+            DeliveryTarget::OneDrive { folder, .. } => write!(f, "OneDrive folder {folder}"),
             DeliveryTarget::Ftp {
                 host,
                 port,

@@ -10,7 +10,11 @@ use handset::account::{AccountManager, ItemKind};
 use handset::phone::catalogue::upload_audio;
 use serde::Serialize;
 
-use super::{CliResult, Output, read_secret_stdin};
+use handset::net::tls::client_config;
+use handset::phone::cloud_delivery;
+use handset::text::Text;
+
+use super::{CliError, CliResult, Output, read_secret_stdin};
 
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
@@ -93,8 +97,22 @@ pub enum AudioCommand {
 #[derive(Debug, Subcommand)]
 pub enum DeliveryCommand {
     Add(DeliveryAdd),
+    /// Sign a Dropbox, Google Drive or OneDrive method in: the service's page opens in the
+    /// browser (`$BROWSER`, else xdg-open) and the refresh token it gives goes to the keyring.
+    SignIn {
+        name: String,
+        /// Read the OAuth client secret from standard input (Google issues one even to
+        /// desktop apps); kept in the keyring with the refresh token.
+        #[arg(long)]
+        client_secret_stdin: bool,
+        /// How long to wait for the browser, in seconds.
+        #[arg(long, default_value_t = 300)]
+        wait: u64,
+    },
     List,
-    Remove { name: String },
+    Remove {
+        name: String,
+    },
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -125,6 +143,10 @@ pub struct DeliveryAdd {
     /// Dropbox, Google Drive, OneDrive: the folder.
     #[arg(long)]
     folder: Option<String>,
+    /// Dropbox, Google Drive, OneDrive: the OAuth client ID (app key) of the app registered
+    /// with the service (default: the one Handset was built with).
+    #[arg(long, default_value = "")]
+    client_id: String,
     /// FTP/SFTP: the server. Email: the outgoing mail server the recordings are sent through.
     #[arg(long, required_if_eq_any([("kind", "ftp"), ("kind", "sftp")]))]
     host: Option<String>,
@@ -167,9 +189,18 @@ impl DeliveryAdd {
                 },
                 username: self.username.clone(),
             },
-            DeliveryKind::Dropbox => DeliveryTarget::Dropbox { folder: folder() },
-            DeliveryKind::GoogleDrive => DeliveryTarget::GoogleDrive { folder: folder() },
-            DeliveryKind::OneDrive => DeliveryTarget::OneDrive { folder: folder() },
+            DeliveryKind::Dropbox => DeliveryTarget::Dropbox {
+                folder: folder(),
+                client_id: self.client_id.clone(),
+            },
+            DeliveryKind::GoogleDrive => DeliveryTarget::GoogleDrive {
+                folder: folder(),
+                client_id: self.client_id.clone(),
+            },
+            DeliveryKind::OneDrive => DeliveryTarget::OneDrive {
+                folder: folder(),
+                client_id: self.client_id.clone(),
+            },
             DeliveryKind::Ftp => DeliveryTarget::Ftp {
                 host: host(),
                 port: self.port,
@@ -270,6 +301,11 @@ pub fn run(m: &AccountManager, command: WorkspaceCommand, out: &Output) -> CliRe
                     lines.join("\n")
                 });
             }
+            DeliveryCommand::SignIn {
+                name,
+                client_secret_stdin,
+                wait,
+            } => sign_in(m, out, &name, client_secret_stdin, wait)?,
             DeliveryCommand::Remove { name } => remove(m, out, ItemKind::DeliveryMethod, &name)?,
         },
         WorkspaceCommand::Encryption { state } => {
@@ -350,5 +386,49 @@ fn audio(m: &AccountManager, command: AudioCommand, out: &Output, kind: ItemKind
 fn remove(m: &AccountManager, out: &Output, kind: ItemKind, key: &str) -> CliResult {
     m.remove_item(kind, key)?;
     out.done(&format!("Removed {kind} `{key}`."));
+    Ok(())
+}
+
+/// `handset workspace delivery sign-in NAME`.
+fn sign_in(m: &AccountManager, out: &Output, name: &str, client_secret_stdin: bool, wait: u64) -> CliResult {
+    let doc = m.load()?;
+    let Some(method) = doc.workspace.delivery_methods.iter().find(|d| d.name == name) else {
+        return Err(CliError::invalid(format!("there is no delivery method `{name}`")));
+    };
+    let Some((service, _, _)) = cloud_delivery::cloud_target(&method.target) else {
+        return Err(CliError::invalid(
+            Text::new("cloud-not-cloud").arg("method", name).to_string(),
+        ));
+    };
+    let client_secret = client_secret_stdin
+        .then(|| read_secret_stdin("client secret"))
+        .transpose()?
+        .map(|s| s.expose().to_owned());
+    let tls = client_config(None).map_err(|e| CliError::other(e.text().to_string()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::other(e.to_string()))?;
+    let open = |url: &str| {
+        eprintln!("Sign in to {} in the browser: {url}", service.name());
+        cloud_delivery::open_in_browser(url)
+    };
+    let credentials = runtime
+        .block_on(cloud_delivery::sign_in(
+            name,
+            &method.target,
+            client_secret,
+            &tls,
+            open,
+            std::time::Duration::from_secs(wait),
+        ))
+        .map_err(|e| CliError::other(e.to_string()))?;
+    m.set_delivery_secret(name, &credentials.to_secret())?;
+    out.done(
+        &Text::new("cloud-signed-in")
+            .arg("method", name)
+            .arg("service", service.name())
+            .to_string(),
+    );
     Ok(())
 }

@@ -2,9 +2,8 @@
 //! Method), through the durable [`Outbox`]: a recording is queued when its call ends, uploaded
 //! in the background, and tried again later when the upload fails.
 //!
-//! Email (through the method's outgoing mail server), FTP and SFTP are delivered today; the
-//! other kinds (Dropbox, Google Drive, OneDrive) stay queued with a reason that says so, and
-//! go out once Handset can deliver them. SFTP servers' host keys are kept in `known_hosts`
+//! Email (through the method's outgoing mail server), FTP, SFTP and the cloud drives (Dropbox,
+//! Google Drive, OneDrive: [`super::cloud_delivery`]) are delivered. SFTP servers' host keys are kept in `known_hosts`
 //! beside the outbox folder (trusted on first use). A message the mail server refuses for
 //! good (too large) leaves the outbox: as the seed says, such a recording cannot be
 //! delivered by mail (it stays in the recordings folder).
@@ -16,6 +15,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
+use super::cloud_delivery::{self, AccessTokens, CloudError};
 use super::outbox::{Job, Outbox};
 use crate::account::SipAccount;
 use crate::account::secrets::Secret;
@@ -71,6 +71,8 @@ pub struct Deliveries {
     /// Each account's delivery method, when it has one.
     of_account: HashMap<String, String>,
     in_flight: HashSet<String>,
+    /// The cloud drives' access tokens (in memory only).
+    tokens: AccessTokens,
     done_tx: mpsc::UnboundedSender<Finished>,
     done_rx: mpsc::UnboundedReceiver<Finished>,
 }
@@ -93,6 +95,7 @@ impl Deliveries {
             methods: None,
             of_account: HashMap::new(),
             in_flight: HashSet::new(),
+            tokens: AccessTokens::default(),
             done_tx,
             done_rx,
         };
@@ -141,8 +144,9 @@ impl Deliveries {
             let method = methods.get(&job.method).cloned();
             let done = self.done_tx.clone();
             let known_hosts = self.known_hosts.clone();
+            let tokens = self.tokens.clone();
             tokio::spawn(async move {
-                let finished = deliver(job, method, &known_hosts).await;
+                let finished = deliver(job, method, &known_hosts, &tokens).await;
                 let _ = done.send(finished);
             });
         }
@@ -206,7 +210,12 @@ impl Deliveries {
     }
 }
 
-async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>, known_hosts: &Path) -> Finished {
+async fn deliver(
+    job: Job,
+    method: Option<(DeliveryTarget, Option<Secret>)>,
+    known_hosts: &Path,
+    tokens: &AccessTokens,
+) -> Finished {
     let path = job.recording.clone();
     let read = tokio::task::spawn_blocking(move || std::fs::read(path))
         .await
@@ -230,7 +239,7 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>, kno
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let password = secret.map(|s| s.expose().to_owned()).unwrap_or_default();
+    let password = secret.as_ref().map(|s| s.expose().to_owned()).unwrap_or_default();
     let result = match target {
         DeliveryTarget::Ftp {
             host,
@@ -296,9 +305,16 @@ async fn deliver(job: Job, method: Option<(DeliveryTarget, Option<Secret>)>, kno
             };
             email(&server, &address, &job, &name, &bytes).await
         }
-        other => Err(SendError::Failed(
-            Text::new("delivery-unsupported").arg("kind", other.kind()),
-        )),
+        cloud @ (DeliveryTarget::Dropbox { .. }
+        | DeliveryTarget::GoogleDrive { .. }
+        | DeliveryTarget::OneDrive { .. }) => match client_config(None) {
+            Err(e) => Err(SendError::Failed(e.text())),
+            Ok(tls) => {
+                cloud_delivery::deliver(&job.method, &cloud, secret.as_ref(), tokens, &tls, &name, &bytes)
+                    .await
+                    .map_err(|CloudError::Queued(error)| SendError::Failed(error))
+            }
+        },
     };
     match result {
         Ok(()) => Finished::Delivered(job),

@@ -10,6 +10,7 @@ mod accounts;
 mod call_controls;
 mod call_media;
 pub mod catalogue;
+pub mod cloud_delivery;
 pub mod controller;
 pub mod delivery;
 pub mod error;

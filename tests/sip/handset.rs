@@ -155,7 +155,7 @@ pub fn received_digits(out: &str) -> String {
         .collect()
 }
 
-fn run_with_input(c: &mut Command, input: &str) -> std::process::Output {
+pub fn run_with_input(c: &mut Command, input: &str) -> std::process::Output {
     let mut child = c
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -5,6 +5,7 @@
 
 mod announcements;
 mod audio;
+mod cloud;
 mod controller;
 mod delivery;
 mod devices;

@@ -67,6 +67,8 @@ pub enum Input {
     Secret,
     /// The private key file (SFTP).
     KeyFile,
+    /// The OAuth client ID (Dropbox, Google Drive, OneDrive).
+    ClientId,
 }
 
 #[derive(Clone, Debug)]
@@ -92,6 +94,7 @@ pub struct DeliveryForm {
     pub secret: String,
     pub tls: bool,
     pub key_file: String,
+    pub client_id: String,
 }
 
 impl DeliveryForm {
@@ -111,6 +114,7 @@ impl DeliveryForm {
                     Input::Username => &mut self.username,
                     Input::Secret => &mut self.secret,
                     Input::KeyFile => &mut self.key_file,
+                    Input::ClientId => &mut self.client_id,
                 } = value;
             }
             Message::Add => return Some(self.change()),
@@ -133,9 +137,18 @@ impl DeliveryForm {
                 security: self.security,
                 username,
             },
-            Kind::Dropbox => DeliveryTarget::Dropbox { folder: target },
-            Kind::GoogleDrive => DeliveryTarget::GoogleDrive { folder: target },
-            Kind::OneDrive => DeliveryTarget::OneDrive { folder: target },
+            Kind::Dropbox => DeliveryTarget::Dropbox {
+                folder: target,
+                client_id: self.client_id.trim().to_owned(),
+            },
+            Kind::GoogleDrive => DeliveryTarget::GoogleDrive {
+                folder: target,
+                client_id: self.client_id.trim().to_owned(),
+            },
+            Kind::OneDrive => DeliveryTarget::OneDrive {
+                folder: target,
+                client_id: self.client_id.trim().to_owned(),
+            },
             Kind::Ftp => DeliveryTarget::Ftp {
                 host: target,
                 port,
@@ -187,15 +200,14 @@ impl DeliveryForm {
         ]
         .spacing(8);
         if !self.kind.has_login() {
-            first = first.push(
-                field(
-                    "delivery-secret",
-                    fl!("delivery-token"),
-                    &self.secret,
-                    Input::Secret,
-                )
-                .secure(true),
-            );
+            // A cloud drive: the app Handset signs in as; the sign-in (from the list of
+            // methods) puts the service's refresh token in the keyring.
+            first = first.push(field(
+                "delivery-client-id",
+                fl!("delivery-client-id"),
+                &self.client_id,
+                Input::ClientId,
+            ));
         }
         let mut col = column![first].spacing(6);
         if self.kind.has_login() {
@@ -276,7 +288,7 @@ impl DeliveryForm {
             Kind::Sftp => fl!("delivery-hint-sftp"),
             Kind::Email if self.security == MailSecurity::None => fl!("delivery-hint-email-clear"),
             Kind::Email => fl!("delivery-hint-email"),
-            _ => fl!("delivery-hint-queued"),
+            _ => fl!("delivery-hint-cloud"),
         }));
         col.push(
             container(
