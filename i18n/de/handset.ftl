@@ -527,3 +527,4 @@ cloud-failed = Zustellung an { $service } fehlgeschlagen: { $reason }
 cloud-no-client-id = { $method } hat keine OAuth-Client-ID: die der bei { $service } registrierten App angeben (`--client-id`)
 cloud-signed-in = { $method } ist bei { $service } angemeldet; das Refresh-Token liegt im Schlüsselbund
 cloud-not-cloud = { $method } ist keine Dropbox-, Google-Drive- oder OneDrive-Methode
+delivery-client-secret = OAuth-Client-Secret (Google)

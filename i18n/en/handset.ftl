@@ -518,3 +518,4 @@ cloud-failed = cannot deliver to { $service }: { $reason }
 cloud-no-client-id = { $method } has no OAuth client ID: give the one of the app registered with { $service } (`--client-id`)
 cloud-signed-in = { $method } is signed in to { $service }; its refresh token is in the keyring
 cloud-not-cloud = { $method } is not a Dropbox, Google Drive or OneDrive method
+delivery-client-secret = OAuth client secret (Google)

@@ -527,3 +527,4 @@ cloud-failed = No se pudo entregar a { $service }: { $reason }
 cloud-no-client-id = { $method } no tiene ID de cliente OAuth: indique el de la aplicación registrada en { $service } (`--client-id`)
 cloud-signed-in = { $method } tiene la sesión iniciada en { $service }; su token de actualización está en el llavero
 cloud-not-cloud = { $method } no es un método de Dropbox, Google Drive ni OneDrive
+delivery-client-secret = Secreto de cliente OAuth (Google)

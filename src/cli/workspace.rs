@@ -10,11 +10,12 @@ use handset::account::{AccountManager, ItemKind};
 use handset::phone::catalogue::upload_audio;
 use serde::Serialize;
 
-use handset::net::tls::client_config;
+use std::time::Duration;
+
 use handset::phone::cloud_delivery;
 use handset::text::Text;
 
-use super::{CliError, CliResult, Output, read_secret_stdin};
+use super::{CliResult, Output, read_secret_stdin};
 
 #[derive(Debug, Subcommand)]
 pub enum WorkspaceCommand {
@@ -391,39 +392,15 @@ fn remove(m: &AccountManager, out: &Output, kind: ItemKind, key: &str) -> CliRes
 
 /// `handset workspace delivery sign-in NAME`.
 fn sign_in(m: &AccountManager, out: &Output, name: &str, client_secret_stdin: bool, wait: u64) -> CliResult {
-    let doc = m.load()?;
-    let Some(method) = doc.workspace.delivery_methods.iter().find(|d| d.name == name) else {
-        return Err(CliError::invalid(format!("there is no delivery method `{name}`")));
-    };
-    let Some((service, _, _)) = cloud_delivery::cloud_target(&method.target) else {
-        return Err(CliError::invalid(
-            Text::new("cloud-not-cloud").arg("method", name).to_string(),
-        ));
-    };
     let client_secret = client_secret_stdin
         .then(|| read_secret_stdin("client secret"))
         .transpose()?
         .map(|s| s.expose().to_owned());
-    let tls = client_config(None).map_err(|e| CliError::other(e.text().to_string()))?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::other(e.to_string()))?;
     let open = |url: &str| {
-        eprintln!("Sign in to {} in the browser: {url}", service.name());
+        eprintln!("Sign in in the browser: {url}");
         cloud_delivery::open_in_browser(url)
     };
-    let credentials = runtime
-        .block_on(cloud_delivery::sign_in(
-            name,
-            &method.target,
-            client_secret,
-            &tls,
-            open,
-            std::time::Duration::from_secs(wait),
-        ))
-        .map_err(|e| CliError::other(e.to_string()))?;
-    m.set_delivery_secret(name, &credentials.to_secret())?;
+    let service = cloud_delivery::sign_in_method(m, name, client_secret, open, Duration::from_secs(wait))?;
     out.done(
         &Text::new("cloud-signed-in")
             .arg("method", name)

@@ -12,10 +12,12 @@ use std::time::{Duration, Instant};
 use rustls::ClientConfig;
 use serde::{Deserialize, Serialize};
 
-use crate::account::secrets::Secret;
+use crate::account::secrets::{Secret, SecretKey};
 use crate::account::workspace::DeliveryTarget;
+use crate::account::{AccountManager, Error, ItemKind};
 use crate::net::cloud::{self, Service, UploadError};
 use crate::net::oauth::{self, OAuthApp, OAuthError, Tokens};
+use crate::net::tls::client_config;
 use crate::text::Text;
 
 /// An access token is renewed this long before the service says it expires.
@@ -54,6 +56,12 @@ impl CloudCredentials {
                 client_secret: None,
             })
         })
+    }
+
+    /// Signed in: there is a refresh token (a method added with only Google's client secret
+    /// is not, yet).
+    pub fn signed_in(&self) -> bool {
+        !self.refresh_token.is_empty()
     }
 }
 
@@ -158,7 +166,10 @@ pub async fn deliver(
             .arg("method", method)
             .arg("service", service.name())
     };
-    let Some(credentials) = secret.and_then(CloudCredentials::from_secret) else {
+    let Some(credentials) = secret
+        .and_then(CloudCredentials::from_secret)
+        .filter(CloudCredentials::signed_in)
+    else {
         return Err(CloudError::Queued(queued("cloud-not-signed-in")));
     };
     let app = oauth_app(method, service, configured_id, credentials.client_secret.clone())
@@ -233,6 +244,51 @@ pub async fn sign_in(
         refresh_token,
         client_secret,
     })
+}
+
+/// Signs delivery method `name` of the profile in (blocking: waits up to `wait` for the
+/// browser) and keeps the credentials in the keyring. `client_secret` replaces the one kept
+/// with the method, if any. Returns the service signed in to.
+pub fn sign_in_method(
+    manager: &AccountManager,
+    name: &str,
+    client_secret: Option<String>,
+    open: impl FnOnce(&str) -> Result<(), String>,
+    wait: Duration,
+) -> Result<Service, Error> {
+    let doc = manager.load()?;
+    let Some(method) = doc.workspace.delivery_methods.iter().find(|d| d.name == name) else {
+        return Err(Error::Rejected(
+            Text::new("item-not-found")
+                .arg("kind", ItemKind::DeliveryMethod.id())
+                .arg("name", name),
+        ));
+    };
+    let Some((service, _, _)) = cloud_target(&method.target) else {
+        return Err(Error::Rejected(Text::new("cloud-not-cloud").arg("method", name)));
+    };
+    let kept = manager
+        .secret_store()
+        .get(&SecretKey::Delivery(name.to_owned()))?
+        .and_then(|s| CloudCredentials::from_secret(&s));
+    let client_secret = client_secret.or_else(|| kept.and_then(|k| k.client_secret));
+    let tls = client_config(None).map_err(|e| Error::Rejected(e.text()))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            Error::Rejected(
+                Text::new("cloud-token-failed")
+                    .arg("method", name)
+                    .arg("service", service.name())
+                    .arg("reason", e),
+            )
+        })?;
+    let credentials = runtime
+        .block_on(sign_in(name, &method.target, client_secret, &tls, open, wait))
+        .map_err(Error::Rejected)?;
+    manager.set_delivery_secret(name, &credentials.to_secret())?;
+    Ok(service)
 }
 
 /// Shows `url` in the user's browser: `$BROWSER` when set (the URL as its argument), else

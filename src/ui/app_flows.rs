@@ -569,3 +569,47 @@ fn simulator_workspace_adds_a_delivery_method() {
         "{refused}"
     );
 }
+
+#[test]
+fn simulator_workspace_adds_a_cloud_drive_and_offers_its_sign_in() {
+    let mut w = Window::new(real_app());
+    w.click_text("Workspace");
+    w.type_into("delivery-name", "Box");
+    w.choose("delivery-kind", 1);
+    w.type_into("delivery-target", "Calls");
+    w.type_into("delivery-client-id", "app-key");
+    assert!(
+        w.ui().find(selector::id("delivery-secret".to_owned())).is_err(),
+        "Dropbox asks for no password or token: the sign-in gets one"
+    );
+    w.click_id("add-delivery");
+    assert!(w.sees("Dropbox folder Calls"));
+    let m = w.app.manager().unwrap().clone();
+    assert_eq!(
+        m.secret_store()
+            .get(&crate::account::secrets::SecretKey::Delivery("Box".into()))
+            .unwrap(),
+        None,
+        "nothing in the keyring before the sign-in"
+    );
+    // Sign in: the job that opens the browser and waits for it (run by the CLI tests against
+    // the service's stand-in, `tests/sip/cloud.rs`).
+    let mut ui = w.ui();
+    ui.click(selector::id("sign-in-Box".to_owned()))
+        .unwrap_or_else(|e| panic!("sign-in-Box: {e}"));
+    let messages: Vec<Message> = ui.into_messages().collect();
+    let [message] = messages.as_slice() else {
+        panic!("{messages:?}")
+    };
+    let job = w.app.step(message.clone());
+    assert!(
+        matches!(&job, Some(Job::Workspace(crate::ui::jobs::Change::SignIn { name })) if name == "Box"),
+        "{job:?}"
+    );
+    // Methods that are not cloud drives have no sign-in.
+    w.type_into("delivery-name", "Archive");
+    w.choose("delivery-kind", 3);
+    w.type_into("delivery-target", "files.example.com");
+    w.click_id("add-delivery");
+    assert!(w.ui().find(selector::id("sign-in-Archive".to_owned())).is_err());
+}

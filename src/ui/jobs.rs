@@ -92,6 +92,11 @@ pub enum Change {
         method: DeliveryMethod,
         secret: Option<Secret>,
     },
+    /// Signs a cloud-drive delivery method in: the service's page opens in the browser and
+    /// the job waits (up to five minutes) for it to come back.
+    SignIn {
+        name: String,
+    },
 }
 
 /// What a job did.
@@ -217,6 +222,14 @@ impl Change {
             }
             Change::Encryption(on) => manager.set_encryption(on),
             Change::AddDeliveryMethod { method, secret } => manager.add_delivery_method(method, secret),
+            Change::SignIn { name } => crate::phone::cloud_delivery::sign_in_method(
+                manager,
+                &name,
+                None,
+                crate::phone::cloud_delivery::open_in_browser,
+                std::time::Duration::from_secs(300),
+            )
+            .map(drop),
         }
     }
 }

@@ -8,6 +8,7 @@ use iced::{Element, Length};
 
 use crate::account::Secret;
 use crate::account::workspace::{DeliveryMethod, DeliveryTarget, MailSecurity};
+use crate::phone::cloud_delivery::CloudCredentials;
 use crate::ui::i18n::fl;
 use crate::ui::jobs::Change;
 use crate::ui::widgets::hint;
@@ -171,7 +172,18 @@ impl DeliveryForm {
                 name: self.name.trim().to_owned(),
                 target,
             },
-            secret: (!self.secret.is_empty()).then(|| Secret::new(self.secret.clone())),
+            secret: match self.kind {
+                // Not signed in yet: the keyring keeps the client secret for the sign-in.
+                Kind::GoogleDrive => (!self.secret.is_empty()).then(|| {
+                    CloudCredentials {
+                        refresh_token: String::new(),
+                        client_secret: Some(self.secret.clone()),
+                    }
+                    .to_secret()
+                }),
+                Kind::Dropbox | Kind::OneDrive => None,
+                _ => (!self.secret.is_empty()).then(|| Secret::new(self.secret.clone())),
+            },
         })
     }
 
@@ -208,6 +220,18 @@ impl DeliveryForm {
                 &self.client_id,
                 Input::ClientId,
             ));
+        }
+        if self.kind == Kind::GoogleDrive {
+            // Google issues a (not confidential) secret even to desktop apps.
+            first = first.push(
+                field(
+                    "delivery-secret",
+                    fl!("delivery-client-secret"),
+                    &self.secret,
+                    Input::Secret,
+                )
+                .secure(true),
+            );
         }
         let mut col = column![first].spacing(6);
         if self.kind.has_login() {
@@ -362,9 +386,38 @@ mod tests {
         f.update(Message::Kind(Kind::Dropbox));
         assert!(says(
             &f,
-            "Recordings for this kind wait in the outbox (and stay in the recordings folder) until Handset can \
-             deliver them; today it delivers by e-mail, FTP and SFTP."
+            "After adding it, sign in to the service with the Sign in button in the list (your browser opens); \
+             the refresh token it gives goes to the keyring. Recordings wait in the outbox until then."
         ));
+        f.update(Message::Typed(Input::Target, "Calls".into()));
+        f.update(Message::Typed(Input::ClientId, " app-key ".into()));
+        f.update(Message::Typed(Input::Secret, "typed earlier".into()));
+        match f.update(Message::Add) {
+            Some(Ok(Change::AddDeliveryMethod { method, secret })) => {
+                assert_eq!(
+                    method.target,
+                    DeliveryTarget::Dropbox {
+                        folder: "Calls".into(),
+                        client_id: "app-key".into()
+                    }
+                );
+                assert!(secret.is_none(), "Dropbox keeps nothing before the sign-in");
+            }
+            other => panic!("{other:?}"),
+        }
+        // Google Drive: its client secret waits in the keyring for the sign-in.
+        f.update(Message::Kind(Kind::GoogleDrive));
+        f.update(Message::Typed(Input::Secret, "g-secret".into()));
+        match f.update(Message::Add) {
+            Some(Ok(Change::AddDeliveryMethod { method, secret })) => {
+                assert!(matches!(method.target, DeliveryTarget::GoogleDrive { .. }));
+                let kept = CloudCredentials::from_secret(&secret.unwrap()).unwrap();
+                assert_eq!(kept.client_secret.as_deref(), Some("g-secret"));
+                assert!(!kept.signed_in());
+            }
+            other => panic!("{other:?}"),
+        }
+        f.update(Message::Typed(Input::Secret, String::new()));
         f.update(Message::Kind(Kind::Ftp));
         assert!(says(
             &f,

@@ -6,6 +6,7 @@ use iced::{Alignment, Element, Length};
 
 use crate::account::workspace::{BUILTIN_ANNOUNCEMENTS, BUILTIN_GREETINGS};
 use crate::account::{Document, Error, ItemKind};
+use crate::phone::cloud_delivery::cloud_target;
 use crate::ui::i18n::{self, fl};
 use crate::ui::jobs::{Change, Job};
 use crate::ui::screen::delivery::{self, DeliveryForm};
@@ -37,6 +38,8 @@ pub enum Message {
     Remove(ItemKind, String),
     Encryption(bool),
     Delivery(delivery::Message),
+    /// Sign a cloud-drive delivery method in (by name).
+    SignIn(String),
     /// Play an announcement or greeting (by name) on the speaker; the app asks the phone.
     Preview(ItemKind, String),
     StopPreview,
@@ -109,6 +112,7 @@ impl Workspace {
             }
             Message::Remove(kind, key) => Change::Remove { kind, key },
             Message::Encryption(on) => Change::Encryption(on),
+            Message::SignIn(name) => Change::SignIn { name },
             Message::Delivery(m) => match self.delivery.update(m)? {
                 Ok(change) => change,
                 Err(reason) => {
@@ -243,10 +247,24 @@ impl Workspace {
             greetings,
             self.upload(ItemKind::Greeting),
         ));
-        let methods = ws
-            .delivery_methods
-            .iter()
-            .map(|d| item(ItemKind::DeliveryMethod, &d.name, &d.target.to_string()));
+        let methods = ws.delivery_methods.iter().map(|d| {
+            let listed = item(ItemKind::DeliveryMethod, &d.name, &d.target.to_string());
+            if cloud_target(&d.target).is_none() {
+                return listed;
+            }
+            row![
+                listed,
+                container(
+                    button(text(fl!("delivery-sign-in")).size(14))
+                        .on_press(Message::SignIn(d.name.clone()))
+                        .style(button::primary)
+                )
+                .id(format!("sign-in-{}", d.name)),
+            ]
+            .spacing(8)
+            .align_y(Alignment::Center)
+            .into()
+        });
         col = col.push(catalogue(
             fl!("workspace-delivery-methods"),
             methods.collect(),
