@@ -528,3 +528,4 @@ cloud-no-client-id = { $method } hat keine OAuth-Client-ID: die der bei { $servi
 cloud-signed-in = { $method } ist bei { $service } angemeldet; das Refresh-Token liegt im Schlüsselbund
 cloud-not-cloud = { $method } ist keine Dropbox-, Google-Drive- oder OneDrive-Methode
 delivery-client-secret = OAuth-Client-Secret (Google)
+transfer-no-consultation = es gibt kein angenommenes Rückfragegespräch, an das verbunden werden kann

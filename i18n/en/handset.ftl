@@ -519,3 +519,4 @@ cloud-no-client-id = { $method } has no OAuth client ID: give the one of the app
 cloud-signed-in = { $method } is signed in to { $service }; its refresh token is in the keyring
 cloud-not-cloud = { $method } is not a Dropbox, Google Drive or OneDrive method
 delivery-client-secret = OAuth client secret (Google)
+transfer-no-consultation = there is no answered consultation call to transfer to

@@ -528,3 +528,4 @@ cloud-no-client-id = { $method } no tiene ID de cliente OAuth: indique el de la 
 cloud-signed-in = { $method } tiene la sesión iniciada en { $service }; su token de actualización está en el llavero
 cloud-not-cloud = { $method } no es un método de Dropbox, Google Drive ni OneDrive
 delivery-client-secret = Secreto de cliente OAuth (Google)
+transfer-no-consultation = no hay una llamada de consulta contestada a la que transferir

@@ -488,6 +488,17 @@ pub fn listen(manager: &AccountManager, args: PhoneArgs, listen: ListenArgs, med
                         break Err(e);
                     }
                 }
+                // An attended transfer: the new call takes the place of one of ours at once.
+                PhoneEvent::Incoming {
+                    call,
+                    from,
+                    replaces: Some(old),
+                    ..
+                } => {
+                    println!("{call}: incoming from {from} in place of {old}");
+                    phone.answer_with(call, media.clone()).await;
+                    phone.hangup(old);
+                }
                 PhoneEvent::Incoming {
                     call, from, called, ..
                 } => {

@@ -162,6 +162,30 @@ impl Phone {
         Ok(())
     }
 
+    /// Attended transfer (RFC 5589 §7): asks the far end of `call` to call the far end of
+    /// `consultation` (both answered) in its place; that side's consultation call is replaced
+    /// and ends, and ours ends like a blind transfer's when it succeeds.
+    pub fn attended_transfer(
+        &mut self,
+        call: CallHandle,
+        consultation: CallHandle,
+    ) -> Result<(), PhoneError> {
+        let answered = |c: &CallHandle| self.calls.get(c).is_some_and(|i| i.answered);
+        if !self.calls.contains_key(&call) {
+            return Err(PhoneError::Refused(Text::new("phone-no-call-to-transfer")));
+        }
+        if !answered(&call) || !answered(&consultation) || call == consultation {
+            return Err(PhoneError::Refused(Text::new("phone-transfer-unanswered")));
+        }
+        if self.transfers.contains(&call) {
+            return Err(PhoneError::Refused(Text::new("phone-transfer-pending")));
+        }
+        self.transfers.insert(call);
+        self.driver
+            .command(Command::AttendedTransfer { call, consultation });
+        Ok(())
+    }
+
     /// A blind transfer that succeeded ends our leg with a BYE (RFC 5589 §6), unless the far
     /// end has hung up already (the call is gone then).
     pub(super) fn on_transfer(&mut self, call: CallHandle, progress: &TransferProgress) {

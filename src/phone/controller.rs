@@ -65,6 +65,13 @@ pub enum Request {
         call: CallHandle,
         target: String,
     },
+    /// Attended transfer: the far end of `call` is put through to the far end of
+    /// `consultation` (both answered), which replaces our consultation call. Progress and
+    /// refusals as for [`Request::Transfer`].
+    AttendedTransfer {
+        call: CallHandle,
+        consultation: CallHandle,
+    },
     /// The user's answer to the far end's request to transfer the call
     /// ([`PhoneEvent::TransferRequested`]): accepted, the phone calls the target (reported as
     /// [`Update::Dialled`]) and hangs up this call once the target answers.
@@ -297,6 +304,15 @@ impl Task {
                 // A feature code may have started or paused recording.
                 self.send_figures();
             }
+            Request::AttendedTransfer { call, consultation } => {
+                if let Err(e) = self.phone.attended_transfer(call, consultation) {
+                    let progress = TransferProgress::Failed {
+                        code: 0,
+                        reason: e.text().clone(),
+                    };
+                    self.emit(Update::Phone(PhoneEvent::Transfer { call, progress }));
+                }
+            }
             Request::Transfer { call, target } => {
                 if let Err(e) = self.phone.transfer(call, &target) {
                     let progress = TransferProgress::Failed {
@@ -371,11 +387,27 @@ impl Task {
 
     async fn on_event(&mut self, event: PhoneEvent) {
         match &event {
+            // An attended transfer replaces one of our calls: the new call is answered at once
+            // on the same devices and the replaced one hung up (RFC 3891).
             PhoneEvent::Incoming {
                 account,
                 call,
                 from,
                 called,
+                replaces: Some(old),
+            } => {
+                self.history.incoming(*call, account, from, called);
+                self.emit(Update::Phone(event.clone()));
+                self.phone.answer_with(*call, self.media()).await;
+                self.phone.hangup(*old);
+                return;
+            }
+            PhoneEvent::Incoming {
+                account,
+                call,
+                from,
+                called,
+                replaces: None,
             } => {
                 self.history.incoming(*call, account, from, called);
                 let greeting = self.phone.voicemail_greeting(account);

@@ -23,6 +23,9 @@ pub enum PhoneEvent {
         from: String,
         /// The number or URI that was called (which DID or internal number rang).
         called: String,
+        /// The call this one takes the place of (an attended transfer by the far end of that
+        /// call, RFC 3891): answer this one at once and hang that one up.
+        replaces: Option<CallHandle>,
     },
     Call {
         call: CallHandle,

@@ -4,8 +4,9 @@
 //! goes; once the target answers, the transferred call is hung up. Declined (or the call cannot
 //! be placed), the far end hears 603 and the call stays as it is.
 //!
-//! A target with embedded headers (`?Replaces=…`, an attended transfer) is called without
-//! them: the target sees a new call rather than one that replaces its consultation call.
+//! A target with embedded headers (`?Replaces=…`, an attended transfer) is called with its
+//! `Replaces` (RFC 3891): the target's consultation call is replaced by ours. The user is shown
+//! the target without them.
 
 use tracing::info;
 
@@ -41,13 +42,12 @@ impl Phone {
                 .command(Command::TransferStatus { call, code: DECLINED });
             return None;
         };
-        let target = target.split('?').next().unwrap_or_default().to_owned();
         info!(%call, "the far end asks to transfer the call");
         self.transfer_requests
             .insert(call, (info.account.clone(), target.clone()));
         Some(PhoneEvent::TransferRequested {
             call,
-            target,
+            target: target.split('?').next().unwrap_or_default().to_owned(),
             referred_by,
         })
     }

@@ -464,6 +464,7 @@ impl Phone {
                 from,
                 to,
                 sdp,
+                replaces,
                 ..
             }) => {
                 let line = self.lines.get(&key)?;
@@ -484,6 +485,7 @@ impl Phone {
                     call,
                     from,
                     called,
+                    replaces,
                 })
             }
             DriverEvent::Engine(Event::Call { call, state }) => {
@@ -561,6 +563,12 @@ impl Phone {
 
     /// Unregisters every account (waiting up to `wait` for the answers) and stops the network task.
     pub async fn shutdown(&mut self, wait: Duration) {
+        // Calls still up are ended first (BYE, CANCEL or a refusal), so that nobody is left
+        // in a call with a phone that is gone.
+        let calls: Vec<CallHandle> = self.calls.keys().copied().collect();
+        for call in calls {
+            self.driver.command(Command::Hangup { call });
+        }
         let names: Vec<String> = self.lines.keys().cloned().collect();
         for n in &names {
             self.driver.command(Command::Unregister { key: n.clone() });

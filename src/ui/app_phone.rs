@@ -134,6 +134,7 @@ impl App {
                 call,
                 from,
                 called,
+                replaces: None,
             }) if !self.dialer.dnd => {
                 let body = crate::ui::notify::body(from, called, account);
                 self.effects.push(Effect::Notify(*call, body));

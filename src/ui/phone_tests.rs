@@ -98,6 +98,7 @@ fn incoming(call: CallHandle, from: &str) -> Update {
         call,
         from: from.into(),
         called: "+14155550100".into(),
+        replaces: None,
     })
 }
 

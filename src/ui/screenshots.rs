@@ -245,6 +245,7 @@ fn write_screenshots() {
             call: CallHandle(2),
             from: "sip:carol@example.org".into(),
             called: "+14155550100".into(),
+            replaces: None,
         }),
     );
     shoot(&app, &out, "incoming", (1000.0, 780.0));

@@ -285,3 +285,128 @@ fn a_transfer_asked_by_baresip_and_accepted_in_the_window_replaces_the_call() {
         .await;
     });
 }
+
+/// Attended transfer (RFC 5589 §7, REFER with `Replaces`, RFC 3891) between three Handsets:
+/// A (the window's controller) talks to B (`listen --accept-transfer`), calls C (`listen`) to
+/// consult, then puts B through to C. B gets a REFER whose Refer-To carries `Replaces` naming
+/// the consultation call and calls C with it; C answers that call at once in place of the
+/// consultation call, which it ends; B's NOTIFY says 200 and A's call with B ends. B and C then
+/// talk. (baresip 1.0 cannot be the transferee: it puts the Refer-To URI's `?Replaces=…` into
+/// its To header instead of sending a `Replaces` header, so its call is a new one to C.)
+#[test]
+fn attended_transfer_puts_the_far_end_through_to_the_consulted_party_in_place_of_the_consultation() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let listen = |user: &str, extra: &[&str]| {
+        let p = Profile::new(&k, user, &format!("pw-{user}"), "udp");
+        let speech = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/audio/speech.wav");
+        let mut args = vec![
+            "listen",
+            "A",
+            "--auto-answer",
+            "--max-calls",
+            "2",
+            "--play",
+            speech,
+        ];
+        args.extend_from_slice(extra);
+        let mut run = p.spawn(&args);
+        run.wait_line("registered", T);
+        (p, run)
+    };
+    let (bob, mut b_run) = listen("attb", &["--accept-transfer"]);
+    let (carol, mut c_run) = listen("attc", &[]);
+    let alice = Profile::new(&k, "atta", "pw-atta", "udp");
+    let manager = AccountManager::open(ProfilePaths::portable(alice.dir.path())).unwrap();
+    let history_dir = tempfile::tempdir().unwrap();
+    let replaced = runtime().block_on(async {
+        let history = CallHistory::load(history_dir.path()).unwrap();
+        let (ctl, mut updates) = registered(&manager, history, None).await;
+        let to_b = dial(&ctl, &mut updates, bob.uri()).await;
+        let to_c = dial(&ctl, &mut updates, carol.uri()).await;
+
+        // A transfer needs another answered call to put the far end through to.
+        ctl.send(Request::AttendedTransfer {
+            call: to_b,
+            consultation: to_b,
+        });
+        let (progress, _) = transfer_outcome(&mut updates, to_b).await;
+        assert!(
+            matches!(progress.as_slice(), [TransferProgress::Failed { code: 0, .. }]),
+            "{progress:?}"
+        );
+
+        ctl.send(Request::AttendedTransfer {
+            call: to_b,
+            consultation: to_c,
+        });
+        // The transfer's progress, and the end of both of A's calls, in whatever order they
+        // come: the consultation call ended by C (replaced), B's by B or by A once it hears of
+        // the success.
+        let (mut progress, mut ended) = (Vec::new(), Vec::new());
+        while ended.len() < 2
+            || !matches!(
+                progress.last(),
+                Some(TransferProgress::Succeeded | TransferProgress::Failed { .. })
+            )
+        {
+            let update = next(
+                &mut updates,
+                "the transfer and the end of both calls",
+                |u| match u {
+                    Update::Phone(PhoneEvent::Transfer { call, progress }) if *call == to_b => {
+                        Some(Ok(progress.clone()))
+                    }
+                    Update::Phone(PhoneEvent::Call {
+                        call,
+                        state: CallState::Ended { by_remote, .. },
+                    }) if [to_b, to_c].contains(call) => Some(Err((*call, *by_remote))),
+                    _ => None,
+                },
+            )
+            .await;
+            match update {
+                Ok(p) => progress.push(p),
+                Err(end) => ended.push(end),
+            }
+        }
+        println!("attended transfer: {progress:?}; ended {ended:?}");
+        assert_eq!(
+            progress.first(),
+            Some(&TransferProgress::Accepted),
+            "{progress:?}"
+        );
+        assert_eq!(
+            progress.last(),
+            Some(&TransferProgress::Succeeded),
+            "{progress:?}"
+        );
+        assert!(
+            ended.contains(&(to_c, true)),
+            "C ends the consultation call it replaced: {ended:?}"
+        );
+        c_run.wait_line("in place of", T)
+    });
+    println!("C: {replaced}");
+    // B's call to C is up; they talk until B stops (and hangs up).
+    let placed = b_run.wait_line(": calling sip:attc@", T);
+    println!("B: {placed}");
+    std::thread::sleep(Duration::from_secs(2));
+    b_run.interrupt();
+    let (code, out) = c_run.finish(T);
+    assert_eq!(code, 0, "{out}");
+    let new_call = replaced.split(':').next().unwrap_or_default().trim().to_owned();
+    let report = out
+        .lines()
+        .find(|l| l.starts_with(&format!("{new_call}: media:")))
+        .unwrap_or_else(|| panic!("no media report of {new_call}:\n{out}"));
+    println!("C: {report}");
+    let received: u64 = report
+        .split("received ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(received > 50, "C heard B: {report}");
+    let (_, b_out) = b_run.finish(T);
+    assert!(!b_out.contains("declined"), "{b_out}");
+}

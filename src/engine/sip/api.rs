@@ -98,6 +98,12 @@ pub enum Command {
     /// Blind transfer (RFC 3515): ask the far end of an established call to call `target` (a
     /// SIP URI); progress comes as [`Event::Transfer`]. The call itself is left as it is.
     Transfer { call: CallHandle, target: String },
+    /// Attended transfer (RFC 5589 §7): ask the far end of `call` to call the far end of
+    /// `consultation` in its place (REFER with `Replaces`); progress as for [`Command::Transfer`].
+    AttendedTransfer {
+        call: CallHandle,
+        consultation: CallHandle,
+    },
     /// How the call we placed for the far end's transfer of `call` goes ([`Event::TransferRequested`]):
     /// the status of that call (100, 180, 200, 486 …), or 603 when the user declined. Sent to
     /// the far end in a NOTIFY; a final status (200 or more) ends the transfer.
@@ -172,6 +178,9 @@ pub enum Event {
         to: String,
         request_uri: String,
         sdp: Vec<u8>,
+        /// The established call this one takes the place of (an attended transfer's INVITE
+        /// with `Replaces`, RFC 3891): the phone answers it at once and hangs that one up.
+        replaces: Option<CallHandle>,
     },
     Call {
         call: CallHandle,

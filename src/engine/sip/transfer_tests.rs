@@ -655,3 +655,130 @@ mod fuzz {
         }
     }
 }
+
+/// The local tag of our call's dialog (the From tag of our INVITE).
+fn local_tag(invite: &Parsed) -> String {
+    invite.info.from_tag.clone().unwrap()
+}
+
+/// A new INVITE from carol through the proxy, with `extra` headers; the answer Alice sent.
+fn invite_from_carol(far: &mut Far, extra: &[(&str, &str)]) -> String {
+    // A new transaction each time.
+    let branch = far.sim.sent.len();
+    let mut b = Builder::request(&Method::Invite, "sip:alice@127.0.0.1:5070;transport=udp")
+        .header("Via", format!("SIP/2.0/UDP 127.0.0.9;branch=z9hG4bKcarol{branch}"))
+        .header("Max-Forwards", "69")
+        .header("From", "<sip:carol@sim.test>;tag=carol")
+        .header("To", "<sip:alice@sim.test>")
+        .header("Call-ID", format!("carol-call-{branch}@sim.test"))
+        .header("CSeq", "1 INVITE")
+        .header("Contact", "<sip:carol@127.0.0.1:5090>");
+    for (name, value) in extra {
+        b.push_header(name, *value);
+    }
+    let before = far.sim.sent.len();
+    far.deliver(&b.body("application/sdp", sdp(6000)).to_bytes());
+    far.sim.sent[before..]
+        .iter()
+        .map(|(_, _, m)| m.clone())
+        .find(|m| m.starts_with("SIP/2.0") && !m.starts_with("SIP/2.0 100"))
+        .unwrap_or_default()
+}
+
+#[test]
+fn an_attended_transfer_refers_with_replaces_naming_the_consultation_call() {
+    let mut far = Far::established();
+    // The consultation call, to carol, answered with carol's tag.
+    let consultation = CallHandle(2);
+    far.sim.input(
+        0,
+        Input::command(Command::Dial {
+            call: consultation,
+            key: "a".into(),
+            target: TARGET.into(),
+            sdp: sdp(4002),
+            caller_id: None,
+        }),
+    );
+    let invite = last(&far.sim, "INVITE");
+    let ok = msg::response_to(&invite, 200, Some("carol-tag"))
+        .header("Contact", "<sip:carol@127.0.0.1:5090>")
+        .body("application/sdp", sdp(6000));
+    far.deliver(&ok.to_bytes());
+    far.sim.sent.clear();
+    far.sim.input(
+        0,
+        Input::command(Command::AttendedTransfer {
+            call: far.call,
+            consultation,
+        }),
+    );
+    let refer = last(&far.sim, "REFER");
+    assert_eq!(
+        refer.info.call_id, far.invite.info.call_id,
+        "in the transferred call's dialog"
+    );
+    let refer_to = msg::addr_uri(&refer.header("Refer-To").unwrap());
+    let escaped = format!(
+        "{}%3Bto-tag%3Dcarol-tag%3Bfrom-tag%3D{}",
+        invite.info.call_id.replace('@', "%40"),
+        local_tag(&invite)
+    );
+    assert_eq!(refer_to, format!("{TARGET}?Replaces={escaped}"));
+
+    // Not answered yet, or the same call: refused at once, nothing sent.
+    far.sim.sent.clear();
+    far.sim.events.clear();
+    far.sim.input(
+        0,
+        Input::command(Command::AttendedTransfer {
+            call: consultation,
+            consultation,
+        }),
+    );
+    assert_eq!(far.sim.count_sent("REFER"), 0);
+    assert!(
+        matches!(transfers(&far.sim).as_slice(), [TransferProgress::Failed { code: 0, reason }] if reason.key == "transfer-no-consultation"),
+        "{:?}",
+        transfers(&far.sim)
+    );
+}
+
+#[test]
+fn an_invite_with_replaces_takes_the_place_of_the_call_it_names_and_others_get_481() {
+    let mut far = Far::established();
+    let names_ours = format!(
+        "{};to-tag={};from-tag=far",
+        far.invite.info.call_id,
+        local_tag(&far.invite)
+    );
+    // Tags the wrong way round, an unknown call, an early-only request: 481.
+    for wrong in [
+        format!(
+            "{};to-tag=far;from-tag={}",
+            far.invite.info.call_id,
+            local_tag(&far.invite)
+        ),
+        "nobody@sim.test;to-tag=a;from-tag=b".to_owned(),
+        format!("{names_ours};early-only"),
+    ] {
+        let answer = invite_from_carol(&mut far, &[("Replaces", wrong.as_str())]);
+        assert!(answer.starts_with("SIP/2.0 481"), "{wrong}: {answer}");
+    }
+    assert!(
+        !far.sim
+            .events_of(0)
+            .iter()
+            .any(|e| matches!(e, Event::Incoming { .. })),
+        "no call for a Replaces that names none"
+    );
+    invite_from_carol(
+        &mut far,
+        &[("Replaces", names_ours.as_str()), ("Require", "replaces")],
+    );
+    let replaces = far.sim.events_of(0).iter().find_map(|e| match e {
+        Event::Incoming { replaces, .. } => Some(*replaces),
+        _ => None,
+    });
+    assert_eq!(replaces, Some(Some(far.call)));
+}

@@ -105,6 +105,10 @@ impl UserAgent {
             Command::Transfer { call, target } => {
                 self.calls.transfer(&mut self.core, &self.accounts, call, &target)
             }
+            Command::AttendedTransfer { call, consultation } => {
+                self.calls
+                    .attended_transfer(&mut self.core, &self.accounts, call, consultation)
+            }
             Command::TransferStatus { call, code } => {
                 self.calls
                     .transfer_status(&mut self.core, &self.accounts, call, code)

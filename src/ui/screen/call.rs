@@ -276,11 +276,24 @@ impl Calls {
                     .push(Line::new(*call, account, target, "", Stage::Dialling));
                 self.current = Some(*call);
             }
+            // Taking the place of a call of ours (attended transfer): answered at once.
             Update::Phone(PhoneEvent::Incoming {
                 account,
                 call,
                 from,
                 called,
+                replaces: Some(_),
+            }) => {
+                self.lines
+                    .push(Line::new(*call, account, from, called, Stage::Talking));
+                self.current = Some(*call);
+            }
+            Update::Phone(PhoneEvent::Incoming {
+                account,
+                call,
+                from,
+                called,
+                replaces: None,
             }) if !dnd => {
                 self.lines
                     .push(Line::new(*call, account, from, called, Stage::Incoming));

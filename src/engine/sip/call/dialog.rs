@@ -60,6 +60,8 @@ pub(super) struct Call {
     /// The far end's transfer of this call while it runs (its REFER accepted, our final NOTIFY
     /// not yet sent).
     pub(super) referred: bool,
+    /// The `Replaces` value our INVITE carries (we are the transferee of an attended transfer).
+    pub(super) replaces: Option<String>,
 }
 
 impl Call {
@@ -103,6 +105,7 @@ impl Call {
             caller_id: None,
             refer: None,
             referred: false,
+            replaces: None,
         }
     }
 

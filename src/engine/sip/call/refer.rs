@@ -9,6 +9,7 @@ use tracing::info;
 
 use super::calls::{Calls, account_contact, answer_challenge, bye_in_flight};
 use super::dialog::{Phase, Refer};
+use super::replaces::refer_to_replacing;
 use crate::engine::sip::api::{CallHandle, Event, TransferProgress};
 use crate::engine::sip::core::{Core, Owner};
 use crate::engine::sip::msg::{self, Parsed};
@@ -68,6 +69,34 @@ impl Calls {
         }
         info!(%handle, "transferring the call");
         self.send_refer(core, accounts, handle, None);
+    }
+
+    /// Starts an attended transfer (RFC 5589 §7): the far end of `handle` is asked to call the
+    /// far end of `consultation` with a `Replaces` naming our consultation call, which that side
+    /// then ends.
+    pub(in crate::engine::sip) fn attended_transfer(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        handle: CallHandle,
+        consultation: CallHandle,
+    ) {
+        let target = self
+            .calls
+            .get(&consultation)
+            .filter(|c| c.phase == Phase::Confirmed && consultation != handle)
+            .and_then(|c| refer_to_replacing(&msg::addr_uri(&c.remote_id), c));
+        match target {
+            Some(target) => self.transfer(core, accounts, handle, &target),
+            None => emit_transfer(
+                core,
+                handle,
+                TransferProgress::Failed {
+                    code: 0,
+                    reason: Text::new("transfer-no-consultation"),
+                },
+            ),
+        }
     }
 
     /// Sends the REFER with the dialog's next CSeq (and credentials after a challenge).

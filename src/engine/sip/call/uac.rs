@@ -9,6 +9,7 @@ use tracing::info;
 
 use super::calls::{Calls, account_contact, answer_challenge};
 use super::dialog::{Call, MIN_SE, Phase, SESSION_EXPIRES, contact_uri, record_routes, session_expires};
+use super::replaces::split_target;
 use crate::engine::sip::api::{CallHandle, CallState, Event};
 use crate::engine::sip::core::{ALLOW, Core, Owner, tx_key};
 use crate::engine::sip::msg::{self, Builder, Parsed};
@@ -58,6 +59,10 @@ impl Calls {
                 c.session_interval.unwrap_or(SESSION_EXPIRES).to_string(),
             );
             b.push_header("Min-SE", MIN_SE.to_string());
+            if let Some(replaces) = &c.replaces {
+                b.push_header("Replaces", replaces.clone());
+                b.push_header("Require", "replaces");
+            }
             if let Some((_, user)) = &c.caller_id {
                 b.push_header(
                     "P-Preferred-Identity",
@@ -112,11 +117,14 @@ impl Calls {
         };
         let call_id = format!("{}@handset", core.rng.token(24));
         let local_tag = core.tag();
+        // An attended transfer's target carries the dialog it replaces (`?Replaces=…`).
+        let (target, replaces) = split_target(&target);
         let remote_id = format!("<{target}>");
         let call = Call {
             remote_target: target,
             local_sdp: sdp,
             caller_id,
+            replaces,
             ..Call::new(key.clone(), true, call_id, local_tag, local_id, remote_id)
         };
         info!(%handle, account = key, "dialing");

@@ -53,6 +53,19 @@ impl Calls {
             core.respond(&request, 422, b);
             return;
         }
+        // RFC 3891: a new call in place of one of ours (attended transfer); one that names no
+        // confirmed call of ours is refused with 481.
+        let replaces = match request.header("Replaces") {
+            Some(value) => match self.replaced_by(&value) {
+                Some(old) => Some(old),
+                None => {
+                    let b = msg::response_to(&request, 481, Some(&core.tag()));
+                    core.respond(&request, 481, b);
+                    return;
+                }
+            },
+            None => None,
+        };
         let trying = msg::response_to(&request, 100, None);
         core.respond(&request, 100, trying);
         let handle = core.new_call_handle();
@@ -100,6 +113,7 @@ impl Calls {
             to: request.header("To").unwrap_or_default(),
             request_uri: request.request().map(|r| r.uri.to_string()).unwrap_or_default(),
             sdp: request.body().to_vec(),
+            replaces,
         });
     }
 
