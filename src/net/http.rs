@@ -148,14 +148,18 @@ fn is_loopback(host: &str) -> bool {
 async fn read_response(io: &mut Box<dyn Io>, head_only: bool) -> Result<Response, HttpError> {
     let mut buf = Vec::with_capacity(8192);
     let mut chunk = [0u8; 8192];
+    let mut need_more = true;
     let (status, headers, body_start) = loop {
-        let n = within(io.read(&mut chunk)).await?;
-        if n == 0 {
-            return Err(HttpError::Protocol(
-                "the connection closed before the answer".into(),
-            ));
+        if need_more {
+            let n = within(io.read(&mut chunk)).await?;
+            if n == 0 {
+                return Err(HttpError::Protocol(
+                    "the connection closed before the answer".into(),
+                ));
+            }
+            buf.extend_from_slice(&chunk[..n]);
         }
-        buf.extend_from_slice(&chunk[..n]);
+        need_more = true;
         let mut parsed = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut response = httparse::Response::new(&mut parsed);
         match response.parse(&buf) {
@@ -174,6 +178,7 @@ async fn read_response(io: &mut Box<dyn Io>, head_only: bool) -> Result<Response
                 // An interim 1xx answer (100 Continue) is followed by the real one.
                 if (100..200).contains(&status) {
                     buf.drain(..len);
+                    need_more = buf.is_empty();
                     continue;
                 }
                 break (status, headers, len);
@@ -327,9 +332,24 @@ mod tests {
                 let mut seen = Vec::new();
                 for answer in answers {
                     let (mut s, _) = listener.accept().await.unwrap();
-                    let mut req = vec![0u8; 4096];
-                    let n = s.read(&mut req).await.unwrap();
-                    seen.push(String::from_utf8_lossy(&req[..n]).into_owned());
+                    // The whole request (head, then its Content-Length of body) before answering.
+                    let mut req = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    loop {
+                        let n = s.read(&mut chunk).await.unwrap();
+                        req.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&req).into_owned();
+                        let Some(end) = text.find("\r\n\r\n") else { continue };
+                        let length: usize = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("Content-Length: "))
+                            .and_then(|l| l.trim().parse().ok())
+                            .unwrap_or(0);
+                        if n == 0 || req.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                    seen.push(String::from_utf8_lossy(&req).into_owned());
                     s.write_all(answer).await.unwrap();
                 }
                 seen

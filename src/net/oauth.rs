@@ -318,7 +318,7 @@ mod tests {
     #[test]
     fn the_s256_challenge_is_the_one_of_rfc_7636_appendix_b() {
         let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
-        assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbRsZGJ9zV8c");
+        assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
         let fresh = Pkce::new();
         assert_eq!(fresh.verifier.len(), 43);
         assert_ne!(fresh.verifier, Pkce::new().verifier);

@@ -666,7 +666,10 @@ fn invite_from_carol(far: &mut Far, extra: &[(&str, &str)]) -> String {
     // A new transaction each time.
     let branch = far.sim.sent.len();
     let mut b = Builder::request(&Method::Invite, "sip:alice@127.0.0.1:5070;transport=udp")
-        .header("Via", format!("SIP/2.0/UDP 127.0.0.9;branch=z9hG4bKcarol{branch}"))
+        .header(
+            "Via",
+            format!("SIP/2.0/UDP 127.0.0.9;branch=z9hG4bKcarol{branch}"),
+        )
         .header("Max-Forwards", "69")
         .header("From", "<sip:carol@sim.test>;tag=carol")
         .header("To", "<sip:alice@sim.test>")
