@@ -529,3 +529,4 @@ cloud-signed-in = { $method } ist bei { $service } angemeldet; das Refresh-Token
 cloud-not-cloud = { $method } ist keine Dropbox-, Google-Drive- oder OneDrive-Methode
 delivery-client-secret = OAuth-Client-Secret (Google)
 transfer-no-consultation = es gibt kein angenommenes Rückfragegespräch, an das verbunden werden kann
+call-put-through = Durchstellen

@@ -520,3 +520,4 @@ cloud-signed-in = { $method } is signed in to { $service }; its refresh token is
 cloud-not-cloud = { $method } is not a Dropbox, Google Drive or OneDrive method
 delivery-client-secret = OAuth client secret (Google)
 transfer-no-consultation = there is no answered consultation call to transfer to
+call-put-through = Put through

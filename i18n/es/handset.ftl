@@ -529,3 +529,4 @@ cloud-signed-in = { $method } tiene la sesión iniciada en { $service }; su toke
 cloud-not-cloud = { $method } no es un método de Dropbox, Google Drive ni OneDrive
 delivery-client-secret = Secreto de cliente OAuth (Google)
 transfer-no-consultation = no hay una llamada de consulta contestada a la que transferir
+call-put-through = Pasar llamada

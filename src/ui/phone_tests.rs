@@ -1069,3 +1069,38 @@ fn a_call_gone_to_voicemail_leaves_the_window_and_its_message_plays_from_the_his
         [r#"Preview(File("/vm/20261126-184500_Desk_bob.wav"))"#]
     );
 }
+
+#[test]
+fn simulator_a_held_call_is_put_through_to_the_consultation_call() {
+    let (_d, mut app) = app();
+    update(&mut app, dialled(BOB, "201"));
+    update(&mut app, answered(BOB, SRTP_PCMA));
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(
+        ui.find(selector::id("put-through-7".to_owned())).is_err(),
+        "one call: nothing to put through"
+    );
+    drop(ui);
+    // The consultation call: Bob goes on hold, Carol answers.
+    update(&mut app, dialled(CAROL, "202"));
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(
+        ui.find(selector::id("put-through-7".to_owned())).is_err(),
+        "not before the consultation call is answered"
+    );
+    drop(ui);
+    update(&mut app, answered(CAROL, SRTP_PCMA));
+    sent(&mut app);
+    click(&mut app, "put-through-7");
+    assert_eq!(
+        sent(&mut app),
+        ["AttendedTransfer { call: CallHandle(7), consultation: CallHandle(8) }"]
+    );
+    let bob = app.calls.lines.iter().find(|l| l.call == BOB).unwrap();
+    assert_eq!(bob.note.as_deref(), Some("Transferring to 202…"));
+    let mut ui = Simulator::with_size(Settings::default(), (1000.0, 900.0), app.view());
+    assert!(
+        ui.find("Transferring to 202…").is_ok(),
+        "shown beside the held call"
+    );
+}

@@ -33,6 +33,9 @@ pub enum Message {
     Transfer(CallHandle),
     /// Accept (`true`) or decline the far end's request to transfer the call.
     AnswerTransfer(CallHandle, bool),
+    /// Attended transfer: put the far end of the first call (on hold) through to the far end of
+    /// the second (the call on screen, the consultation).
+    PutThrough(CallHandle, CallHandle),
 }
 
 /// What the app should do after an update: send these requests, in order.
@@ -236,6 +239,13 @@ impl Calls {
                 {
                     l.note = Some(fl!("call-transferring", target = target.as_str()));
                     out.push(Request::Transfer { call, target });
+                }
+            }
+            Message::PutThrough(call, consultation) => {
+                let to = self.line_mut(consultation).map(|l| l.remote.clone());
+                if let (Some(l), Some(to)) = (self.line_mut(call), to) {
+                    l.note = Some(fl!("call-transferring", target = to.as_str()));
+                    out.push(Request::AttendedTransfer { call, consultation });
                 }
             }
             Message::AnswerTransfer(call, accept) => {
@@ -477,17 +487,34 @@ impl Calls {
                 } else {
                     fl!("call-talking")
                 };
+                // Both answered: the other call's far end can be put through to this one's
+                // (attended transfer).
+                let put_through = (talking && l.stage == Stage::Talking).then(|| {
+                    container(
+                        button(text(fl!("call-put-through")))
+                            .on_press(Message::PutThrough(l.call, call))
+                            .style(button::primary),
+                    )
+                    .id(format!("put-through-{}", l.call.0))
+                });
+                let mut entry = row![text(format!("{} — {state}", l.remote)).width(Length::Fill)]
+                    .spacing(8)
+                    .align_y(Alignment::Center);
+                if let Some(p) = put_through {
+                    entry = entry.push(p);
+                }
+                if let Some(n) = &l.note {
+                    entry = entry.push(text(n.as_str()).size(13));
+                }
                 list = list.push(
-                    row![
-                        text(format!("{} — {state}", l.remote)).width(Length::Fill),
+                    entry.push(
                         container(
                             button(text(fl!("call-switch")))
                                 .on_press(Message::Switch(l.call))
-                                .style(button::secondary)
+                                .style(button::secondary),
                         )
                         .id(format!("switch-{}", l.call.0)),
-                    ]
-                    .align_y(Alignment::Center),
+                    ),
                 );
             }
             col = col.push(list);
