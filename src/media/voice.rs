@@ -120,6 +120,26 @@ mod tests {
             .collect()
     }
 
+    /// `mic` through a canceller (no noise suppression) with `far` as the reference.
+    fn cancel(mic: &[i16], far: &[i16], rate: usize, frame: usize) -> Vec<i16> {
+        let mut p = VoiceProcessor::new(
+            rate as u32,
+            frame,
+            VoiceOptions {
+                echo_cancellation: true,
+                noise_suppression: false,
+            },
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        for (m, f) in mic.chunks(frame).zip(far.chunks(frame)) {
+            let mut m = m.to_vec();
+            p.process(&mut m, f);
+            out.extend_from_slice(&m);
+        }
+        out
+    }
+
     struct Noise(u32);
     impl Noise {
         fn next(&mut self, amplitude: f64) -> f64 {
@@ -146,21 +166,7 @@ mod tests {
             .iter()
             .map(|e| (f64::from(*e) + noise.next(30.0)) as i16)
             .collect();
-        let mut p = VoiceProcessor::new(
-            rate as u32,
-            frame,
-            VoiceOptions {
-                echo_cancellation: true,
-                noise_suppression: false,
-            },
-        )
-        .unwrap();
-        let mut out = Vec::new();
-        for (m, f) in mic.chunks(frame).zip(far.chunks(frame)) {
-            let mut m = m.to_vec();
-            p.process(&mut m, f);
-            out.extend_from_slice(&m);
-        }
+        let out = cancel(&mic, &far, rate, frame);
         // After convergence (the last 3 s), the echo return loss enhancement.
         let tail = rate * 5;
         let erle = 10.0 * (energy(&mic[tail..]) / energy(&out[tail..]).max(1.0)).log10();
@@ -180,21 +186,7 @@ mod tests {
                 (0.8 * at(d) + 0.2 * at(d + 200)) as i16
             })
             .collect();
-        let mut p = VoiceProcessor::new(
-            rate as u32,
-            frame,
-            VoiceOptions {
-                echo_cancellation: true,
-                noise_suppression: false,
-            },
-        )
-        .unwrap();
-        let mut out = Vec::new();
-        for (m, f) in mic.chunks(frame).zip(far.chunks(frame)) {
-            let mut m = m.to_vec();
-            p.process(&mut m, f);
-            out.extend_from_slice(&m);
-        }
+        let out = cancel(&mic, &far, rate, frame);
         let erle = |from: usize, to: usize| {
             10.0 * (energy(&mic[from..to]) / energy(&out[from..to]).max(1.0)).log10()
         };

@@ -445,31 +445,27 @@ fn said(response: &Response) -> String {
     format!("HTTP {}: {}", response.status, short.trim())
 }
 
-fn dropbox_error(response: &Response) -> UploadError {
+/// A refusal: `Full` when the status is 507 or the body names one of `full` (the service's
+/// words for a full drive), else `Failed`.
+fn refusal(response: &Response, full: &[&str]) -> UploadError {
     let body = response.text();
-    if response.status == 507 || body.contains("insufficient_space") {
+    if response.status == 507 || full.iter().any(|f| body.contains(f)) {
         UploadError::Full(said(response))
     } else {
         UploadError::Failed(said(response))
     }
+}
+
+fn dropbox_error(response: &Response) -> UploadError {
+    refusal(response, &["insufficient_space"])
 }
 
 fn google_error(response: &Response) -> UploadError {
-    let body = response.text();
-    if response.status == 507 || body.contains("storageQuotaExceeded") || body.contains("quotaExceeded\"") {
-        UploadError::Full(said(response))
-    } else {
-        UploadError::Failed(said(response))
-    }
+    refusal(response, &["storageQuotaExceeded", "quotaExceeded\""])
 }
 
 fn graph_error(response: &Response) -> UploadError {
-    let body = response.text();
-    if response.status == 507 || body.contains("insufficientStorage") || body.contains("quotaLimitReached") {
-        UploadError::Full(said(response))
-    } else {
-        UploadError::Failed(said(response))
-    }
+    refusal(response, &["insufficientStorage", "quotaLimitReached"])
 }
 
 #[cfg(test)]

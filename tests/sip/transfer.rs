@@ -99,6 +99,19 @@ async fn transfer_outcome(
     }
 }
 
+fn assert_accepted_then_succeeded(progress: &[TransferProgress]) {
+    assert_eq!(
+        progress.first(),
+        Some(&TransferProgress::Accepted),
+        "{progress:?}"
+    );
+    assert_eq!(
+        progress.last(),
+        Some(&TransferProgress::Succeeded),
+        "{progress:?}"
+    );
+}
+
 #[test]
 fn blind_transfer_to_baresip_succeeds_and_to_an_unknown_user_fails_keeping_the_call() {
     let scene = Scene::start(["xfera", "xferb", "xferalice"], "manual");
@@ -151,16 +164,7 @@ fn blind_transfer_to_baresip_succeeds_and_to_an_unknown_user_fails_keeping_the_c
         b.accept();
         let (progress, ended) = transfer_outcome(&mut updates, call).await;
         println!("transfer to B: {progress:?}, call ended meanwhile: {ended}");
-        assert_eq!(
-            progress.first(),
-            Some(&TransferProgress::Accepted),
-            "{progress:?}"
-        );
-        assert_eq!(
-            progress.last(),
-            Some(&TransferProgress::Succeeded),
-            "{progress:?}"
-        );
+        assert_accepted_then_succeeded(&progress);
         if !ended {
             call_state(&mut updates, call, "the end of the transferred call", |s| {
                 matches!(s, CallState::Ended { .. })
@@ -370,16 +374,7 @@ fn attended_transfer_puts_the_far_end_through_to_the_consulted_party_in_place_of
             }
         }
         println!("attended transfer: {progress:?}; ended {ended:?}");
-        assert_eq!(
-            progress.first(),
-            Some(&TransferProgress::Accepted),
-            "{progress:?}"
-        );
-        assert_eq!(
-            progress.last(),
-            Some(&TransferProgress::Succeeded),
-            "{progress:?}"
-        );
+        assert_accepted_then_succeeded(&progress);
         assert!(
             ended.contains(&(to_c, true)),
             "C ends the consultation call it replaced: {ended:?}"
