@@ -401,7 +401,7 @@ fn attended_transfer_puts_the_far_end_through_to_the_consulted_party_in_place_of
         .and_then(|r| r.split(',').next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    assert!(received > 50, "C heard B: {report}");
+    assert!(received > 50, "C heard B: {report}\n{out}");
     let (_, b_out) = b_run.finish(T);
     assert!(!b_out.contains("declined"), "{b_out}");
 }
