@@ -93,8 +93,8 @@ pub struct Pkce {
 }
 
 impl Pkce {
-    pub fn new() -> Pkce {
-        Pkce::from_verifier(random_token())
+    pub fn new() -> Result<Pkce, OAuthError> {
+        Ok(Pkce::from_verifier(random_token()?))
     }
 
     fn from_verifier(verifier: String) -> Pkce {
@@ -103,17 +103,12 @@ impl Pkce {
     }
 }
 
-impl Default for Pkce {
-    fn default() -> Pkce {
-        Pkce::new()
-    }
-}
-
 /// 32 random bytes, base64url (43 characters of the unreserved set).
-fn random_token() -> String {
+fn random_token() -> Result<String, OAuthError> {
     let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system's random source");
-    URL_SAFE_NO_PAD.encode(bytes)
+    getrandom::fill(&mut bytes)
+        .map_err(|e| OAuthError::Failed(format!("the system's random source failed: {e}")))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 
 /// The authorization page's address.
@@ -148,7 +143,7 @@ pub async fn sign_in(
         .map_err(|e| OAuthError::Failed(e.to_string()))?
         .port();
     let redirect = format!("http://127.0.0.1:{port}/callback");
-    let (state, pkce) = (random_token(), Pkce::new());
+    let (state, pkce) = (random_token()?, Pkce::new()?);
     open(&authorization_url(app, &redirect, &state, &pkce)).map_err(OAuthError::Failed)?;
     let code = tokio::time::timeout(wait, callback(&listener, &state))
         .await
@@ -319,9 +314,9 @@ mod tests {
     fn the_s256_challenge_is_the_one_of_rfc_7636_appendix_b() {
         let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
         assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-        let fresh = Pkce::new();
+        let fresh = Pkce::new().unwrap();
         assert_eq!(fresh.verifier.len(), 43);
-        assert_ne!(fresh.verifier, Pkce::new().verifier);
+        assert_ne!(fresh.verifier, Pkce::new().unwrap().verifier);
     }
 
     #[test]
