@@ -3,7 +3,8 @@
 //! with the platform's roots, plain HTTP only to a loopback address (a local gateway or test
 //! server). The response body is read by its `Content-Length`, by chunked transfer coding or up
 //! to the connection's close, and bounded by [`MAX_BODY`] (a hostile server cannot make the
-//! client buffer without end). Each step (connect, handshake, write, each read) has [`STEP`].
+//! client buffer without end). Each step (connect, handshake, each 64 KiB written, each read)
+//! has `net::reply::STEP`.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -136,7 +137,10 @@ pub async fn send(request: &Request<'_>, tls: &Arc<ClientConfig>) -> Result<Resp
         env!("CARGO_PKG_VERSION")
     ));
     within(io.write_all(head.as_bytes())).await?;
-    within(io.write_all(request.body)).await?;
+    // The body in pieces, each within the step: a slow uplink that keeps moving is not cut off.
+    for piece in request.body.chunks(64 * 1024) {
+        within(io.write_all(piece)).await?;
+    }
     within(io.flush()).await?;
     read_response(&mut io, request.method == "HEAD").await
 }

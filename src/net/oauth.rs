@@ -232,6 +232,8 @@ async fn token_request(
 async fn callback(listener: &TcpListener, state: &str) -> Result<String, OAuthError> {
     loop {
         let Ok((mut stream, _)) = listener.accept().await else {
+            // Out of descriptors or the like: wait a little rather than spin.
+            tokio::time::sleep(Duration::from_millis(100)).await;
             continue;
         };
         let mut buf = vec![0u8; 8192];
