@@ -58,6 +58,9 @@ async def main():
         server_factory=Server,
         sftp_factory=lambda chan: asyncssh.SFTPServer(chan, chroot=root.encode()),
         allow_scp=False,
+        # A restarted server binds the port its predecessor left in TIME_WAIT (asyncssh
+        # defaults to False, unlike asyncio).
+        reuse_address=True,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
