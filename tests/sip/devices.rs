@@ -344,34 +344,6 @@ fn a_lost_output_moves_to_the_default_device_and_keeps_taking_frames() {
     assert!(playback.level() > -20.0, "level {}", playback.level());
 }
 
-/// A process that is stopped and continued (Ctrl-Z, then `fg`) loses its PulseAudio connection:
-/// the stream fails while its sink is still there, and that sink is opened again (not the
-/// default one).
-#[test]
-fn a_stream_lost_while_its_sink_is_still_there_opens_that_sink_again() {
-    let sink = NullSink::new();
-    let mut playback = Playback::open(Some(&sink.name), 8000).unwrap();
-    let pid = std::process::id();
-    let mut stopper = None;
-    every_20ms(300, |i| {
-        if i == 50 {
-            // Stops this process for 300 ms, as a shell's Ctrl-Z and `fg` would.
-            stopper = Some(
-                Command::new("sh")
-                    .args(["-c", &format!("kill -STOP {pid}; sleep 0.3; kill -CONT {pid}")])
-                    .spawn()
-                    .unwrap(),
-            );
-        }
-        playback.write_frame(&tone(1000.0, 8000, i * 160, 160, 8000.0));
-    });
-    assert!(stopper.unwrap().wait().unwrap().success());
-    assert_eq!(playback.reopens(), 1, "the lost stream is opened again");
-    assert_eq!(playback.fallbacks(), 0, "not moved to the default sink");
-    assert_eq!(playback.device_name(), sink.name);
-    assert!(playback.level() > -20.0, "level {}", playback.level());
-}
-
 /// `handset call` without --play: the tone played into a sink is captured from its monitor and
 /// baresip records it; baresip's tone is played on another sink, whose monitor `parec` records.
 #[test]

@@ -275,9 +275,4 @@ impl Playback {
     pub fn fallbacks(&self) -> u32 {
         self.supervisor.status.fallbacks()
     }
-
-    /// How many times a lost stream was opened again on the same device (still listed).
-    pub fn reopens(&self) -> u32 {
-        self.supervisor.status.reopens()
-    }
 }

@@ -1,9 +1,7 @@
-//! The thread that owns a device's cpal stream: it opens it, and when the stream reports an error
-//! or its callbacks stop, it opens the same device again while the system still lists it (the
-//! stream died, not the device: a stopped and continued process loses its PulseAudio
-//! connection), else the default device; when its device leaves the system's list (PulseAudio
-//! moves the streams of a sink that goes away, without telling cpal), the default device. It
-//! retries each second until one opens.
+//! The thread that owns a device's cpal stream: it opens it, and when the stream reports an error,
+//! its callbacks stop, or its device leaves the system's list (PulseAudio moves the streams of a
+//! sink that goes away, without telling cpal), it opens the default device instead (retrying each
+//! second until one opens).
 
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
@@ -31,7 +29,6 @@ const PRESENCE: Duration = Duration::from_secs(1);
 pub(super) struct Status {
     name: Mutex<String>,
     fallbacks: AtomicU32,
-    reopens: AtomicU32,
 }
 
 impl Status {
@@ -41,10 +38,6 @@ impl Status {
 
     pub(super) fn fallbacks(&self) -> u32 {
         self.fallbacks.load(Ordering::Relaxed)
-    }
-
-    pub(super) fn reopens(&self) -> u32 {
-        self.reopens.load(Ordering::Relaxed)
     }
 
     fn set_name(&self, name: String) {
@@ -139,15 +132,12 @@ impl Supervisor {
                 };
                 let (mut last_beats, mut last_change) = (0, Instant::now());
                 let (mut listing, mut last_presence) = (None, Instant::now());
-                // The device a lost stream is opened on again (`None`: it is gone, the default).
-                let mut again: Option<String> = None;
                 loop {
                     let event = inbox.recv_timeout(if stream.is_some() { CHECK } else { RETRY });
                     match event {
                         Ok(Event::Stop) | Err(RecvTimeoutError::Disconnected) => break,
                         Ok(Event::Lost(g, why)) if g == generation => {
-                            warn!(%direction, device = %st.name(), %why, "audio stream lost");
-                            again = still_listed(direction, &st.name());
+                            warn!(%direction, device = %st.name(), %why, "audio device lost; opening the default one");
                             stream = None;
                         }
                         Ok(Event::Lost(..)) => continue,
@@ -156,8 +146,7 @@ impl Supervisor {
                             if now != last_beats {
                                 (last_beats, last_change) = (now, Instant::now());
                             } else if now >= ARMED && stream.is_some() && last_change.elapsed() > STALL {
-                                warn!(%direction, device = %st.name(), "audio stream stopped");
-                                again = still_listed(direction, &st.name());
+                                warn!(%direction, device = %st.name(), "audio device stopped; opening the default one");
                                 stream = None;
                             }
                             if stream.is_some() && last_presence.elapsed() >= PRESENCE {
@@ -169,7 +158,6 @@ impl Supervisor {
                                     .is_none_or(|h| devices(h, direction).iter().any(|d| name_of(d) == name));
                                 if !here {
                                     warn!(%direction, device = %name, "audio device gone; opening the default one");
-                                    again = None;
                                     stream = None;
                                 }
                             }
@@ -179,26 +167,14 @@ impl Supervisor {
                         generation += 1;
                         beats = Arc::new(AtomicU64::new(0));
                         (last_beats, last_change) = (0, Instant::now());
-                        // A listing made on a connection that may have died is not used again.
-                        listing = None;
-                        match open(again.as_deref(), failures(generation, &beats)) {
-                            Ok((s, name)) if again.is_some() => {
-                                info!(%direction, device = %name, "audio stream opened again on the same device");
-                                st.set_name(name);
-                                st.reopens.fetch_add(1, Ordering::Relaxed);
-                                stream = Some(s);
-                            }
+                        match open(None, failures(generation, &beats)) {
                             Ok((s, name)) => {
                                 info!(%direction, device = %name, "audio moved to the default device");
                                 st.set_name(name);
                                 st.fallbacks.fetch_add(1, Ordering::Relaxed);
                                 stream = Some(s);
                             }
-                            Err(e) => {
-                                warn!(%direction, error = %e, "no audio device yet; retrying");
-                                // The same device is tried once; then the default.
-                                again = None;
-                            }
+                            Err(e) => warn!(%direction, error = %e, "no audio device yet; retrying"),
                         }
                     }
                 }
@@ -231,13 +207,4 @@ impl Drop for Supervisor {
             let _ = t.join();
         }
     }
-}
-
-/// `name` when the system lists it for `direction` (asked afresh), else `None`.
-fn still_listed(direction: Direction, name: &str) -> Option<String> {
-    let host = host(direction).ok()?;
-    devices(&host, direction)
-        .iter()
-        .any(|d| name_of(d) == name)
-        .then(|| name.to_owned())
 }
