@@ -496,8 +496,7 @@ pub fn listen(manager: &AccountManager, args: PhoneArgs, listen: ListenArgs, med
                     ..
                 } => {
                     println!("{call}: incoming from {from} in place of {old}");
-                    phone.answer_with(call, media.clone()).await;
-                    phone.hangup(old);
+                    phone.answer_in_place_of(call, old, media.clone()).await;
                 }
                 PhoneEvent::Incoming {
                     call, from, called, ..

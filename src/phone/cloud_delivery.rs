@@ -138,14 +138,8 @@ impl AccessTokens {
     }
 }
 
-/// How a cloud upload ended, when it did not deliver.
-#[derive(Debug)]
-pub enum CloudError {
-    /// Tried again later (the text says why and what to do).
-    Queued(Text),
-}
-
-/// One delivery: `bytes` as `name` to the method's drive.
+/// One delivery: `bytes` as `name` to the method's drive; an error keeps the recording queued
+/// (the text says why and what to do).
 #[allow(clippy::too_many_arguments)] // one upload's whole context, each from a different place
 pub async fn deliver(
     method: &str,
@@ -155,11 +149,9 @@ pub async fn deliver(
     tls: &Arc<ClientConfig>,
     name: &str,
     bytes: &[u8],
-) -> Result<(), CloudError> {
+) -> Result<(), Text> {
     let Some((service, folder, configured_id)) = cloud_target(target) else {
-        return Err(CloudError::Queued(
-            Text::new("cloud-not-cloud").arg("method", method),
-        ));
+        return Err(Text::new("cloud-not-cloud").arg("method", method));
     };
     let queued = |key: &'static str| {
         Text::new(key)
@@ -170,10 +162,9 @@ pub async fn deliver(
         .and_then(CloudCredentials::from_secret)
         .filter(CloudCredentials::signed_in)
     else {
-        return Err(CloudError::Queued(queued("cloud-not-signed-in")));
+        return Err(queued("cloud-not-signed-in"));
     };
-    let app = oauth_app(method, service, configured_id, credentials.client_secret.clone())
-        .map_err(CloudError::Queued)?;
+    let app = oauth_app(method, service, configured_id, credentials.client_secret.clone())?;
     let mut refreshed = false;
     loop {
         let access = match tokens.get(method) {
@@ -186,11 +177,9 @@ pub async fn deliver(
                         t.access_token.clone()
                     }
                     Err(OAuthError::Revoked(reason) | OAuthError::Declined(reason)) => {
-                        return Err(CloudError::Queued(
-                            queued("cloud-sign-in-again").arg("reason", reason),
-                        ));
+                        return Err(queued("cloud-sign-in-again").arg("reason", reason));
                     }
-                    Err(e) => return Err(CloudError::Queued(queued("cloud-token-failed").arg("reason", e))),
+                    Err(e) => return Err(queued("cloud-token-failed").arg("reason", e)),
                 }
             }
         };
@@ -200,15 +189,13 @@ pub async fn deliver(
             Err(UploadError::Unauthorized) if !refreshed => tokens.forget(method),
             Err(UploadError::Unauthorized) => {
                 tokens.forget(method);
-                return Err(CloudError::Queued(
-                    queued("cloud-sign-in-again").arg("reason", "HTTP 401 with a fresh access token"),
-                ));
+                return Err(queued("cloud-sign-in-again").arg("reason", "HTTP 401 with a fresh access token"));
             }
             Err(UploadError::Full(reason)) => {
-                return Err(CloudError::Queued(queued("cloud-full").arg("reason", reason)));
+                return Err(queued("cloud-full").arg("reason", reason));
             }
             Err(UploadError::Failed(reason)) => {
-                return Err(CloudError::Queued(queued("cloud-failed").arg("reason", reason)));
+                return Err(queued("cloud-failed").arg("reason", reason));
             }
         }
     }

@@ -398,8 +398,7 @@ impl Task {
             } => {
                 self.history.incoming(*call, account, from, called);
                 self.emit(Update::Phone(event.clone()));
-                self.phone.answer_with(*call, self.media()).await;
-                self.phone.hangup(*old);
+                self.phone.answer_in_place_of(*call, *old, self.media()).await;
                 return;
             }
             PhoneEvent::Incoming {

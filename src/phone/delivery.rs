@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::mpsc;
 use tracing::{info, warn};
 
-use super::cloud_delivery::{self, AccessTokens, CloudError};
+use super::cloud_delivery::{self, AccessTokens};
 use super::outbox::{Job, Outbox};
 use crate::account::SipAccount;
 use crate::account::secrets::Secret;
@@ -312,7 +312,7 @@ async fn deliver(
             Ok(tls) => {
                 cloud_delivery::deliver(&job.method, &cloud, secret.as_ref(), tokens, &tls, &name, &bytes)
                     .await
-                    .map_err(|CloudError::Queued(error)| SendError::Failed(error))
+                    .map_err(SendError::Failed)
             }
         },
     };

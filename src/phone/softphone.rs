@@ -291,6 +291,13 @@ impl Phone {
     }
 
     /// Answers an incoming call that plays and records as `media` says.
+    /// A call that takes the place of `old` (an attended transfer's INVITE with `Replaces`):
+    /// answered at once with `media`, and `old` hung up (RFC 3891).
+    pub async fn answer_in_place_of(&mut self, call: CallHandle, old: CallHandle, media: MediaOptions) {
+        self.answer_with(call, media).await;
+        self.hangup(old);
+    }
+
     pub async fn answer_with(&mut self, call: CallHandle, media: MediaOptions) {
         let Some(info) = self.calls.get_mut(&call) else {
             return;
