@@ -414,6 +414,30 @@ fn callee_hangs_up() {
     );
 }
 
+/// BYE glare: both sides hang up at the same moment, so each gets the other's BYE while its
+/// own is in flight. Each side reports the end of the call once (a second report would count
+/// as another ended call above the engine).
+#[test]
+fn both_sides_hanging_up_at_once_end_the_call_once_on_each_side() {
+    let mut sim = pair(12, Conditions::default(), Transport::Udp);
+    let (a, b) = answer_call(&mut sim);
+    sim.input(0, Input::command(Command::Hangup { call: a }));
+    sim.input(1, Input::command(Command::Hangup { call: b }));
+    sim.run_for(Duration::from_secs(40));
+    assert_eq!(sim.count_sent("BYE"), 2);
+    for ua in [0, 1] {
+        let ended = call_states(&sim, ua)
+            .into_iter()
+            .filter(|s| matches!(s, CallState::Ended { .. }))
+            .count();
+        assert_eq!(ended, 1, "side {ua}: {:?}", call_states(&sim, ua));
+    }
+    assert!(
+        sim.uas.iter().all(|(_, ua)| ua.calls.is_empty()),
+        "calls are forgotten once ended"
+    );
+}
+
 #[test]
 fn calls_survive_loss_and_reordering() {
     for seed in 20..40 {

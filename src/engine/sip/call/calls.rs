@@ -131,7 +131,8 @@ impl Calls {
         }
     }
 
-    /// Reports the end of a call and forgets it (unless a BYE is still in flight).
+    /// Reports the end of a call (once) and forgets it (unless a BYE is still in flight or a
+    /// transfer's subscription outlives it).
     pub(in crate::engine::sip) fn end_call(
         &mut self,
         core: &mut Core,
@@ -153,8 +154,12 @@ impl Calls {
         c.ok_until = None;
         c.refresh_at = None;
         c.expire_at = None;
+        let reported = std::mem::replace(&mut c.end_reported, true);
         if !keep {
             self.calls.remove(&handle);
+        }
+        if reported {
+            return;
         }
         info!(%handle, code, "call ended");
         core.emit(Event::Call {

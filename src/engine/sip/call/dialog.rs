@@ -62,6 +62,9 @@ pub(super) struct Call {
     pub(super) referred: bool,
     /// The `Replaces` value our INVITE carries (we are the transferee of an attended transfer).
     pub(super) replaces: Option<String>,
+    /// Its end has been reported (a call kept for a BYE in flight or a transfer's NOTIFYs may
+    /// still see the other side's BYE: that ends nothing more).
+    pub(super) end_reported: bool,
 }
 
 impl Call {
@@ -106,6 +109,7 @@ impl Call {
             refer: None,
             referred: false,
             replaces: None,
+            end_reported: false,
         }
     }
 
