@@ -103,16 +103,29 @@ impl Phones {
         }
     }
 
-    /// Both directions, one after the other; the two recordings.
-    fn calls(&self) -> [(&'static str, PathBuf); 2] {
+    /// Both directions, one after the other; the two recordings, each with Handset's media
+    /// report of the call (what it sent or received, lost, concealed and dropped as late).
+    fn calls(&self) -> [Recording; 2] {
+        let (heard_by_baresip, sent) = self.handset_to_baresip();
+        let (heard_by_handset, received) = self.baresip_to_handset();
         [
-            ("handset→baresip", self.handset_to_baresip()),
-            ("baresip→handset", self.baresip_to_handset()),
+            Recording {
+                case: self.case,
+                direction: "handset→baresip",
+                wav: heard_by_baresip,
+                media: sent,
+            },
+            Recording {
+                case: self.case,
+                direction: "baresip→handset",
+                wav: heard_by_handset,
+                media: received,
+            },
         ]
     }
 
     /// Handset calls the listener and plays the reference; the WAV of what baresip decoded.
-    fn handset_to_baresip(&self) -> PathBuf {
+    fn handset_to_baresip(&self) -> (PathBuf, String) {
         let (case, bob) = (&self.case, &self.listener);
         let reference = case.reference().to_str().expect("UTF-8 path");
         let run = self.caller.spawn(&[
@@ -127,13 +140,14 @@ impl Phones {
         bob.wait_event("CALL_ESTABLISHED", T);
         let (code, out) = run.finish(Duration::from_secs(30));
         assert_eq!(code, 0, "{}: Handset's call failed:\n{out}", case.name);
+        let media = media_report(&out);
         bob.wait_event("CALL_CLOSED", T);
         // baresip closes its recordings when the call's audio stream goes away.
         let record_dir = self.dir.path().join("baresip-heard");
         let deadline = Instant::now() + T;
         loop {
             if let Some(wav) = decoded_recording(&record_dir) {
-                return wav;
+                return (wav, media);
             }
             assert!(
                 Instant::now() < deadline,
@@ -148,7 +162,7 @@ impl Phones {
 
     /// The player calls Handset and plays the reference (it hangs up when the file ends);
     /// the WAV Handset recorded.
-    fn baresip_to_handset(&self) -> PathBuf {
+    fn baresip_to_handset(&self) -> (PathBuf, String) {
         let (case, bob) = (&self.case, &self.player);
         let heard = self.dir.path().join("handset-heard.wav");
         let run = self
@@ -160,8 +174,24 @@ impl Phones {
         let (code, out) = run.finish(T);
         assert_eq!(code, 0, "{}: Handset's listen failed:\n{out}", case.name);
         assert!(heard.exists(), "{}: Handset recorded nothing:\n{out}", case.name);
-        heard
+        (heard, media_report(&out))
     }
+}
+
+/// Handset's media report line of its call ("call-N: media: sent …, received …, concealed …").
+fn media_report(out: &str) -> String {
+    out.lines()
+        .find(|l| l.contains(": media: "))
+        .unwrap_or("no media report")
+        .to_owned()
+}
+
+/// One call's recording, to be scored once every call has ended.
+struct Recording {
+    case: Case,
+    direction: &'static str,
+    wav: PathBuf,
+    media: String,
 }
 
 /// A registered baresip for the case: records what it hears into `record_dir`, or plays the
@@ -196,35 +226,47 @@ fn handset(k: &Kamailio, case: &Case, user: &str) -> Profile {
     p
 }
 
-/// Sets up every case's phones, then runs the cases in parallel threads (each call is real
-/// time, ~10 s) on one Kamailio; prints a table line per score, then checks them all.
+/// Sets up every case's phones, runs the cases' calls in parallel threads (each call is real
+/// time, ~10 s) on one Kamailio, then scores the recordings (after the calls: the scorer's
+/// CPU load is the test's own and must not starve calls still running on these 2 cores);
+/// prints a table line per score, then checks them all.
 fn score_cases(cases: &[Case]) {
     let python = pesq::python();
     let k = Kamailio::start(KamailioOptions::default());
     let phones: Vec<Phones> = cases.iter().map(|case| Phones::new(&k, *case)).collect();
     let started = Instant::now();
-    let scores: Vec<Score> = std::thread::scope(|s| {
-        let workers: Vec<_> = phones
-            .iter()
-            .map(|p| {
-                let python = &python;
-                s.spawn(move || {
-                    p.calls().map(|(direction, wav)| Score {
-                        case: p.case,
-                        direction,
-                        mos: score(python, &p.case, &wav),
-                    })
-                })
-            })
-            .collect();
+    let recordings: Vec<Recording> = std::thread::scope(|s| {
+        let workers: Vec<_> = phones.iter().map(|p| s.spawn(move || p.calls())).collect();
         workers
             .into_iter()
             .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
             .collect()
     });
+    let calls_took = started.elapsed();
+    let scores: Vec<Score> = std::thread::scope(|s| {
+        let workers: Vec<_> = recordings
+            .iter()
+            .map(|r| {
+                let python = &python;
+                s.spawn(move || {
+                    eprintln!("{} {}: Handset's {}", r.case.name, r.direction, r.media);
+                    Score {
+                        case: r.case,
+                        direction: r.direction,
+                        mos: score(python, &r.case, &r.wav),
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
     let mut table = format!(
-        "PESQ MOS-LQO of {} recordings ({:.0?})\n{:<10} {:<16} {:>6} {:>9}\n",
+        "PESQ MOS-LQO of {} recordings (calls {:.0?}, all {:.0?})\n{:<10} {:<16} {:>6} {:>9}\n",
         scores.len(),
+        calls_took,
         started.elapsed(),
         "codec",
         "direction",
