@@ -18,8 +18,13 @@ use super::msg::{self, Builder, Parsed, split_contacts};
 use crate::engine::flow::Flow;
 use crate::text::Text;
 
-/// Back-off after failures: quick at first so a restarted server is found within seconds.
+/// Back-off after a registrar's refusals: quick at first so a restarted server is found within
+/// seconds, then every 30 s.
 const RETRY: [u64; 6] = [1, 2, 4, 4, 4, 30];
+/// Longest wait after a registrar that did not answer at all (or whose connection failed): a
+/// REGISTER transaction retransmits every 4 s (T2) for 32 s anyway, so asking again as often
+/// adds no load, and a registrar that comes back after any outage is found within 4 s.
+const RETRY_UNANSWERED: u64 = 4;
 
 /// One account's registration.
 #[derive(Debug)]
@@ -319,8 +324,17 @@ impl Accounts {
         }
     }
 
-    /// A failure that is retried with back-off.
+    /// A refusal that is retried with back-off.
     pub(super) fn on_register_failure(&mut self, core: &mut Core, key: &str, code: u16, reason: Text) {
+        self.retry(core, key, code, reason, u64::MAX);
+    }
+
+    /// No answer, or the connection failed: retried with back-off up to [`RETRY_UNANSWERED`].
+    pub(super) fn on_register_unanswered(&mut self, core: &mut Core, key: &str, code: u16, reason: Text) {
+        self.retry(core, key, code, reason, RETRY_UNANSWERED);
+    }
+
+    fn retry(&mut self, core: &mut Core, key: &str, code: u16, reason: Text, longest: u64) {
         let Some(reg) = self.accounts.get_mut(key) else {
             return;
         };
@@ -329,7 +343,7 @@ impl Accounts {
             self.forget(core, key);
             return;
         }
-        let wait = Duration::from_secs(RETRY[reg.failures.min(RETRY.len() - 1)]);
+        let wait = Duration::from_secs(RETRY[reg.failures.min(RETRY.len() - 1)].min(longest));
         reg.failures += 1;
         self.fail(core, key, code, reason, Some(wait));
     }
@@ -369,7 +383,7 @@ impl Accounts {
         for key in keys {
             let was_registered = self.accounts.get(&key).is_some_and(Registration::is_registered);
             if was_registered {
-                self.on_register_failure(core, &key, 503, Text::new("reg-connection-lost"));
+                self.on_register_unanswered(core, &key, 503, Text::new("reg-connection-lost"));
             }
         }
     }

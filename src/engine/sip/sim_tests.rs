@@ -196,6 +196,35 @@ fn silent_registrar_times_out_with_timer_f_and_backs_off() {
     assert!(registered(&sim, 0));
 }
 
+/// Issue 14: a registrar away for ten minutes is found again within 5 s of its return (the
+/// back-off after unanswered REGISTERs stays at the transaction's own 4 s pace), while one
+/// that answers with refusals is asked only every 30 s.
+#[test]
+fn a_registrar_back_after_a_long_outage_is_found_within_5_s() {
+    let mut reg = RegistrarConfig::new("alice", "secret");
+    reg.silent = true;
+    let mut sim = setup_register(16, Conditions::default(), reg, Transport::Udp);
+    sim.run_for(Duration::from_secs(600));
+    let sent = sim.count_sent("REGISTER");
+    assert!(
+        (600 / 5..=600 / 3 + 11).contains(&sent),
+        "one REGISTER every 3-5 s while away (a transaction's own pace): {sent}"
+    );
+    sim.registrar.as_mut().unwrap().config.silent = false;
+    sim.run_for(Duration::from_secs(5));
+    assert!(registered(&sim, 0), "{:?}", reg_states(&sim, 0).last());
+
+    let mut reg = RegistrarConfig::new("alice", "secret");
+    reg.script = std::iter::repeat_n(500, 100).collect();
+    let mut sim = setup_register(17, Conditions::default(), reg, Transport::Udp);
+    sim.run_for(Duration::from_secs(300));
+    let refused = sim.count_sent("REGISTER");
+    assert!(
+        refused <= 5 + 300 / 30 + 1,
+        "refusals back off to 30 s: {refused} REGISTERs in 300 s"
+    );
+}
+
 #[test]
 fn transport_error_re_registers() {
     let mut sim = setup_register(

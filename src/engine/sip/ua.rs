@@ -228,13 +228,17 @@ impl UserAgent {
         match owner {
             Owner::Registration(key) => {
                 self.accounts
-                    .on_register_failure(&mut self.core, key, 408, Text::new("reg-no-answer"));
+                    .on_register_unanswered(&mut self.core, key, 408, Text::new("reg-no-answer"));
             }
             Owner::Call(call) => self.calls.on_call_timeout(&mut self.core, &self.accounts, *call),
             Owner::Refer(call) => self.calls.on_refer_timeout(&mut self.core, &self.accounts, *call),
             Owner::KeepAlive(key) => {
-                self.accounts
-                    .on_register_failure(&mut self.core, key, 408, Text::new("reg-keepalive-lost"));
+                self.accounts.on_register_unanswered(
+                    &mut self.core,
+                    key,
+                    408,
+                    Text::new("reg-keepalive-lost"),
+                );
             }
             Owner::None => {}
         }
