@@ -1,12 +1,14 @@
 //! Handset: a native desktop softphone with a built-in SIP account manager.
 //!
 //! Layering (one way): `ui`/CLI → `phone` → (`net`, `media`, `account`) → `engine`.
+//! `fuzz` (fuzz targets over every layer's input parsers) sits beside `ui` at the top.
 //! `fsio` (file primitives), `clock` (UTC calendar) and `text` (user-facing messages) serve every layer.
 
 pub mod account;
 pub mod clock;
 pub mod engine;
 pub mod fsio;
+pub mod fuzz;
 pub mod logging;
 pub mod media;
 pub mod net;

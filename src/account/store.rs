@@ -245,6 +245,14 @@ enum Parse {
     TooNew(u32),
 }
 
+/// A profile document as [`Store::load`] reads it (fuzzing): the document, or why not.
+pub fn parse_document(bytes: &[u8]) -> Result<Document, String> {
+    parse(bytes).map_err(|e| match e {
+        Parse::Damaged(reason) => reason,
+        Parse::TooNew(v) => format!("version {v} is too new"),
+    })
+}
+
 fn parse(bytes: &[u8]) -> Result<Document, Parse> {
     let text = std::str::from_utf8(bytes).map_err(|e| Parse::Damaged(format!("not UTF-8: {e}")))?;
     let mut table: toml::Table = toml::from_str(text).map_err(|e| Parse::Damaged(one_line(&e)))?;

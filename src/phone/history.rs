@@ -87,20 +87,22 @@ pub struct CallHistory {
     open: HashMap<CallHandle, Open>,
 }
 
+/// The calls of a history file.
+pub fn parse_file(bytes: &[u8]) -> Result<Vec<CallRecord>, serde_json::Error> {
+    serde_json::from_slice::<File>(bytes).map(|f| f.calls)
+}
+
 impl CallHistory {
     /// The history kept in `dir/history.json` (empty when the file does not exist yet). A file
     /// that cannot be read is an error, so it is never overwritten by an empty history.
     pub fn load(dir: &Path) -> Result<CallHistory, Text> {
         let path = dir.join("history.json");
         let records = match std::fs::read(&path) {
-            Ok(bytes) => {
-                let file: File = serde_json::from_slice(&bytes).map_err(|e| {
-                    Text::new("history-damaged")
-                        .arg("path", path.display())
-                        .arg("reason", e)
-                })?;
-                file.calls
-            }
+            Ok(bytes) => parse_file(&bytes).map_err(|e| {
+                Text::new("history-damaged")
+                    .arg("path", path.display())
+                    .arg("reason", e)
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => {
                 return Err(Text::new("history-unreadable")

@@ -39,6 +39,11 @@ pub struct Outbox {
     jobs: Vec<Job>,
 }
 
+/// A job file of the outbox.
+pub fn parse_job(bytes: &[u8]) -> Result<Job, serde_json::Error> {
+    serde_json::from_slice(bytes)
+}
+
 impl Outbox {
     /// The outbox kept in `dir` (made when missing). A file that cannot be read is left where
     /// it is and named among the problems; the others load.
@@ -53,7 +58,7 @@ impl Outbox {
                 }
                 let parsed = std::fs::read(&path)
                     .map_err(|e| e.to_string())
-                    .and_then(|b| serde_json::from_slice::<Job>(&b).map_err(|e| e.to_string()));
+                    .and_then(|b| parse_job(&b).map_err(|e| e.to_string()));
                 match parsed {
                     Ok(job) => jobs.push(job),
                     Err(reason) => problems.push(

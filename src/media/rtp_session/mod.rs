@@ -5,7 +5,7 @@
 //! the far end's media comes from (symmetric RTP, RFC 4961).
 
 mod devices;
-mod receive;
+pub(crate) mod receive;
 mod reports;
 mod taping;
 mod transport;

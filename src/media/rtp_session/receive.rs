@@ -21,14 +21,14 @@ const MAX_DELAY_FRAMES: u32 = 15;
 
 /// What became of a received packet.
 #[derive(Debug, PartialEq, Eq)]
-pub(super) enum Received {
+pub(crate) enum Received {
     Audio,
     Digit(char),
     /// Not for us (unknown payload type, source on probation, late, duplicate).
     Ignored,
 }
 
-pub(super) struct Receiver {
+pub(crate) struct Receiver {
     payload_type: u8,
     dtmf_pt: Option<u8>,
     rate: u32,
@@ -48,7 +48,7 @@ pub(super) struct Receiver {
 }
 
 impl Receiver {
-    pub(super) fn new(payload_type: u8, dtmf_pt: Option<u8>, codec: &dyn AudioCodec) -> Receiver {
+    pub(crate) fn new(payload_type: u8, dtmf_pt: Option<u8>, codec: &dyn AudioCodec) -> Receiver {
         let rate = codec.sample_rate();
         let clock = codec.rtp_clock();
         Receiver {
@@ -71,7 +71,7 @@ impl Receiver {
     }
 
     /// A packet that arrived at `arrival` (local clock in RTP timestamp units).
-    pub(super) fn on_packet(&mut self, p: &RtpPacket<'_>, arrival: u64) -> Received {
+    pub(crate) fn on_packet(&mut self, p: &RtpPacket<'_>, arrival: u64) -> Received {
         let pt = p.header.payload_type;
         if pt != self.payload_type && Some(pt) != self.dtmf_pt && pt != CN_PT {
             return Received::Ignored;
@@ -110,7 +110,7 @@ impl Receiver {
     }
 
     /// The next 20 ms to hear at `now` (the clock of the arrivals), appended to `out`.
-    pub(super) fn next_frame(&mut self, codec: &mut dyn AudioCodec, now: u64, out: &mut Vec<i16>) {
+    pub(crate) fn next_frame(&mut self, codec: &mut dyn AudioCodec, now: u64, out: &mut Vec<i16>) {
         while self.pending.len() < self.frame_len {
             match self.jitter.pop(now) {
                 Playout::Packet { payload, .. } => {
