@@ -151,21 +151,49 @@ pub fn client_config(extra_ca: Option<&Path>) -> Result<Arc<ClientConfig>, TlsSe
     Ok(Arc::new(config))
 }
 
-/// Explains a TLS handshake failure in the user's terms.
+/// How to trust a server whose certificate the platform does not.
+const PIN: &str = "to trust this server anyway, pin its certificate: save it as PEM (for example from \
+                   `openssl s_client -showcerts -connect HOST:PORT`) and give it with \
+                   `handset accounts edit NAME --tls-ca FILE`";
+
+/// Explains a TLS handshake failure in the user's terms: what is wrong with the server's
+/// certificate (or protocol) and how to pin a certificate the user trusts anyway.
 pub fn explain_handshake_error(e: &std::io::Error) -> String {
+    use rustls::{AlertDescription, CertificateError, Error, PeerIncompatible};
     let text = e.to_string();
-    if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
-        format!(
-            "the server's TLS certificate is not trusted ({text}). If the server uses a private CA or a \
-             self-signed certificate, give it with `handset accounts edit NAME --tls-ca FILE`"
-        )
-    } else if text.contains("NotValidForName") {
-        format!(
-            "the server's TLS certificate does not name this server ({text}): check the domain or outbound proxy"
-        )
-    } else if text.contains("Expired") {
-        format!("the server's TLS certificate has expired ({text})")
-    } else {
-        format!("TLS handshake failed: {text}")
+    let rustls_error = e.get_ref().and_then(|inner| inner.downcast_ref::<Error>());
+    match rustls_error {
+        Some(Error::InvalidCertificate(
+            CertificateError::Expired | CertificateError::ExpiredContext { .. },
+        )) => format!(
+            "the server's TLS certificate has expired ({text}); ask its administrator to renew it, or {PIN}"
+        ),
+        Some(Error::InvalidCertificate(
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. },
+        )) => format!(
+            "the server's TLS certificate is not valid yet ({text}): check this computer's clock and date, or {PIN}"
+        ),
+        Some(Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        )) => format!(
+            "the server's TLS certificate does not name this server ({text}): check the domain or outbound proxy, or {PIN}"
+        ),
+        Some(Error::InvalidCertificate(_)) => format!(
+            "the server's TLS certificate is not trusted ({text}): it is self-signed or from a CA this computer \
+             does not know. Give that CA's certificate with `handset accounts edit NAME --tls-ca FILE`, or {PIN}"
+        ),
+        Some(
+            Error::AlertReceived(AlertDescription::ProtocolVersion)
+            | Error::PeerIncompatible(
+                PeerIncompatible::Tls12NotOffered | PeerIncompatible::ServerDoesNotSupportTls12Or13,
+            ),
+        ) => format!(
+            "the server offers no TLS version Handset accepts ({text}): TLS 1.2 is the minimum; ask for TLS 1.2 or 1.3 on the server"
+        ),
+        _ => format!("TLS handshake failed: {text}"),
     }
 }
+
+#[cfg(test)]
+#[path = "tls_tests.rs"]
+mod tests;
