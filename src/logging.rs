@@ -81,3 +81,143 @@ pub fn init(verbosity: u8, log_dir: Option<&Path>) -> LogGuard {
     }
     LogGuard { _file: guard }
 }
+
+/// A `tracing` layer for tests that keeps every log line, and the check that finds in them what
+/// must never be logged: a secret (password, `Authorization` value, SDES key) at any level,
+/// and, at `info` and above, a phone number or an IP address (personal data stays in debug
+/// logs).
+#[cfg(test)]
+pub(crate) mod watch {
+    use std::fmt::Write as _;
+    use std::sync::{Arc, Mutex};
+
+    use tracing::field::{Field, Visit};
+    use tracing::{Event, Level, Subscriber};
+    use tracing_subscriber::layer::{Context, Layer};
+
+    /// Every line logged while the layer was installed: level, target and fields.
+    #[derive(Clone, Default)]
+    pub(crate) struct Lines(Arc<Mutex<Vec<(Level, String)>>>);
+
+    impl Lines {
+        /// The lines that hold one of `secrets`, an `Authorization` value, or (above debug)
+        /// personal data, each with what it leaked.
+        pub(crate) fn leaks(&self, secrets: &[&str]) -> Vec<String> {
+            let lines = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            let mut found = Vec::new();
+            for (level, text) in lines.iter() {
+                let mut leak = |what: &str| found.push(format!("{what} in: {level} {text}"));
+                if let Some(s) = secrets.iter().find(|s| !s.is_empty() && text.contains(*s)) {
+                    leak(&format!("secret `{s}`"));
+                }
+                if text.contains("Digest username") || text.contains("response=\"") {
+                    leak("an Authorization value");
+                }
+                if *level <= Level::INFO {
+                    if has_ip(text) {
+                        leak("an IP address above debug");
+                    }
+                    if has_phone_number(text) {
+                        leak("a phone number above debug");
+                    }
+                }
+            }
+            found
+        }
+
+        pub(crate) fn count(&self) -> usize {
+            self.0.lock().unwrap_or_else(|e| e.into_inner()).len()
+        }
+    }
+
+    /// The layer; install it with `tracing::subscriber::with_default`.
+    pub(crate) struct Recorder(pub(crate) Lines);
+
+    struct Line(String);
+
+    impl Visit for Line {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+
+    impl<S: Subscriber> Layer<S> for Recorder {
+        fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+            let mut line = Line(String::new());
+            event.record(&mut line);
+            self.0
+                .0
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push((*event.metadata().level(), line.0));
+        }
+    }
+
+    /// A dotted IPv4 address, or an IPv6 one with a digit in it (so that `a::b` of a Rust path
+    /// is not taken for one).
+    pub(crate) fn has_ip(text: &str) -> bool {
+        let ipv4 = text
+            .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .any(|w| w.parse::<std::net::Ipv4Addr>().is_ok());
+        let ipv6 = text
+            .split(|c: char| !(c.is_ascii_hexdigit() || c == ':'))
+            .any(|w| {
+                w.matches(':').count() >= 2
+                    && w.chars().any(|c| c.is_ascii_digit())
+                    && w.parse::<std::net::Ipv6Addr>().is_ok()
+            });
+        ipv4 || ipv6
+    }
+
+    /// A phone number: `+` and at least 7 digits, or a free-standing run of 10 or more digits
+    /// (not part of a name such as `call-4294967296`).
+    pub(crate) fn has_phone_number(text: &str) -> bool {
+        let bytes = text.as_bytes();
+        let digits_at = |i: usize| bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+        (0..bytes.len()).any(|i| {
+            let free =
+                i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'-' | b'_'));
+            (bytes[i] == b'+' && i + 1 < bytes.len() && digits_at(i + 1) >= 7)
+                || (free && bytes[i].is_ascii_digit() && digits_at(i) >= 10)
+        })
+    }
+
+    /// The check fails on each kind of leak (and passes debug lines with addresses).
+    #[test]
+    fn planted_leaks_are_found() {
+        use tracing_subscriber::layer::SubscriberExt as _;
+        let lines = Lines::default();
+        let subscriber = tracing_subscriber::registry().with(Recorder(lines.clone()));
+        tracing::subscriber::with_default(subscriber, || {
+            tracing::trace!(password = "hunter2", "saving");
+            tracing::debug!(header = "Digest username=\"a\", response=\"00ff\"", "sent");
+            tracing::info!(from = %std::net::Ipv4Addr::LOCALHOST, "a call");
+            tracing::warn!("call from +14155550100");
+            tracing::debug!(
+                remote = "127.0.0.1:5060",
+                caller = "+14155550100",
+                "fine at debug"
+            );
+        });
+        let leaks = lines.leaks(&["hunter2"]);
+        assert_eq!(leaks.len(), 4, "{leaks:#?}");
+        assert!(leaks[0].starts_with("secret `hunter2`"));
+        assert!(leaks[1].starts_with("an Authorization value"));
+        assert!(leaks[2].starts_with("an IP address above debug"));
+        assert!(leaks[3].starts_with("a phone number above debug"));
+    }
+
+    #[test]
+    fn the_patterns_find_what_they_should_and_nothing_else() {
+        assert!(has_ip("connected to UDP:127.0.0.1:5060"));
+        assert!(has_ip("from [2001:db8::1]:5060"));
+        assert!(!has_ip("call-1 ended with 200 after 3.5 s"));
+        assert!(!has_ip("version 1.2.3"));
+        assert!(!has_ip("in handset::engine::sip"));
+        assert!(has_ip("to ::1"));
+        assert!(has_phone_number("caller +14155550100"));
+        assert!(has_phone_number("dialled 4155550100"));
+        assert!(!has_phone_number("call-4294967296 ended"));
+        assert!(!has_phone_number("code 404, 12 frames"));
+    }
+}

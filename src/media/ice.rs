@@ -228,7 +228,8 @@ impl IceAgent {
                     self.state = state;
                 }
                 Event::SelectedCandidatePairChange(local, remote) => {
-                    info!(local = %local.addr(), remote = %remote.addr(), kind = %remote.candidate_type(), "ICE selected a pair");
+                    info!(kind = %remote.candidate_type(), "ICE selected a pair");
+                    debug!(local = %local.addr(), remote = %remote.addr(), "the selected pair");
                     self.selected = Some(remote.addr());
                 }
                 _ => {}

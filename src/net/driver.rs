@@ -164,7 +164,8 @@ async fn run(
                     ua.handle_input(Instant::now(), Input::Message { flow, bytes: &bytes });
                 }
                 NetEvent::Error { flow, reason, closed } => {
-                    warn!(%flow, %reason, "transport error");
+                    warn!(transport = %flow.transport, %reason, "transport error");
+                    debug!(%flow, "the transport error's flow");
                     if closed && conns.remove(&flow).is_some() {
                         let _ = events.send(DriverEvent::FlowClosed { flow, reason });
                     }

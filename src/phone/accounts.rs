@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::catalogue::AccountPrompts;
 use super::error::PhoneError;
@@ -181,7 +181,8 @@ impl Phone {
                             Text::new("phone-ip-not-allowed").arg("address", conn.local.ip()),
                         ));
                     }
-                    info!(account = %line.account.id, flow = %conn.flow, "connected");
+                    info!(account = %line.account.id, transport = %conn.flow.transport, "connected");
+                    debug!(account = %line.account.id, flow = %conn.flow, "the connection");
                     let config = self.engine_config(line, &conn);
                     self.pending.push_back(PhoneEvent::Connected {
                         account: name.to_owned(),

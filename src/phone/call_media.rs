@@ -6,7 +6,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use tokio::sync::mpsc;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use super::error::PhoneError;
 use super::events::CallFigures;
@@ -102,7 +102,8 @@ impl CallInfo {
         });
         match asked.await.ok()? {
             Ok(mapped) => {
-                info!(%mapped, "server-reflexive address");
+                info!("server-reflexive address learned");
+                debug!(%mapped, "the server-reflexive address");
                 Some(mapped)
             }
             Err(e) => {

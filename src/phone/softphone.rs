@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 pub use super::error::PhoneError;
 pub use super::events::{CallFigures, PhoneEvent};
@@ -414,7 +414,8 @@ impl Phone {
             DriverEvent::FlowClosed { flow, reason } => {
                 for line in self.lines.values_mut() {
                     if line.conn.as_ref().is_some_and(|c| c.flow == flow) {
-                        info!(%flow, %reason, "connection lost; reconnecting");
+                        info!(transport = %flow.transport, %reason, "connection lost; reconnecting");
+                        debug!(%flow, "the lost connection");
                         line.conn = None;
                         line.reconnect_at = Some(tokio::time::Instant::now() + Duration::from_millis(200));
                     }
@@ -535,7 +536,8 @@ impl Phone {
                 let line = self.lines.get(&key)?;
                 let adv = &line.account.advanced;
                 if adv.allowed_ips_enabled && !is_allowed(&adv.allowed_ips, addr.ip()) {
-                    warn!(%addr, "the server sees us at an address outside Allowed IPs; unregistering");
+                    warn!("the server sees us at an address outside Allowed IPs; unregistering");
+                    debug!(%addr, "the address the server sees");
                     self.driver.command(Command::Unregister { key: key.clone() });
                     return Some(PhoneEvent::Registration {
                         account: key,

@@ -257,7 +257,8 @@ impl Accounts {
                         && !reg.config.flow.transport.is_reliable()
                         && !is_local(ip, &reg.config)
                     {
-                        info!(account = key, %public, "public address learned; registering it");
+                        info!(account = key, "public address learned; registering it");
+                        debug!(account = key, %public, "the public address");
                         reg.contact_addr = public;
                         core.emit(Event::PublicAddress {
                             key: key.to_owned(),

@@ -838,3 +838,71 @@ fn digits_in_info_both_ways_in_order_under_loss() {
     assert_eq!(digits(0), "19*#");
     assert!(sim.count_sent("INFO") >= 8);
 }
+
+/// Issue 14: at trace level the engine logs no password, no `Authorization` value and no SDES
+/// key while it registers with digest, calls with SRTP keys in its SDP, sends digits and hangs
+/// up; above debug it logs no IP address and no phone number.
+#[test]
+fn the_engine_logs_no_secret_and_no_personal_data_above_debug() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+
+    use crate::logging::watch::{Lines, Recorder};
+
+    const KEY: &str = "WVNfX19zZW1jdGwgKCkgewkyMjA7fQp9CnVubGVz";
+    let lines = Lines::default();
+    let subscriber = tracing_subscriber::registry().with(Recorder(lines.clone()));
+    let sent = tracing::subscriber::with_default(subscriber, || {
+        let mut sim = setup_register(
+            21,
+            Conditions::default(),
+            RegistrarConfig::new("alice", "secret"),
+            Transport::Udp,
+        );
+        sim.run_for(Duration::from_secs(2));
+        assert!(registered(&sim, 0));
+        let mut sent: Vec<String> = sim.sent.iter().map(|(_, _, m)| m.clone()).collect();
+
+        let mut sim = pair(22, Conditions::default(), Transport::Udp);
+        let secure = |port: u16| {
+            let mut text = String::from_utf8(sdp(port)).unwrap();
+            text.push_str(&format!("a=crypto:1 AES_CM_128_HMAC_SHA1_80 inline:{KEY}\r\n"));
+            text.into_bytes()
+        };
+        let a = CallHandle(1);
+        sim.input(
+            0,
+            Input::command(Command::Dial {
+                call: a,
+                key: "a".into(),
+                target: "sip:bob@127.0.0.1:5080".into(),
+                sdp: secure(4000),
+                caller_id: Some((Some("Front Desk".into()), "+14155550100".into())),
+            }),
+        );
+        sim.run_for(Duration::from_millis(200));
+        let b = incoming(&sim, 1).expect("incoming call");
+        sim.input(
+            1,
+            Input::command(Command::Answer {
+                call: b,
+                sdp: secure(5000),
+            }),
+        );
+        sim.run_for(Duration::from_millis(500));
+        sim.input(0, Input::command(Command::InfoDigit { call: a, digit: '5' }));
+        sim.run_for(Duration::from_millis(500));
+        sim.input(0, Input::command(Command::Hangup { call: a }));
+        sim.run_for(Duration::from_secs(2));
+        sent.extend(sim.sent.iter().map(|(_, _, m)| m.clone()));
+        sent
+    });
+    // The digest response the REGISTER carried.
+    let response = sent
+        .iter()
+        .find_map(|m| m.split("response=\"").nth(1).and_then(|r| r.split('"').next()))
+        .expect("an authenticated REGISTER")
+        .to_owned();
+    assert!(lines.count() >= 2, "the engine logged: {}", lines.count());
+    let leaks = lines.leaks(&["secret", &response, KEY]);
+    assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+}

@@ -133,7 +133,8 @@ impl UserAgent {
         let parsed = match msg::parse(bytes) {
             Ok(p) => p,
             Err(e) => {
-                warn!(%flow, error = %e, "malformed SIP message");
+                warn!(transport = %flow.transport, error = %e, "malformed SIP message");
+                debug!(%flow, "the malformed message's flow");
                 self.reply_bad_request(flow, bytes, &e.to_string());
                 self.core.emit(Event::Malformed {
                     flow,

@@ -334,7 +334,8 @@ async fn run(
                 if !latched {
                     latched = true;
                     if from != remote {
-                        info!(%from, sdp = %remote, "media comes from another address than the SDP says; sending there");
+                        info!("media comes from another address than the SDP says; sending there");
+                        debug!(%from, sdp = %remote, "the media's addresses");
                         if rtcp_socket.is_none() {
                             remote_rtcp = from;
                         }

@@ -87,7 +87,8 @@ pub(super) async fn follow_ice(
     }
     let Some(selected) = ice.selected() else { return };
     if selected != *remote {
-        info!(from = %remote, to = %selected, "media follows the ICE pair");
+        info!("media follows the ICE pair");
+        debug!(from = %remote, to = %selected, "the ICE pair's address");
         *remote = selected;
         if let Some(r) = remote_rtcp {
             *r = selected;
