@@ -1,6 +1,7 @@
 //! The fuzz targets' long run: `cargo bench --bench fuzz` (bench profile).
 //!
-//! `HANDSET_FUZZ_INPUTS` mutated inputs per target (default 1 000 000), `HANDSET_FUZZ_SEED`
+//! `HANDSET_FUZZ_INPUTS` mutated inputs per target (default 1 000 000 under `cargo bench`; run
+//! without `--bench`, as `cargo test --all-targets` does, 200 to show that it runs), `HANDSET_FUZZ_SEED`
 //! (default 1), `HANDSET_FUZZ_TARGETS` a comma-separated subset. Prints a line of figures per
 //! target; an input that panics is written to `target/fuzz-findings/<target>-<n>.bin` and the
 //! run exits with status 1.
@@ -14,7 +15,11 @@ fn main() {
     let inputs: u64 = std::env::var("HANDSET_FUZZ_INPUTS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(1_000_000);
+        .unwrap_or(if std::env::args().any(|a| a == "--bench") {
+            1_000_000
+        } else {
+            200
+        });
     let seed: u64 = std::env::var("HANDSET_FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())

@@ -109,6 +109,9 @@ impl Driver {
     }
 }
 
+/// Messages received and not yet handled by the engine, at most.
+const INBOX: usize = 256;
+
 async fn run(
     mut requests: mpsc::UnboundedReceiver<Request>,
     events: mpsc::UnboundedSender<DriverEvent>,
@@ -116,7 +119,8 @@ async fn run(
 ) {
     let mut ua = UserAgent::new(Instant::now(), Box::new(OsRandom));
     let mut conns: HashMap<Flow, Connection> = HashMap::new();
-    let (net_tx, mut net_rx) = mpsc::unbounded_channel::<NetEvent>();
+    // Bounded: a peer sending faster than the engine handles is held back (see transport).
+    let (net_tx, mut net_rx) = mpsc::channel::<NetEvent>(INBOX);
     let (opened_tx, mut opened_rx) = mpsc::unbounded_channel::<(
         Result<Connection, ConnectError>,
         oneshot::Sender<Result<Connection, ConnectError>>,

@@ -79,7 +79,7 @@ impl ConnectError {
 pub async fn open(
     target: &Target,
     tls: Option<Arc<ClientConfig>>,
-    events: mpsc::UnboundedSender<NetEvent>,
+    events: mpsc::Sender<NetEvent>,
 ) -> Result<Connection, ConnectError> {
     let flow = target.flow;
     let fail = |reason: String| ConnectError { flow, reason };
@@ -123,7 +123,7 @@ pub async fn open(
     Ok(conn)
 }
 
-async fn open_udp(flow: Flow, events: mpsc::UnboundedSender<NetEvent>) -> std::io::Result<Connection> {
+async fn open_udp(flow: Flow, events: mpsc::Sender<NetEvent>) -> std::io::Result<Connection> {
     let bind: SocketAddr = if flow.remote.is_ipv4() {
         "0.0.0.0:0"
     } else {
@@ -142,11 +142,14 @@ async fn open_udp(flow: Flow, events: mpsc::UnboundedSender<NetEvent>) -> std::i
         loop {
             match reader.recv(&mut buf).await {
                 Ok(n) => {
+                    // A full inbox holds the reader back; the kernel then drops what a flood
+                    // sends beyond it, instead of this process queueing it without bound.
                     if ev
                         .send(NetEvent::Message {
                             flow,
                             bytes: buf[..n].to_vec(),
                         })
+                        .await
                         .is_err()
                     {
                         break;
@@ -161,6 +164,7 @@ async fn open_udp(flow: Flow, events: mpsc::UnboundedSender<NetEvent>) -> std::i
                             reason,
                             closed: false,
                         })
+                        .await
                         .is_err()
                     {
                         break;
@@ -173,11 +177,13 @@ async fn open_udp(flow: Flow, events: mpsc::UnboundedSender<NetEvent>) -> std::i
     tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if let Err(e) = socket.send(&bytes).await {
-                let _ = events.send(NetEvent::Error {
-                    flow,
-                    reason: e.to_string(),
-                    closed: false,
-                });
+                let _ = events
+                    .send(NetEvent::Error {
+                        flow,
+                        reason: e.to_string(),
+                        closed: false,
+                    })
+                    .await;
             }
         }
     });
@@ -185,19 +191,21 @@ async fn open_udp(flow: Flow, events: mpsc::UnboundedSender<NetEvent>) -> std::i
 }
 
 /// Reports that a connection is gone.
-fn closed(events: &mpsc::UnboundedSender<NetEvent>, flow: Flow, reason: String) {
-    let _ = events.send(NetEvent::Error {
-        flow,
-        reason,
-        closed: true,
-    });
+async fn closed(events: &mpsc::Sender<NetEvent>, flow: Flow, reason: String) {
+    let _ = events
+        .send(NetEvent::Error {
+            flow,
+            reason,
+            closed: true,
+        })
+        .await;
 }
 
 fn spawn_stream<S>(
     flow: Flow,
     stream: S,
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    events: mpsc::UnboundedSender<NetEvent>,
+    events: mpsc::Sender<NetEvent>,
 ) where
     S: AsyncRead + AsyncWrite + Send + 'static,
 {
@@ -214,11 +222,11 @@ fn spawn_stream<S>(
                     loop {
                         match framer.next_message() {
                             Ok(Some(bytes)) => {
-                                let _ = ev.send(NetEvent::Message { flow, bytes });
+                                let _ = ev.send(NetEvent::Message { flow, bytes }).await;
                             }
                             Ok(None) => break,
                             Err(e) => {
-                                closed(&ev, flow, e.to_string());
+                                closed(&ev, flow, e.to_string()).await;
                                 return;
                             }
                         }
@@ -227,12 +235,12 @@ fn spawn_stream<S>(
                 Err(e) => break e.to_string(),
             }
         };
-        closed(&ev, flow, reason);
+        closed(&ev, flow, reason).await;
     });
     tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
             if let Err(e) = write.write_all(&bytes).await {
-                closed(&events, flow, e.to_string());
+                closed(&events, flow, e.to_string()).await;
                 break;
             }
         }
@@ -278,7 +286,7 @@ fn spawn_ws<S>(
     flow: Flow,
     ws: tokio_tungstenite::WebSocketStream<S>,
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
-    events: mpsc::UnboundedSender<NetEvent>,
+    events: mpsc::Sender<NetEvent>,
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -288,23 +296,27 @@ fn spawn_ws<S>(
         let reason = loop {
             match stream.next().await {
                 Some(Ok(WsMessage::Text(t))) => {
-                    let _ = ev.send(NetEvent::Message {
-                        flow,
-                        bytes: t.as_bytes().to_vec(),
-                    });
+                    let _ = ev
+                        .send(NetEvent::Message {
+                            flow,
+                            bytes: t.as_bytes().to_vec(),
+                        })
+                        .await;
                 }
                 Some(Ok(WsMessage::Binary(b))) => {
-                    let _ = ev.send(NetEvent::Message {
-                        flow,
-                        bytes: b.to_vec(),
-                    });
+                    let _ = ev
+                        .send(NetEvent::Message {
+                            flow,
+                            bytes: b.to_vec(),
+                        })
+                        .await;
                 }
                 Some(Ok(WsMessage::Close(_))) | None => break "the server closed the WebSocket".to_owned(),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => break e.to_string(),
             }
         };
-        closed(&ev, flow, reason);
+        closed(&ev, flow, reason).await;
     });
     tokio::spawn(async move {
         while let Some(bytes) = rx.recv().await {
@@ -318,7 +330,7 @@ fn spawn_ws<S>(
                 Err(e) => WsMessage::Binary(e.into_bytes().into()),
             };
             if let Err(e) = sink.send(msg).await {
-                closed(&events, flow, e.to_string());
+                closed(&events, flow, e.to_string()).await;
                 break;
             }
         }

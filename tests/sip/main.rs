@@ -9,6 +9,7 @@ mod cloud;
 mod controller;
 mod delivery;
 mod devices;
+mod flood;
 mod handset;
 mod harness;
 mod ice;

@@ -1,5 +1,6 @@
 //! SIP (RFC 3261) on rsip: messages, transactions, digest auth, registration, calls, transfer.
 
+mod admission;
 pub mod api;
 pub mod auth;
 pub mod call;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::msg;
 use super::sim::{Conditions, RegistrarConfig, Sim, raw_options, sdp};
 use crate::engine::{CallHandle, CallState, Command, Event, Flow, Input, RegistrationState, Transport};
 
@@ -708,8 +709,8 @@ fn session_interval_too_small_gets_422_and_the_caller_retries_with_min_se() {
         .unwrap()
         .2
         .clone();
-    let parsed = crate::engine::sip::msg::parse(invite.as_bytes()).unwrap();
-    let r422 = crate::engine::sip::msg::response_to(&parsed, 422, Some("x")).header("Min-SE", "3600");
+    let parsed = msg::parse(invite.as_bytes()).unwrap();
+    let r422 = msg::response_to(&parsed, 422, Some("x")).header("Min-SE", "3600");
     let from_b = Flow {
         transport: Transport::Udp,
         remote: sim.addr(1),
@@ -793,7 +794,7 @@ mod fuzz {
 
         #[test]
         fn arbitrary_bytes_never_panic(bytes in prop::collection::vec(any::<u8>(), 0..2048)) {
-            let _ = crate::engine::sip::msg::parse(&bytes);
+            let _ = msg::parse(&bytes);
             let mut sim = Sim::new(1, Conditions::default());
             let ua = sim.add_ua(5070);
             let flow = Flow { transport: Transport::Udp, remote: "127.0.0.1:9".parse().unwrap() };
@@ -905,4 +906,97 @@ fn the_engine_logs_no_secret_and_no_personal_data_above_debug() {
     assert!(lines.count() >= 2, "the engine logged: {}", lines.count());
     let leaks = lines.leaks(&["secret", &response, KEY]);
     assert!(leaks.is_empty(), "{}", leaks.join("\n"));
+}
+
+/// Issue 14: a flood of new calls. Ten are taken on at once (four ring, the rest are busy),
+/// everything past the burst gets 503 with Retry-After and leaves no transaction behind; a
+/// second later five more are taken on.
+#[test]
+fn a_flood_of_invites_gets_busy_and_503_and_keeps_no_state() {
+    let mut sim = Sim::new(23, Conditions::default());
+    let ua = sim.add_ua(5070);
+    let flow = Flow {
+        transport: Transport::Udp,
+        remote: "127.0.0.1:5999".parse().unwrap(),
+    };
+    let invite = |n: u32| {
+        msg::Builder::request(&rsip::Method::Invite, "sip:alice@127.0.0.1:5070")
+            .header(
+                "Via",
+                format!("SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bKflood{n}"),
+            )
+            .header("From", format!("<sip:flood@127.0.0.1>;tag=f{n}"))
+            .header("To", "<sip:alice@127.0.0.1>")
+            .header("Call-ID", format!("flood-{n}"))
+            .header("CSeq", "1 INVITE")
+            .header("Contact", "<sip:flood@127.0.0.1:5999>")
+            .body("application/sdp", sdp(7000))
+            .to_bytes()
+    };
+    let config = sim.account(
+        ua,
+        "alice",
+        "x",
+        "127.0.0.1:5999".parse().unwrap(),
+        Transport::Udp,
+    );
+    sim.input(
+        ua,
+        Input::command(Command::Register {
+            key: "a".into(),
+            config,
+        }),
+    );
+    sim.sent.clear();
+    let finals = |sim: &Sim, code: &str| {
+        sim.sent
+            .iter()
+            .filter(|(_, _, m)| m.starts_with(&format!("SIP/2.0 {code}")))
+            .count()
+    };
+    for n in 0..1000 {
+        sim.input(
+            ua,
+            Input::Message {
+                flow,
+                bytes: &invite(n),
+            },
+        );
+    }
+    let ringing = sim
+        .events_of(ua)
+        .iter()
+        .filter(|e| matches!(e, Event::Incoming { .. }))
+        .count();
+    assert_eq!(ringing, 4, "four calls ring");
+    assert_eq!(finals(&sim, "486"), 6, "the rest of the burst is busy");
+    assert_eq!(finals(&sim, "503"), 990, "the flood gets 503");
+    assert!(
+        sim.sent
+            .iter()
+            .filter(|(_, _, m)| m.starts_with("SIP/2.0 503"))
+            .all(|(_, _, m)| m.contains("Retry-After: 5")),
+        "with Retry-After"
+    );
+    let state = &sim.uas[ua].1;
+    assert!(state.calls.len() <= 4, "{}", state.calls.len());
+    assert!(
+        state.core.server_txs.len() <= 10,
+        "{}",
+        state.core.server_txs.len()
+    );
+    // A second later the bucket has five new calls' room (they are busy: four still ring).
+    sim.run_for(Duration::from_secs(1));
+    sim.sent.clear();
+    for n in 1000..1010 {
+        sim.input(
+            ua,
+            Input::Message {
+                flow,
+                bytes: &invite(n),
+            },
+        );
+    }
+    assert_eq!(finals(&sim, "486"), 5);
+    assert_eq!(finals(&sim, "503"), 5);
 }

@@ -10,6 +10,7 @@ use std::time::Instant;
 use rsip::Method;
 use tracing::{debug, warn};
 
+use super::admission::{Admission, MAX_SERVER_TXS, RETRY_AFTER};
 use super::api::{Command, Event, Input, Output};
 use super::call::{Calls, Dial};
 use super::core::{ALLOW, Core, Owner, ServerEntry, tx_key};
@@ -21,11 +22,20 @@ use crate::engine::flow::Flow;
 use crate::engine::random::Random;
 use crate::text::Text;
 
+/// What a raw (unparsed) request is answered with.
+enum Raw<'a> {
+    /// 400 with the parser's reason in a Warning.
+    BadRequest(&'a str),
+    /// 503 with Retry-After: a new call past the admission limit.
+    NewCallRefused,
+}
+
 /// The SIP user agent.
 pub struct UserAgent {
     pub(super) core: Core,
     pub(super) accounts: Accounts,
     pub(super) calls: Calls,
+    admission: Admission,
 }
 
 impl fmt::Debug for UserAgent {
@@ -43,6 +53,7 @@ impl UserAgent {
             core: Core::new(now, rng),
             accounts: Accounts::default(),
             calls: Calls::default(),
+            admission: Admission::default(),
         }
     }
 
@@ -130,6 +141,14 @@ impl UserAgent {
             }
             return;
         }
+        // Overload fast path: once the bucket of new calls is empty, a new INVITE is refused
+        // from its raw header lines, without the full parse (RFC 3261 §21.5.4).
+        if bytes.starts_with(b"INVITE ")
+            && self.admission.exhausted(self.core.now)
+            && self.reply_raw(flow, bytes, Raw::NewCallRefused)
+        {
+            return;
+        }
         let parsed = match msg::parse(bytes) {
             Ok(p) => p,
             Err(e) => {
@@ -152,33 +171,61 @@ impl UserAgent {
 
     /// A 400 for a request we could not parse, when enough of it is readable to answer.
     fn reply_bad_request(&mut self, flow: Flow, bytes: &[u8], reason: &str) {
+        let reason: String = reason
+            .chars()
+            .filter(|c| !c.is_control() && *c != '"')
+            .take(100)
+            .collect();
+        self.reply_raw(flow, bytes, Raw::BadRequest(&reason));
+    }
+
+    /// Answers a request from its raw header lines (Via, From, To, Call-ID, CSeq copied; a To
+    /// tag added), keeping no state. `false` when the request cannot be answered so (a
+    /// response, a header missing) or, for a refused new call, when its To has a tag (it is
+    /// in a dialog and takes the normal path).
+    fn reply_raw(&mut self, flow: Flow, bytes: &[u8], raw: Raw<'_>) -> bool {
         let text = String::from_utf8_lossy(&bytes[..bytes.len().min(msg::MAX_MESSAGE)]);
         if text.starts_with("SIP/") || !text.contains(" SIP/2.0") {
-            return;
+            return false;
         }
-        let mut b = Builder::response(400, "Bad Request");
+        let mut b = match raw {
+            Raw::BadRequest(_) => Builder::response(400, "Bad Request"),
+            Raw::NewCallRefused => Builder::response(503, "Service Unavailable"),
+        };
         let mut has = 0;
         for line in text.split("\r\n").skip(1).take_while(|l| !l.is_empty()) {
             if let Some((name, value)) = line.split_once(':') {
-                let n = name.trim();
-                if ["via", "from", "to", "call-id", "cseq"]
+                let (n, value) = (name.trim(), value.trim());
+                if !["via", "from", "to", "call-id", "cseq"]
                     .iter()
                     .any(|h| n.eq_ignore_ascii_case(h))
                 {
-                    b.push_header(n, value.trim());
-                    has += 1;
+                    continue;
+                }
+                has += 1;
+                if n.eq_ignore_ascii_case("to") {
+                    if value.contains(";tag=") {
+                        if matches!(raw, Raw::NewCallRefused) {
+                            return false;
+                        }
+                        b.push_header(n, value);
+                    } else {
+                        b.push_header(n, format!("{value};tag={}", self.core.tag()));
+                    }
+                } else {
+                    b.push_header(n, value);
                 }
             }
         }
-        if has == 5 {
-            let reason: String = reason
-                .chars()
-                .filter(|c| !c.is_control() && *c != '"')
-                .take(100)
-                .collect();
-            b.push_header("Warning", format!("399 handset \"{reason}\""));
-            self.core.send(flow, b.to_bytes());
+        if has != 5 {
+            return false;
         }
+        match raw {
+            Raw::BadRequest(reason) => b.push_header("Warning", format!("399 handset \"{reason}\"")),
+            Raw::NewCallRefused => b.push_header("Retry-After", RETRY_AFTER.to_string()),
+        }
+        self.core.send(flow, b.to_bytes());
+        true
     }
 
     fn on_response(&mut self, flow: Flow, response: Parsed) {
@@ -272,6 +319,16 @@ impl UserAgent {
                     self.core.send(f, b);
                 }
             }
+            return;
+        }
+        // Overload: a flood of new calls, or more transactions than a phone ever needs, is
+        // answered 503 without keeping anything.
+        let new_call = method == Method::Invite && request.info.to_tag.is_none();
+        if self.core.server_txs.len() >= MAX_SERVER_TXS || new_call && !self.admission.admit(self.core.now) {
+            debug!(%method, "overloaded: 503");
+            let b = msg::response_to(&request, 503, Some(&self.core.tag()))
+                .header("Retry-After", RETRY_AFTER.to_string());
+            self.core.send(flow, b.to_bytes());
             return;
         }
         let tx = ServerTx::new(method, flow.transport.is_reliable());

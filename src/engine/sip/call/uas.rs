@@ -11,6 +11,7 @@ use super::dialog::{
 };
 use crate::engine::flow::Flow;
 use crate::engine::sdp::{answer_direction, with_direction};
+use crate::engine::sip::admission::{MAX_CALLS, MAX_RINGING};
 use crate::engine::sip::api::{CallHandle, CallState, Event};
 use crate::engine::sip::core::{ALLOW, Core, tx_key};
 use crate::engine::sip::dtmf_info;
@@ -47,6 +48,18 @@ impl Calls {
             core.respond(&request, 404, b);
             return;
         };
+        // As many calls as one person can handle: more is busy. (Ended calls still waiting for
+        // their BYE's answer do not count; the admission rate bounds how many there are.)
+        let live = self.calls.values().filter(|c| c.phase != Phase::Ended);
+        let ringing = live
+            .clone()
+            .filter(|c| !c.outgoing && c.phase == Phase::Setup)
+            .count();
+        if live.count() >= MAX_CALLS || ringing >= MAX_RINGING {
+            let b = msg::response_to(&request, 486, Some(&core.tag()));
+            core.respond(&request, 486, b);
+            return;
+        }
         // RFC 4028 §8.1: a session interval below our minimum is refused with 422.
         if session_expires(&request).is_some_and(|(n, _)| n < MIN_SE) {
             let b = msg::response_to(&request, 422, Some(&core.tag())).header("Min-SE", MIN_SE.to_string());
