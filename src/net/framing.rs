@@ -16,6 +16,15 @@ pub enum FramingError {
 #[derive(Debug, Default)]
 pub struct Framer {
     buf: Vec<u8>,
+    /// How far `buf` has been searched for the end of a header block: a peer that sends a
+    /// message a byte at a time costs one pass over it, not one per byte.
+    scanned: usize,
+    /// The length of the message at the front, once its header block is complete (its body
+    /// may still be arriving).
+    total: Option<usize>,
+    /// Bytes searched so far (tests count the work instead of timing it).
+    #[cfg(test)]
+    searched: usize,
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
@@ -46,30 +55,51 @@ impl Framer {
         // Keep-alives: a ping is CRLFCRLF, a pong a single CRLF, both before a message starts.
         if self.buf.starts_with(b"\r\n\r\n") {
             self.buf.drain(..4);
+            self.scanned = 0;
             return Ok(Some(b"\r\n\r\n".to_vec()));
         }
         if self.buf.starts_with(b"\r\n") && (self.buf.len() == 2 || self.buf[2] != b'\r') {
             self.buf.drain(..2);
+            self.scanned = 0;
             return Ok(Some(b"\r\n".to_vec()));
         }
         if self.buf == b"\r" || self.buf == b"\r\n\r" {
             return Ok(None);
         }
-        let Some(end) = find(&self.buf, b"\r\n\r\n") else {
-            if self.buf.len() > MAX_MESSAGE {
-                return Err(FramingError::TooLarge);
+        let total = match self.total {
+            Some(total) => total,
+            None => {
+                let from = self.scanned.saturating_sub(3);
+                #[cfg(test)]
+                {
+                    self.searched += self.buf.len() - from;
+                }
+                let Some(end) = find(&self.buf[from..], b"\r\n\r\n").map(|i| from + i) else {
+                    if self.buf.len() > MAX_MESSAGE {
+                        return Err(FramingError::TooLarge);
+                    }
+                    self.scanned = self.buf.len();
+                    return Ok(None);
+                };
+                #[cfg(test)]
+                {
+                    self.searched += end;
+                }
+                let body_len = content_length(&self.buf[..end]).ok_or(FramingError::NoLength)?;
+                let total = end + 4 + body_len;
+                if total > MAX_MESSAGE {
+                    return Err(FramingError::TooLarge);
+                }
+                self.total = Some(total);
+                total
             }
-            return Ok(None);
         };
-        let head_len = end + 4;
-        let body_len = content_length(&self.buf[..end]).ok_or(FramingError::NoLength)?;
-        if head_len + body_len > MAX_MESSAGE {
-            return Err(FramingError::TooLarge);
-        }
-        if self.buf.len() < head_len + body_len {
+        if self.buf.len() < total {
             return Ok(None);
         }
-        let msg: Vec<u8> = self.buf.drain(..head_len + body_len).collect();
+        let msg: Vec<u8> = self.buf.drain(..total).collect();
+        self.scanned = 0;
+        self.total = None;
         Ok(Some(msg))
     }
 }
@@ -101,6 +131,51 @@ mod tests {
         f.push(b"\r\nSIP/2.0 200 OK\r\nl: 0\r\n\r\n");
         assert_eq!(f.next_message().unwrap().unwrap(), b"\r\n");
         assert!(f.next_message().unwrap().unwrap().starts_with(b"SIP/2.0 200"));
+    }
+
+    /// A peer sending a header block a byte at a time up to the limit (slow loris): each byte
+    /// is searched once (the work is counted, not timed), and the stream is refused at 64 KiB.
+    #[test]
+    fn a_byte_at_a_time_is_searched_once_and_refused_at_the_limit() {
+        let mut f = Framer::default();
+        let head = b"OPTIONS sip:a@b SIP/2.0\r\nX: ";
+        let mut result = Ok(None);
+        for i in 0..=MAX_MESSAGE {
+            f.push(&[if i < head.len() { head[i] } else { b'a' }]);
+            result = f.next_message();
+            if result.is_err() {
+                break;
+            }
+        }
+        assert_eq!(result, Err(FramingError::TooLarge));
+        let searched = f.searched;
+        assert!(
+            searched < 5 * MAX_MESSAGE,
+            "searched {searched} bytes for a {MAX_MESSAGE}-byte stream"
+        );
+        // A long body a byte at a time: its header block is read once.
+        let mut f = Framer::default();
+        let body = vec![b'b'; 60_000];
+        let head = format!(
+            "MESSAGE sip:a@b SIP/2.0\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        f.push(head.as_bytes());
+        for b in &body {
+            assert_eq!(f.next_message().unwrap(), None);
+            f.push(&[*b]);
+        }
+        assert_eq!(f.next_message().unwrap().unwrap().len(), head.len() + body.len());
+        assert!(f.searched < 3 * MAX_MESSAGE, "searched {} bytes", f.searched);
+        // A message split anywhere still frames, its end found across the pieces.
+        let mut f = Framer::default();
+        for b in MSG {
+            f.push(&[*b]);
+            if f.buf.len() < MSG.len() {
+                assert_eq!(f.next_message().unwrap(), None);
+            }
+        }
+        assert_eq!(f.next_message().unwrap().unwrap(), MSG);
     }
 
     #[test]
