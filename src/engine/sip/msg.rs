@@ -9,12 +9,17 @@ use rsip::{Header, Method, SipMessage};
 
 /// Messages larger than this are refused (RFC 3261 leaves the limit to the implementation).
 pub const MAX_MESSAGE: usize = 64 * 1024;
+/// Most header lines a message may have (real ones have a few dozen): more is refused before
+/// the full parse.
+pub const MAX_HEADERS: usize = 256;
 
 /// Why bytes are not a usable SIP message.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ParseError {
     #[error("message larger than 64 KiB")]
     TooLarge,
+    #[error("more than {MAX_HEADERS} header lines")]
+    TooManyHeaders,
     #[error("malformed message: {0}")]
     Malformed(String),
     #[error("missing or malformed {0} header")]
@@ -101,6 +106,13 @@ pub fn header_values(headers: &rsip::Headers, name: &str) -> Vec<String> {
 pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     if bytes.len() > MAX_MESSAGE {
         return Err(ParseError::TooLarge);
+    }
+    let head = bytes
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map_or(bytes, |end| &bytes[..end]);
+    if head.iter().filter(|b| **b == b'\n').count() > MAX_HEADERS {
+        return Err(ParseError::TooManyHeaders);
     }
     let msg = std::panic::catch_unwind(|| SipMessage::try_from(bytes))
         .map_err(|_| ParseError::Malformed("unparsable".into()))?
@@ -453,6 +465,15 @@ mod tests {
         assert_eq!(
             parse(&vec![b'a'; MAX_MESSAGE + 1]).unwrap_err(),
             ParseError::TooLarge
+        );
+        // Header lines beyond the limit, within 64 KiB: refused before the full parse.
+        let padded = |n: usize| INVITE.replacen("\r\n", &format!("\r\n{}", "X-Pad: 1\r\n".repeat(n)), 1);
+        let many = padded(MAX_HEADERS);
+        assert!(many.len() < MAX_MESSAGE);
+        assert_eq!(parse(many.as_bytes()).unwrap_err(), ParseError::TooManyHeaders);
+        assert!(
+            parse(padded(MAX_HEADERS - 20).as_bytes()).is_ok(),
+            "a long but allowed header list"
         );
         let bad = INVITE.replace("CSeq: 314159 INVITE", "CSeq: 314159 BYE");
         assert_eq!(parse(bad.as_bytes()).unwrap_err(), ParseError::BadHeader("CSeq"));
