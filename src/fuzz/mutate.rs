@@ -1,7 +1,5 @@
 //! The mutations: what a fuzzer does to a valid input to make a hostile one.
 
-use super::MAX_INPUT;
-
 /// Numbers at the edges, as text (SIP, SDP, CSV) and as bytes (RTP, STUN, DTLS).
 const NUMBERS: &[&str] = &[
     "0",
@@ -29,13 +27,15 @@ const BYTES: &[u8] = &[
 pub struct Mutator {
     state: u64,
     dictionary: &'static [&'static str],
+    max_len: usize,
 }
 
 impl Mutator {
-    pub fn new(seed: u64, dictionary: &'static [&'static str]) -> Mutator {
+    pub fn new(seed: u64, dictionary: &'static [&'static str], max_len: usize) -> Mutator {
         Mutator {
             state: seed.max(1),
             dictionary,
+            max_len,
         }
     }
 
@@ -64,7 +64,7 @@ impl Mutator {
         for _ in 0..1 + self.below(8) {
             self.mutate(out, corpus);
         }
-        out.truncate(MAX_INPUT);
+        out.truncate(self.max_len);
     }
 
     fn token(&mut self) -> &'static [u8] {
@@ -115,7 +115,7 @@ impl Mutator {
                     1
                 };
                 for _ in 0..times {
-                    if data.len() + run.len() > MAX_INPUT {
+                    if data.len() + run.len() > self.max_len {
                         break;
                     }
                     data.splice(at..at, run.iter().copied());

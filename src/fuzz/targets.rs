@@ -176,6 +176,11 @@ impl Target for SipParser {
         "sip-parser"
     }
 
+    /// A SIP message over UDP may be 64 KiB.
+    fn max_len(&self) -> usize {
+        64 * 1024
+    }
+
     fn seeds(&mut self) -> Vec<Vec<u8>> {
         sip_seeds()
     }
@@ -482,6 +487,11 @@ impl SipEngine {
 impl Target for SipEngine {
     fn name(&self) -> &'static str {
         "sip-engine"
+    }
+
+    /// A SIP message over UDP may be 64 KiB.
+    fn max_len(&self) -> usize {
+        64 * 1024
     }
 
     fn seeds(&mut self) -> Vec<Vec<u8>> {
