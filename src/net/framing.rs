@@ -86,10 +86,11 @@ impl Framer {
                     self.searched += end;
                 }
                 let body_len = content_length(&self.buf[..end]).ok_or(FramingError::NoLength)?;
-                let total = end + 4 + body_len;
-                if total > MAX_MESSAGE {
-                    return Err(FramingError::TooLarge);
-                }
+                // A Content-Length near usize::MAX must not wrap around (found by fuzzing).
+                let total = match body_len.checked_add(end + 4) {
+                    Some(t) if t <= MAX_MESSAGE => t,
+                    _ => return Err(FramingError::TooLarge),
+                };
                 self.total = Some(total);
                 total
             }
@@ -188,6 +189,9 @@ mod tests {
         assert_eq!(f.next_message(), Err(FramingError::TooLarge));
         let mut f = Framer::default();
         f.push(&vec![b'a'; MAX_MESSAGE + 1]);
+        assert_eq!(f.next_message(), Err(FramingError::TooLarge));
+        let mut f = Framer::default();
+        f.push(b"OPTIONS sip:a@b SIP/2.0\r\nContent-Length: 18446744073709551615\r\n\r\n");
         assert_eq!(f.next_message(), Err(FramingError::TooLarge));
     }
 }
