@@ -102,6 +102,18 @@ pub fn header_values(headers: &rsip::Headers, name: &str) -> Vec<String> {
         .collect()
 }
 
+impl ParseError {
+    /// What is wrong, without quoting the message.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ParseError::TooLarge => "too large",
+            ParseError::TooManyHeaders => "too many header lines",
+            ParseError::Malformed(_) => "unparsable",
+            ParseError::BadHeader(name) => name,
+        }
+    }
+}
+
 /// Parses a message. Never panics, whatever the bytes.
 pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     if bytes.len() > MAX_MESSAGE {

@@ -152,8 +152,9 @@ impl UserAgent {
         let parsed = match msg::parse(bytes) {
             Ok(p) => p,
             Err(e) => {
-                warn!(transport = %flow.transport, error = %e, "malformed SIP message");
-                debug!(%flow, "the malformed message's flow");
+                // The parser's words may quote the message (numbers, addresses): debug only.
+                warn!(transport = %flow.transport, fault = e.kind(), "malformed SIP message");
+                debug!(%flow, error = %e, "the malformed message");
                 self.reply_bad_request(flow, bytes, &e.to_string());
                 self.core.emit(Event::Malformed {
                     flow,
