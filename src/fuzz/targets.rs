@@ -604,7 +604,8 @@ impl Target for StreamFraming {
         let mut results = Vec::new();
         // Pieces of a length set by the first byte (as TCP segments arrive).
         let step = usize::from(input.first().copied().unwrap_or(1)).max(1) * 7;
-        for piece in input.chunks(step) {
+        // A framing error closes the connection (as the transport does): nothing after it is read.
+        'pieces: for piece in input.chunks(step) {
             framer.push(piece);
             loop {
                 match framer.next_message() {
@@ -612,15 +613,9 @@ impl Target for StreamFraming {
                     Ok(None) => break,
                     Err(e) => {
                         results.push(Err(kind(&e)));
-                        break;
+                        break 'pieces;
                     }
                 }
-            }
-            if results
-                .last()
-                .is_some_and(|r| r.as_ref().is_err_and(|e| e.contains("Framing")))
-            {
-                break;
             }
         }
         outcome(results)
