@@ -33,24 +33,56 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Removes temporary files that a killed process left behind next to `path`.
+/// Removes temporary files that a killed process left behind next to `path`. For a file
+/// written under a [`FileLock`]: any other process's temporary is abandoned.
 pub fn remove_stale_temporaries(path: &Path) {
-    let dir = parent_dir(path);
     let Some(name) = path.file_name().map(|n| n.to_string_lossy().into_owned()) else {
         return;
     };
-    let prefix = format!(".{name}.tmp-");
-    if let Ok(entries) = fs::read_dir(&dir) {
-        for entry in entries.flatten() {
-            let file_name = entry.file_name();
-            let file_name = file_name.to_string_lossy();
-            if let Some(rest) = file_name.strip_prefix(&prefix) {
-                let pid = rest.split('-').next().and_then(|p| p.parse::<u32>().ok());
-                if pid != Some(std::process::id()) {
-                    let _ = fs::remove_file(entry.path());
-                }
-            }
+    remove_temporaries(&parent_dir(path), |target, pid, _| {
+        target == name && pid != std::process::id()
+    });
+}
+
+/// Removes the temporaries in `dir` whose writer has ended (a process killed mid-write), for a
+/// folder of files written without a lock: another running process's write is left alone.
+pub fn remove_abandoned_temporaries(dir: &Path) {
+    remove_temporaries(dir, |_, pid, entry| {
+        pid != std::process::id() && writer_gone(pid, entry)
+    });
+}
+
+/// Removes the temporaries `.TARGET.tmp-PID-N` of [`write_atomic`] in `dir` for which
+/// `stale(TARGET, PID, entry)` holds.
+fn remove_temporaries(dir: &Path, stale: impl Fn(&str, u32, &fs::DirEntry) -> bool) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let file_name = file_name.to_string_lossy();
+        let parsed = file_name
+            .strip_prefix('.')
+            .and_then(|rest| rest.rsplit_once(".tmp-"))
+            .and_then(|(target, tail)| Some((target, tail.split('-').next()?.parse().ok()?)));
+        if parsed.is_some_and(|(target, pid)| stale(target, pid, &entry)) {
+            let _ = fs::remove_file(entry.path());
         }
+    }
+}
+
+/// Whether the process that wrote a temporary has ended: on Linux, its `/proc` entry is gone;
+/// elsewhere (no cheap check), the file is over an hour old.
+fn writer_gone(pid: u32, entry: &fs::DirEntry) -> bool {
+    if cfg!(target_os = "linux") {
+        !Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > Duration::from_secs(3600))
     }
 }
 
@@ -160,8 +192,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("a.toml");
         fs::write(dir.path().join(".a.toml.tmp-1-0"), b"partial").unwrap();
+        fs::write(dir.path().join(".b.a.toml.tmp-1-0"), b"another file's").unwrap();
         remove_stale_temporaries(&path);
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0);
+        let left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, [".b.a.toml.tmp-1-0"]);
+    }
+
+    #[test]
+    fn abandoned_temporaries_are_removed_and_live_writers_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let names = |dir: &Path| {
+            let mut v: Vec<String> = fs::read_dir(dir)
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            v.sort();
+            v
+        };
+        let ours = format!(".b.json.tmp-{}-3", std::process::id());
+        // Above any pid_max: that writer has surely ended. pid 1 (init) is alive.
+        for name in [".a.json.tmp-4000000000-0", ".c.json.tmp-1-7", &ours, "d.json"] {
+            fs::write(dir.path().join(name), b"x").unwrap();
+        }
+        remove_abandoned_temporaries(dir.path());
+        let mut kept = vec![".c.json.tmp-1-7".to_owned(), ours, "d.json".to_owned()];
+        kept.sort();
+        if cfg!(target_os = "linux") {
+            assert_eq!(names(dir.path()), kept);
+        }
     }
 
     #[test]

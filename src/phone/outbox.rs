@@ -46,10 +46,12 @@ pub fn parse_job(bytes: &[u8]) -> Result<Job, serde_json::Error> {
 
 impl Outbox {
     /// The outbox kept in `dir` (made when missing). A file that cannot be read is left where
-    /// it is and named among the problems; the others load.
+    /// it is and named among the problems; the others load. A write cut short by a crash left
+    /// only a temporary file (the job file is replaced atomically); it is removed here.
     pub fn open(dir: &Path) -> (Outbox, Vec<Text>) {
         let mut jobs = Vec::new();
         let mut problems = Vec::new();
+        crate::fsio::remove_abandoned_temporaries(dir);
         if let Ok(entries) = std::fs::read_dir(dir) {
             for entry in entries.flatten() {
                 let path = entry.path();
