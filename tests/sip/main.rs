@@ -9,6 +9,7 @@ mod cloud;
 mod controller;
 mod delivery;
 mod devices;
+mod faults;
 mod flood;
 mod handset;
 mod harness;

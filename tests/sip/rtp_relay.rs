@@ -149,6 +149,8 @@ pub struct RtpRelay {
 #[derive(Debug)]
 struct Shared {
     stop: AtomicBool,
+    /// Every packet of every session is dropped (RTP, RTCP and the rest), uncounted.
+    blackout: AtomicBool,
     state: Mutex<State>,
     queue: Mutex<BinaryHeap<Queued>>,
     queue_changed: Condvar,
@@ -174,6 +176,7 @@ impl RtpRelay {
         let control_addr = control.local_addr().expect("control address");
         let shared = Arc::new(Shared {
             stop: AtomicBool::new(false),
+            blackout: AtomicBool::new(false),
             state: Mutex::new(State {
                 options,
                 ..State::default()
@@ -207,6 +210,12 @@ impl RtpRelay {
     /// Impairment and seed for the sessions created from now on.
     pub fn set_options(&self, options: RelayOptions) {
         lock(&self.shared.state).options = options;
+    }
+
+    /// Drops every packet (both ways, every session) until called with `false`: a total
+    /// loss of the media path. Dropped packets are not counted.
+    pub fn set_blackout(&self, on: bool) {
+        self.shared.blackout.store(on, Ordering::SeqCst);
     }
 
     /// Counts summed over every session so far, live and deleted.
@@ -537,6 +546,9 @@ fn receive_loop(shared: &Shared, session: &Session, leg: usize, rtcp: bool) {
             Ok(x) => x,
             Err(_) => continue,
         };
+        if shared.blackout.load(Ordering::SeqCst) {
+            continue;
+        }
         let now = Instant::now();
         let packet = &buf[..n];
         let is_rtp = !rtcp && is_rtp(packet);

@@ -48,6 +48,9 @@ pub struct Registration {
     in_flight: bool,
     /// A contact registered before the account changed, removed with the next REGISTER.
     stale_contact: Option<String>,
+    /// The connection to the registrar broke: once registered again over a new one, the calls
+    /// of the account tell their far ends the new path (a target refresh, RFC 5626 §4.4.1).
+    calls_to_refresh: bool,
 }
 
 impl Registration {
@@ -129,6 +132,7 @@ impl Accounts {
         });
         let reg = Registration {
             stale_contact,
+            calls_to_refresh: old.as_ref().is_some_and(|o| o.calls_to_refresh),
             contact_addr: config.local,
             expires: config.expires,
             config,
@@ -382,11 +386,23 @@ impl Accounts {
             .map(|(k, _)| k.clone())
             .collect();
         for key in keys {
+            if let Some(reg) = self.accounts.get_mut(&key) {
+                reg.calls_to_refresh |= flow.transport.is_reliable();
+            }
             let was_registered = self.accounts.get(&key).is_some_and(Registration::is_registered);
             if was_registered {
                 self.on_register_unanswered(core, &key, 503, Text::new("reg-connection-lost"));
             }
         }
+    }
+
+    /// Whether the account is registered again after its connection broke (once: the flag is
+    /// cleared), so its calls must refresh their far ends' target.
+    pub(super) fn take_restored(&mut self, key: &str) -> bool {
+        self.accounts
+            .get_mut(key)
+            .filter(|r| r.is_registered())
+            .is_some_and(|r| std::mem::take(&mut r.calls_to_refresh))
     }
 
     pub(super) fn on_keepalive_response(&mut self, core: &mut Core, key: &str) {

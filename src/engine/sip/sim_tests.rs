@@ -1000,3 +1000,114 @@ fn a_flood_of_invites_gets_busy_and_503_and_keeps_no_state() {
     assert_eq!(finals(&sim, "486"), 5);
     assert_eq!(finals(&sim, "503"), 5);
 }
+
+/// A registered phone with a call from the registrar's side (the proxy), answered and
+/// acknowledged: returns the call and the call's local tag.
+fn call_through_registrar(sim: &mut Sim, transport: Transport) -> (CallHandle, Flow) {
+    sim.run_for(Duration::from_secs(1));
+    assert!(registered(sim, 0));
+    let flow = Flow {
+        transport,
+        remote: sim.registrar.as_ref().unwrap().addr,
+    };
+    let invite = msg::Builder::request(&rsip::Method::Invite, "sip:alice@127.0.0.1:5070")
+        .header("Via", "SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKproxied1")
+        .header("Max-Forwards", "70")
+        .header("From", "<sip:bob@sim.test>;tag=bobtag")
+        .header("To", "<sip:alice@sim.test>")
+        .header("Call-ID", "reconnect@sim")
+        .header("CSeq", "1 INVITE")
+        .header("Contact", "<sip:bob@127.0.0.1:5080>")
+        .header("Record-Route", "<sip:127.0.0.1:5060;lr;transport=tcp>")
+        .body("application/sdp", sdp(5000))
+        .to_bytes();
+    sim.input(0, Input::Message { flow, bytes: &invite });
+    let call = incoming(sim, 0).expect("incoming call");
+    sim.input(0, Input::command(Command::Answer { call, sdp: sdp(4000) }));
+    let ok = sim
+        .sent
+        .iter()
+        .rev()
+        .find(|(_, _, m)| m.starts_with("SIP/2.0 200") && m.contains("reconnect@sim"))
+        .expect("200 OK")
+        .2
+        .clone();
+    let to = ok
+        .lines()
+        .find_map(|l| l.strip_prefix("To: "))
+        .expect("To")
+        .to_owned();
+    let ack = msg::Builder::request(&rsip::Method::Ack, "sip:alice@127.0.0.1:5070")
+        .header("Via", "SIP/2.0/TCP 127.0.0.1:5060;branch=z9hG4bKproxied2")
+        .header("Max-Forwards", "70")
+        .header("From", "<sip:bob@sim.test>;tag=bobtag")
+        .header("To", to)
+        .header("Call-ID", "reconnect@sim")
+        .header("CSeq", "1 ACK")
+        .to_bytes();
+    sim.input(0, Input::Message { flow, bytes: &ack });
+    sim.run_for(Duration::from_secs(1));
+    (call, flow)
+}
+
+/// The connection to the proxy breaks mid-call; the phone connects again (from another local
+/// port) and registers: the call then sends a re-INVITE with its unchanged session and the new
+/// Contact, so the far end's requests find the new connection. Over UDP nothing changes: no
+/// re-INVITE.
+#[test]
+fn a_call_refreshes_its_target_once_registered_over_a_new_connection() {
+    for transport in [Transport::Tcp, Transport::Udp] {
+        let mut sim = setup_register(
+            31,
+            Conditions::default(),
+            RegistrarConfig::new("alice", "secret"),
+            transport,
+        );
+        let (call, flow) = call_through_registrar(&mut sim, transport);
+        let reinvites = |sim: &Sim| {
+            sim.sent
+                .iter()
+                .filter(|(_, _, m)| m.starts_with("INVITE") && m.contains("reconnect@sim"))
+                .map(|(_, _, m)| m.clone())
+                .collect::<Vec<_>>()
+        };
+        sim.input(0, Input::TransportError { flow });
+        assert!(reinvites(&sim).is_empty(), "nothing before the registration");
+        // The phone reconnects and registers the account with its new local address.
+        let mut config = sim.account(0, "alice", "secret", flow.remote, transport);
+        config.local.set_port(5071);
+        sim.input(
+            0,
+            Input::command(Command::Register {
+                key: "a".into(),
+                config,
+            }),
+        );
+        sim.run_for(Duration::from_secs(2));
+        assert!(registered(&sim, 0));
+        let sent = reinvites(&sim);
+        if transport == Transport::Udp {
+            assert!(sent.is_empty(), "UDP: {sent:?}");
+            continue;
+        }
+        assert_eq!(sent.len(), 1, "one re-INVITE: {sent:?}");
+        let reinvite = &sent[0];
+        assert!(
+            reinvite.starts_with("INVITE sip:bob@127.0.0.1:5080")
+                && reinvite.contains("Route: <sip:127.0.0.1:5060;lr;transport=tcp>")
+                && reinvite.contains("Contact: <sip:alice@127.0.0.1:5071;transport=tcp>")
+                && reinvite.contains("m=audio 4000"),
+            "{reinvite}"
+        );
+        assert!(
+            !call_states(&sim, 0)
+                .iter()
+                .any(|s| matches!(s, CallState::Ended { .. })),
+            "the call lives on"
+        );
+        // A second registration refresh sends no more re-INVITEs.
+        sim.run_for(Duration::from_secs(700));
+        assert_eq!(reinvites(&sim).len(), 1);
+        let _ = call;
+    }
+}

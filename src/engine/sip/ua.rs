@@ -260,7 +260,12 @@ impl UserAgent {
 
     fn deliver_response(&mut self, owner: &Owner, response: Parsed) {
         match owner {
-            Owner::Registration(key) => self.accounts.on_register_response(&mut self.core, key, response),
+            Owner::Registration(key) => {
+                self.accounts.on_register_response(&mut self.core, key, response);
+                if self.accounts.take_restored(key) {
+                    self.calls.refresh_targets(&mut self.core, &self.accounts, key);
+                }
+            }
             Owner::Call(call) => self
                 .calls
                 .on_call_response(&mut self.core, &self.accounts, *call, response),

@@ -55,10 +55,15 @@ pub(super) fn answer_challenge(
 
 /// Whether our BYE of the call still waits for its answer.
 pub(super) fn bye_in_flight(core: &Core, handle: CallHandle) -> bool {
-    let bye = Method::Bye.to_string();
+    request_in_flight(core, handle, Method::Bye)
+}
+
+/// Whether a `method` request of the call still waits for its answer.
+fn request_in_flight(core: &Core, handle: CallHandle, method: Method) -> bool {
+    let method = method.to_string();
     core.client_txs
         .iter()
-        .any(|((_, method), e)| *method == bye && e.owner == Owner::Call(handle))
+        .any(|((_, m), e)| *m == method && e.owner == Owner::Call(handle))
 }
 
 impl Calls {
@@ -128,6 +133,30 @@ impl Calls {
         c.ok_until = None;
         if let Some((config, b)) = self.dialog_request(accounts, handle, Method::Bye) {
             core.start_request(&config, Method::Bye, branch, b, Owner::Call(handle));
+        }
+    }
+
+    /// The account `key` is registered again over a new connection: each of its established
+    /// calls sends a re-INVITE with its current session (unchanged), so the far end and the
+    /// proxies learn the new path (Contact, connection) and its requests reach us again.
+    pub(in crate::engine::sip) fn refresh_targets(
+        &mut self,
+        core: &mut Core,
+        accounts: &Accounts,
+        key: &str,
+    ) {
+        let due: Vec<CallHandle> = self
+            .calls
+            .iter()
+            .filter(|(h, c)| {
+                c.key == key && c.phase == Phase::Confirmed && !request_in_flight(core, **h, Method::Invite)
+            })
+            .map(|(h, _)| *h)
+            .collect();
+        for handle in due {
+            info!(%handle, "the call continues over the new connection");
+            let sdp = self.calls[&handle].local_sdp.clone();
+            self.reinvite(core, accounts, handle, sdp);
         }
     }
 
