@@ -311,3 +311,37 @@ fn a_call_recovers_from_30_s_of_total_packet_loss() {
     assert!(length > 35.0, "the recording spans the blackout: {length:.1} s");
     assert!(tail > -30.0, "the far end is heard again: {tail:.1} dBFS");
 }
+
+/// The registrar in maintenance answers 503 with Retry-After: Handset waits that long (not its
+/// own shorter back-off) before it asks again, and then registers.
+#[test]
+fn a_503_with_retry_after_from_kamailio_is_honoured() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let alice = Profile::new(&k, "alice-503", "pw-alice", "udp");
+    k.set_maintenance(9);
+    let mut run = alice.spawn(&["register", "A"]);
+    let failed = run.wait_line("registration failed (503)", T);
+    let at = Instant::now();
+    assert!(failed.contains("retrying in 9 s"), "{failed}");
+    k.set_maintenance(0);
+    let again = run.next_line("registered (", Duration::from_secs(12));
+    let waited = at.elapsed();
+    assert!(
+        again.is_some(),
+        "not registered after the Retry-After:\n{}",
+        run.seen.join("\n")
+    );
+    println!("503 Retry-After 9: registered again {waited:?} after the refusal");
+    assert!(
+        (Duration::from_millis(8500)..Duration::from_secs(11)).contains(&waited),
+        "asked again after {waited:?}, not after the 9 s asked for"
+    );
+    let refused = k
+        .log()
+        .matches("REGISTER sip:alice-503@127.0.0.1 refused: maintenance")
+        .count();
+    assert_eq!(refused, 1, "one REGISTER during the maintenance");
+    run.interrupt();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+}

@@ -577,6 +577,21 @@ impl Kamailio {
         self.dir.path()
     }
 
+    /// Answers every REGISTER with 503 and `Retry-After: secs` (0: normal service again),
+    /// through Kamailio's RPC (`kamcmd pv.shvSet`).
+    pub fn set_maintenance(&self, secs: u32) {
+        let sock = format!("unix:{}", self.dir.path().join("kamailio_ctl").display());
+        let out = Command::new("kamcmd")
+            .args(["-s", &sock, "pv.shvSet", "maintenance", "int", &secs.to_string()])
+            .output()
+            .expect("run kamcmd");
+        assert!(
+            out.status.success(),
+            "kamcmd pv.shvSet failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     /// Stops Kamailio and all its workers (SIGTERM to its process group, SIGKILL after 5 s).
     pub fn stop(&mut self) {
         if let Some(proc) = self.proc.take() {
