@@ -145,6 +145,7 @@ impl SecretStore {
     }
 
     pub fn set(&self, key: &SecretKey, value: &Secret) -> Result<(), SecretError> {
+        crate::redact::remember(value.expose());
         self.entry(key)?
             .set_password(value.expose())
             .map_err(SecretError::from_keyring)
@@ -153,7 +154,10 @@ impl SecretStore {
     /// The secret, or `None` when there is no entry.
     pub fn get(&self, key: &SecretKey) -> Result<Option<Secret>, SecretError> {
         match self.entry(key)?.get_password() {
-            Ok(p) => Ok(Some(Secret(p))),
+            Ok(p) => {
+                crate::redact::remember(&p);
+                Ok(Some(Secret(p)))
+            }
             Err(keyring_core::Error::NoEntry) => Ok(None),
             Err(e) => Err(SecretError::from_keyring(e)),
         }

@@ -28,7 +28,7 @@ pub struct ProfilePaths {
     pub config_dir: PathBuf,
     /// Decoded announcements, greetings, recordings.
     pub data_dir: PathBuf,
-    /// Logs.
+    /// Logs and crash reports.
     pub state_dir: PathBuf,
     /// Whether this is a portable profile (`--profile DIR`) rather than the user's default.
     pub portable: bool,
@@ -74,6 +74,11 @@ impl ProfilePaths {
 
     pub fn log_dir(&self) -> PathBuf {
         self.state_dir.join("logs")
+    }
+
+    /// Crash reports ([`crate::crash`]).
+    pub fn crash_dir(&self) -> PathBuf {
+        self.state_dir.join("crashes")
     }
 }
 

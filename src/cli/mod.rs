@@ -83,6 +83,10 @@ pub enum Command {
         #[command(flatten)]
         media: calls::MediaArgs,
     },
+    /// Crashes on purpose with the account's password in the panic message, to show where
+    /// crash reports go and that they hold no secret (support and tests).
+    #[command(name = "crash-report-check", hide = true)]
+    CrashReportCheck { account: String },
     /// Serves clipboard content until replaced (started by `credentials --copy`).
     #[command(name = "__clipboard-hold", hide = true)]
     ClipboardHold,
@@ -159,6 +163,7 @@ pub fn run(cli: Cli) -> CliResult {
     let paths =
         ProfilePaths::resolve(cli.profile.as_deref()).map_err(|e| CliError::storage(e.to_string()))?;
     let _log = handset::logging::init(cli.verbose, Some(&paths.log_dir()));
+    handset::crash::install(Some(paths.crash_dir()));
     let manager = AccountManager::open(paths)?;
     let out = Output { json: cli.json };
     match command {
@@ -172,6 +177,11 @@ pub fn run(cli: Cli) -> CliResult {
             duration,
         } => calls::call(&manager, phone, media, &target, duration),
         Command::Listen { phone, listen, media } => calls::listen(&manager, phone, listen, media),
+        Command::CrashReportCheck { account } => {
+            let credentials = manager.credentials(&account)?;
+            let password = credentials.password.as_ref().map_or("", |p| p.expose());
+            panic!("crash-report check of {account}: its password is {password}");
+        }
         Command::Devices | Command::ClipboardHold => Ok(()),
     }
 }
@@ -180,6 +190,7 @@ pub fn run(cli: Cli) -> CliResult {
 fn gui(profile: Option<&std::path::Path>, verbose: u8, target: Option<String>) -> CliResult {
     let paths = ProfilePaths::resolve(profile).map_err(|e| CliError::storage(e.to_string()))?;
     let _log = handset::logging::init(verbose, Some(&paths.log_dir()));
+    handset::crash::install(Some(paths.crash_dir()));
     if let Some(t) = &target
         && handset::ui::screen::phone::dialable(t).is_none()
     {

@@ -11,7 +11,6 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, warn};
 
 use super::transport::{self, ConnectError, Connection, NetEvent, Target};
-use crate::engine::sip::auth::redact_authorization;
 use crate::engine::{Command, Event, Flow, Input, OsRandom, Output, UserAgent};
 
 /// What the driver reports to the phone.
@@ -48,24 +47,14 @@ impl std::fmt::Debug for Request {
     }
 }
 
-/// Prints a message for `--sip-trace`, with credentials redacted.
+/// Prints a message for `--sip-trace`, with credentials (digest responses, tokens, SDES keys,
+/// the account's password) masked by [`crate::redact::scrub`].
 fn trace(direction: &str, flow: Flow, bytes: &[u8]) {
-    let text = String::from_utf8_lossy(bytes);
-    let redacted: Vec<String> = text
-        .split("\r\n")
-        .map(|line| {
-            let lower = line.to_ascii_lowercase();
-            if lower.starts_with("authorization:") || lower.starts_with("proxy-authorization:") {
-                redact_authorization(line)
-            } else {
-                line.to_owned()
-            }
-        })
-        .collect();
+    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
     eprintln!(
         "--- {direction} {flow} ({} bytes)\n{}",
         bytes.len(),
-        redacted.join("\n").trim_end()
+        crate::redact::scrub(text.trim_end())
     );
 }
 

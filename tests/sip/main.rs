@@ -22,5 +22,6 @@ mod peers;
 mod pesq;
 mod quality;
 mod rtp_relay;
+mod secrets;
 mod transfer;
 mod voicemail;
