@@ -50,6 +50,11 @@ impl Framer {
         self.buf.extend_from_slice(bytes);
     }
 
+    /// Whether part of a message has arrived and waits for the rest.
+    pub fn is_partial(&self) -> bool {
+        !self.buf.is_empty()
+    }
+
     /// The next complete message (a keep-alive is `\r\n\r\n` or `\r\n`), if any.
     pub fn next_message(&mut self) -> Result<Option<Vec<u8>>, FramingError> {
         // Keep-alives: a ping is CRLFCRLF, a pong a single CRLF, both before a message starts.

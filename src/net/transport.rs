@@ -20,6 +20,9 @@ use crate::engine::{Flow, Transport};
 use crate::text::Text;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A message begun on a stream must be complete within this time (64·T1, as a transaction);
+/// a peer trickling one slower (slow loris) loses the connection.
+const MESSAGE_TIME: Duration = Duration::from_secs(32);
 
 /// Where to connect: the flow plus the name to verify TLS certificates against.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -214,8 +217,22 @@ fn spawn_stream<S>(
     tokio::spawn(async move {
         let mut framer = Framer::default();
         let mut buf = vec![0u8; 16 * 1024];
+        // When the message now arriving must be complete (slow-loris peers).
+        let mut complete_by: Option<tokio::time::Instant> = None;
         let reason = loop {
-            match read.read(&mut buf).await {
+            let received = match complete_by {
+                Some(deadline) => match tokio::time::timeout_at(deadline, read.read(&mut buf)).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        break format!(
+                            "the server left a message unfinished for {} s",
+                            MESSAGE_TIME.as_secs()
+                        );
+                    }
+                },
+                None => read.read(&mut buf).await,
+            };
+            match received {
                 Ok(0) => break "the server closed the connection".to_owned(),
                 Ok(n) => {
                     framer.push(&buf[..n]);
@@ -231,6 +248,11 @@ fn spawn_stream<S>(
                             }
                         }
                     }
+                    complete_by = match (framer.is_partial(), complete_by) {
+                        (false, _) => None,
+                        (true, None) => Some(tokio::time::Instant::now() + MESSAGE_TIME),
+                        (true, since) => since,
+                    };
                 }
                 Err(e) => break e.to_string(),
             }

@@ -11,6 +11,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use crate::audio::level_after;
+use crate::flood::memory_kib;
 use crate::handset::Profile;
 use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 use crate::rtp_relay::{RelayOptions, RtpRelay};
@@ -20,13 +21,25 @@ const T: Duration = Duration::from_secs(10);
 const TICK: Duration = Duration::from_millis(2);
 
 /// A TCP relay from 127.0.0.1 to `upstream` that can reset every connection it carries: each
-/// side gets an RST (SO_LINGER 0), as when a NAT or a firewall drops the connection.
+/// side gets an RST (SO_LINGER 0), as when a NAT or a firewall drops the connection. It can
+/// also turn hostile towards Handset on the connections it carries: stop relaying the server
+/// and send a message that never ends instead, in `piece`-byte pieces every `every`.
 struct ResetProxy {
     addr: SocketAddr,
     reset: Arc<AtomicBool>,
+    trickle: Arc<Mutex<Option<(usize, Duration)>>>,
     stop: Arc<AtomicBool>,
     accepted: Arc<AtomicUsize>,
     thread: Option<JoinHandle<()>>,
+}
+
+/// One connection through the relay: Handset's side, the server's side, and when the relay
+/// trickles (the piece size, the interval and the next time), how much it has sent.
+struct Pair {
+    down: TcpStream,
+    up: TcpStream,
+    trickle: Option<(usize, Duration, Instant)>,
+    trickled: usize,
 }
 
 impl ResetProxy {
@@ -35,11 +48,12 @@ impl ResetProxy {
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let reset = Arc::new(AtomicBool::new(false));
+        let trickle = Arc::new(Mutex::new(None));
         let stop = Arc::new(AtomicBool::new(false));
         let accepted = Arc::new(AtomicUsize::new(0));
-        let (r, s, a) = (reset.clone(), stop.clone(), accepted.clone());
+        let (r, t, s, a) = (reset.clone(), trickle.clone(), stop.clone(), accepted.clone());
         let thread = thread::spawn(move || {
-            let mut pairs: Vec<[TcpStream; 2]> = Vec::new();
+            let mut pairs: Vec<Pair> = Vec::new();
             let mut buf = vec![0u8; 65536];
             while !s.load(Ordering::SeqCst) {
                 if let Ok((down, _)) = listener.accept()
@@ -49,26 +63,35 @@ impl ResetProxy {
                         side.set_nonblocking(true).unwrap();
                         side.set_nodelay(true).unwrap();
                     }
-                    pairs.push([down, up]);
+                    pairs.push(Pair {
+                        down,
+                        up,
+                        trickle: None,
+                        trickled: 0,
+                    });
                     a.fetch_add(1, Ordering::SeqCst);
                 }
                 if r.swap(false, Ordering::SeqCst) {
                     for pair in pairs.drain(..) {
-                        for side in pair {
+                        for side in [pair.down, pair.up] {
                             // Closing with a zero linger time sends an RST.
                             let _ = socket2::SockRef::from(&side).set_linger(Some(Duration::ZERO));
                         }
                     }
                 }
-                pairs.retain_mut(|[down, up]| {
-                    pump(down, up, &mut buf).is_ok() && pump(up, down, &mut buf).is_ok()
-                });
+                if let Some((piece, every)) = t.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                    for pair in &mut pairs {
+                        pair.trickle = Some((piece, every, Instant::now()));
+                    }
+                }
+                pairs.retain_mut(|p| p.pump(&mut buf).is_ok());
                 thread::sleep(TICK);
             }
         });
         ResetProxy {
             addr,
             reset,
+            trickle,
             stop,
             accepted,
             thread: Some(thread),
@@ -79,6 +102,37 @@ impl ResetProxy {
     fn reset(&self) {
         self.reset.store(true, Ordering::SeqCst);
         thread::sleep(TICK * 5);
+    }
+
+    /// From now on the connections carried so far send Handset a never-ending message, `piece`
+    /// bytes every `every` (new connections are relayed as before).
+    fn trickle(&self, piece: usize, every: Duration) {
+        *self.trickle.lock().unwrap_or_else(PoisonError::into_inner) = Some((piece, every));
+    }
+}
+
+/// The start of a response whose header never ends.
+const ENDLESS: &[u8] = b"SIP/2.0 200 OK\r\nX-Endless: ";
+
+impl Pair {
+    /// Moves what each side has to the other (or trickles towards Handset); an error or a
+    /// closed side ends the pair.
+    fn pump(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        relay(&mut self.down, &mut self.up, buf)?;
+        let Some((piece, every, next)) = self.trickle else {
+            return relay(&mut self.up, &mut self.down, buf);
+        };
+        // The server's side is read and dropped.
+        let _ = self.up.read(buf);
+        if Instant::now() >= next {
+            let bytes: Vec<u8> = (self.trickled..self.trickled + piece)
+                .map(|i| ENDLESS.get(i).copied().unwrap_or(b'a'))
+                .collect();
+            write_all(&mut self.down, &bytes)?;
+            self.trickled += piece;
+            self.trickle = Some((piece, every, next + every));
+        }
+        Ok(())
     }
 }
 
@@ -92,24 +146,27 @@ impl Drop for ResetProxy {
 }
 
 /// Moves what `from` has to `to`; an error or the end of `from` ends the pair.
-fn pump(from: &mut TcpStream, to: &mut TcpStream, buf: &mut [u8]) -> io::Result<()> {
+fn relay(from: &mut TcpStream, to: &mut TcpStream, buf: &mut [u8]) -> io::Result<()> {
     loop {
         match from.read(buf) {
             Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-            Ok(n) => {
-                let mut rest = &buf[..n];
-                while !rest.is_empty() {
-                    match to.write(rest) {
-                        Ok(w) => rest = &rest[w..],
-                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::sleep(TICK),
-                        Err(e) => return Err(e),
-                    }
-                }
-            }
+            Ok(n) => write_all(to, &buf[..n])?,
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Writes all of `bytes` to a non-blocking stream.
+fn write_all(to: &mut TcpStream, mut bytes: &[u8]) -> io::Result<()> {
+    while !bytes.is_empty() {
+        match to.write(bytes) {
+            Ok(w) => bytes = &bytes[w..],
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => thread::sleep(TICK),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// A UDP relay from 127.0.0.1 to `upstream` for one client (the last address that sent to
@@ -341,6 +398,59 @@ fn a_503_with_retry_after_from_kamailio_is_honoured() {
         .matches("REGISTER sip:alice-503@127.0.0.1 refused: maintenance")
         .count();
     assert_eq!(refused, 1, "one REGISTER during the maintenance");
+    run.interrupt();
+    let (code, out) = run.finish(T);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// The server turns hostile on Handset's TCP connection. First it sends a header that never
+/// ends, fast: the connection is dropped when it passes 64 KiB. Then (on the new connection) it
+/// trickles one a byte every 100 ms (slow loris): dropped when the message is not complete after
+/// 32 s. Each time Handset connects again and registers; its memory stays where it was.
+#[test]
+fn a_server_sending_a_message_that_never_ends_loses_the_connection_not_memory() {
+    let k = Kamailio::start(KamailioOptions::default());
+    let proxy = ResetProxy::start(SocketAddr::from(([127, 0, 0, 1], k.port("tcp"))));
+    let alice = Profile::with_server(
+        &k,
+        "alice-loris",
+        "pw-alice",
+        "tcp",
+        "127.0.0.1",
+        &proxy.addr.port().to_string(),
+    );
+    let mut run = alice.spawn(&["-v", "register", "A"]);
+    run.wait_line("registered (", T);
+    let before = memory_kib(run.pid(), "VmRSS");
+
+    proxy.trickle(1024, Duration::from_millis(10));
+    let lost = run
+        .next_line("connection lost", T)
+        .unwrap_or_else(|| panic!("not dropped at 64 KiB:\n{}", run.seen.join("\n")));
+    assert!(lost.contains("larger than 64 KiB"), "{lost}");
+    run.next_line("registered (", T)
+        .unwrap_or_else(|| panic!("not registered again:\n{}", run.seen.join("\n")));
+    assert_eq!(proxy.accepted.load(Ordering::SeqCst), 2);
+
+    proxy.trickle(1, Duration::from_millis(100));
+    let start = Instant::now();
+    let lost = run
+        .next_line("connection lost", Duration::from_secs(40))
+        .unwrap_or_else(|| panic!("the slow loris kept the connection:\n{}", run.seen.join("\n")));
+    let held = start.elapsed();
+    assert!(lost.contains("unfinished for 32 s"), "{lost}");
+    run.next_line("registered (", T)
+        .unwrap_or_else(|| panic!("not registered again:\n{}", run.seen.join("\n")));
+    assert_eq!(proxy.accepted.load(Ordering::SeqCst), 3);
+    let after = memory_kib(run.pid(), "VmRSS");
+    println!(
+        "never-ending message: dropped at 64 KiB; slow loris dropped after {held:?}; RSS {before} → {after} KiB"
+    );
+    assert!(
+        (31..=35).contains(&held.as_secs()),
+        "dropped after {held:?}, not after 32 s"
+    );
+    assert!(after < before + 4096, "RSS {before} → {after} KiB");
     run.interrupt();
     let (code, out) = run.finish(T);
     assert_eq!(code, 0, "{out}");

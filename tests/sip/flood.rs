@@ -17,7 +17,7 @@ use crate::peers::{Baresip, BaresipOptions, Kamailio, KamailioOptions};
 const T: Duration = Duration::from_secs(10);
 
 /// A field of `/proc/PID/status` in KiB (`VmRSS`, `VmHWM`).
-fn memory_kib(pid: u32, field: &str) -> u64 {
+pub fn memory_kib(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
