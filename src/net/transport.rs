@@ -13,9 +13,11 @@ use tokio::net::{TcpStream, UdpSocket};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 use super::framing::Framer;
 use super::tls::explain_handshake_error;
+use crate::engine::sip::msg::MAX_MESSAGE;
 use crate::engine::{Flow, Transport};
 use crate::text::Text;
 
@@ -289,11 +291,13 @@ where
         "Sec-WebSocket-Protocol",
         tokio_tungstenite::tungstenite::http::HeaderValue::from_static("sip"),
     );
-    let (ws, response) =
-        tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::client_async(request, stream))
-            .await
-            .map_err(|_| "WebSocket handshake timed out".to_owned())?
-            .map_err(|e| format!("WebSocket handshake failed: {e}"))?;
+    let (ws, response) = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        tokio_tungstenite::client_async_with_config(request, stream, Some(ws_limits())),
+    )
+    .await
+    .map_err(|_| "WebSocket handshake timed out".to_owned())?
+    .map_err(|e| format!("WebSocket handshake failed: {e}"))?;
     let proto = response
         .headers()
         .get("Sec-WebSocket-Protocol")
@@ -302,6 +306,14 @@ where
         return Err("the server did not accept the `sip` WebSocket subprotocol (RFC 7118)".into());
     }
     Ok(ws)
+}
+
+/// A SIP message fits one WebSocket message (RFC 7118 §5): neither may pass the 64 KiB a
+/// message may have (tungstenite's own limits are 16 MiB a frame, 64 MiB a message).
+fn ws_limits() -> WebSocketConfig {
+    WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE))
 }
 
 fn spawn_ws<S>(
