@@ -32,14 +32,18 @@ pub fn install(dir: Option<PathBuf>) {
     }));
 }
 
-/// The panic's message and place, one line.
-fn summary(info: &PanicHookInfo<'_>) -> String {
-    let message = info
-        .payload()
+/// The panic's message (`panic!`'s text; a panic with another payload has none).
+pub fn panic_message(info: &PanicHookInfo<'_>) -> String {
+    info.payload()
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
         .or_else(|| info.payload().downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".to_owned());
+        .unwrap_or_else(|| "(no message)".to_owned())
+}
+
+/// The panic's message and place, one line.
+fn summary(info: &PanicHookInfo<'_>) -> String {
+    let message = panic_message(info);
     match info.location() {
         Some(l) => format!("{message} (at {}:{})", l.file(), l.line()),
         None => message,

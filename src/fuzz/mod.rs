@@ -94,12 +94,7 @@ fn install_hook() {
         std::panic::set_hook(Box::new(move |info| {
             if FUZZING.with(|f| *f.borrow()) {
                 let at = info.location().map(|l| format!(" at {l}")).unwrap_or_default();
-                let text = info
-                    .payload()
-                    .downcast_ref::<&str>()
-                    .map(|s| (*s).to_owned())
-                    .or_else(|| info.payload().downcast_ref::<String>().cloned())
-                    .unwrap_or_else(|| "panic".to_owned());
+                let text = crate::crash::panic_message(info);
                 CAUGHT.with(|c| *c.borrow_mut() = Some(format!("{text}{at}")));
             } else {
                 previous(info);
