@@ -238,9 +238,11 @@ fn spawn_stream<S>(
                 Ok(0) => break "the server closed the connection".to_owned(),
                 Ok(n) => {
                     framer.push(&buf[..n]);
+                    let mut completed = false;
                     loop {
                         match framer.next_message() {
                             Ok(Some(bytes)) => {
+                                completed = true;
                                 let _ = ev.send(NetEvent::Message { flow, bytes }).await;
                             }
                             Ok(None) => break,
@@ -250,10 +252,11 @@ fn spawn_stream<S>(
                             }
                         }
                     }
+                    // The clock starts with each message's first bytes.
                     complete_by = match (framer.is_partial(), complete_by) {
                         (false, _) => None,
-                        (true, None) => Some(tokio::time::Instant::now() + MESSAGE_TIME),
-                        (true, since) => since,
+                        (true, Some(since)) if !completed => Some(since),
+                        (true, _) => Some(tokio::time::Instant::now() + MESSAGE_TIME),
                     };
                 }
                 Err(e) => break e.to_string(),
