@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Regenerate Handset's synthesised audio with espeak-ng + sox.
 #
-#   packaging/make-assets.sh [all|assets|fixtures]     (default: all)
+#   packaging/make-assets.sh [all|assets|fixtures|icons]     (default: all)
+#
+#   icons     the application icon as PNG at the hicolor sizes
+#             (assets/icons/hicolor/NxN/apps/org.handset.Handset.png) from
+#             assets/icons/org.handset.Handset.svg, with rsvg-convert
+#             (librsvg2-bin), and assets/icons/handset.ico (Windows) from them
 #
 #   assets    built-in announcements and the standard voicemail greeting
 #             (assets/announcements/*.wav, assets/greetings/*.wav):
@@ -123,11 +128,45 @@ make_pesq_refs() {
     "${SOX[@]}" "$dir/pesq-ref-16k.wav" -r 8000 "$dir/pesq-ref-8k.wav" rate -v 8000 gain -n -6
 }
 
+# The PNG sizes the desktop (hicolor theme), the .deb and the Flatpak ship.
+ICON_SIZES=(16 24 32 48 64 128 256 512)
+
+make_icons() {
+    if ! command -v rsvg-convert >/dev/null; then
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q librsvg2-bin
+    fi
+    local size dir
+    for size in "${ICON_SIZES[@]}"; do
+        dir="assets/icons/hicolor/${size}x${size}/apps"
+        mkdir -p "$dir"
+        rsvg-convert -w "$size" -h "$size" assets/icons/org.handset.Handset.svg \
+            -o "$dir/org.handset.Handset.png"
+    done
+    # The Windows icon: an ICO holding the 16–256 px PNGs (Windows Vista and later read PNG
+    # entries; a size of 256 is written as 0).
+    python3 - <<'PY'
+import struct
+sizes = [16, 24, 32, 48, 64, 128, 256]
+images = [open(f"assets/icons/hicolor/{s}x{s}/apps/org.handset.Handset.png", "rb").read() for s in sizes]
+offset = 6 + 16 * len(sizes)
+out = struct.pack("<HHH", 0, 1, len(sizes))
+for size, data in zip(sizes, images):
+    out += struct.pack("<BBBBHHII", size % 256, size % 256, 0, 0, 1, 32, len(data), offset)
+    offset += len(data)
+open("assets/icons/handset.ico", "wb").write(out + b"".join(images))
+PY
+}
+
 what="${1:-all}"
 case "$what" in
+    icons)
+        make_icons
+        echo "make-assets.sh: done (icons)"
+        exit 0
+        ;;
     all | assets | fixtures) ;;
     *)
-        echo "usage: $0 [all|assets|fixtures]" >&2
+        echo "usage: $0 [all|assets|fixtures|icons]" >&2
         exit 2
         ;;
 esac
@@ -137,6 +176,7 @@ case "$what" in
     all)
         make_assets
         make_fixtures
+        make_icons
         ;;
     assets) make_assets ;;
     fixtures) make_fixtures ;;

@@ -6,6 +6,7 @@
 # Installs what the tests need (packaging/setup.sh test), then runs
 #   cargo fmt --all -- --check
 #   cargo clippy --all-targets --locked -- -D warnings
+#   packaging/check-deb.sh (once the build is done: the .deb installs and validates)
 #   cargo test --locked --all-targets [extra args]
 # inside a private D-Bus session with an unlocked gnome-keyring Secret Service,
 # a private PulseAudio with a null sink and a private Xvfb display. Everything it
@@ -35,6 +36,8 @@ if [ "${HANDSET_TEST_INNER:-}" != 1 ]; then
     cargo clippy --all-targets --locked -- -D warnings
     step "cargo test --locked --all-targets --no-run"
     cargo test --locked --all-targets --no-run
+    step "packaging/check-deb.sh (the .deb installs into an empty root and validates)"
+    "$repo/packaging/check-deb.sh"
     step "starting a private D-Bus session"
     exec env HANDSET_TEST_INNER=1 dbus-run-session -- "$script" "$@"
 fi

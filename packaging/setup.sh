@@ -84,7 +84,14 @@ TEST_PACKAGES=(
     pulseaudio-utils
     # the browser of the cloud sign-in tests ($BROWSER follows the authorization redirect)
     curl
+    # the package check (packaging/check-deb.sh): validators of the installed desktop entry
+    # and AppStream metainfo
+    desktop-file-utils
+    appstream
 )
+
+# cargo-deb makes the .deb (packaging/check-deb.sh); pinned so the package check is repeatable.
+CARGO_DEB_VERSION=3.8.0
 
 # The PESQ package (ITU-T P.862 reference code with a Python wrapper); pinned so scores
 # are comparable from run to run.
@@ -207,6 +214,17 @@ pesq_venv() {
     }
 }
 
+# cargo_deb: cargo-deb $CARGO_DEB_VERSION in ~/.cargo/bin (built from crates.io, about a minute).
+cargo_deb() {
+    if [ "$(cargo deb --version 2>/dev/null || true)" = "cargo-deb $CARGO_DEB_VERSION" ] ||
+        [ "$(cargo deb --version 2>/dev/null || true)" = "$CARGO_DEB_VERSION" ]; then
+        return 0
+    fi
+    echo "setup.sh: installing cargo-deb $CARGO_DEB_VERSION"
+    cargo install --quiet --locked cargo-deb --version "$CARGO_DEB_VERSION"
+}
+
 if [ "$1" = test ]; then
     pesq_venv
+    cargo_deb
 fi
