@@ -11,6 +11,8 @@ loading = Profil wird geöffnet…
 open-failed = Das Profil konnte nicht geöffnet werden: { $reason }
 prefs-not-saved = Die Einstellungen konnten nicht gespeichert werden: { $reason }
 no-display = Das Fenster kann nicht geöffnet werden: Es gibt keine Anzeige (weder DISPLAY noch WAYLAND_DISPLAY ist gesetzt). Starten Sie Handset in einer Desktop-Sitzung oder nutzen Sie die Befehle (siehe handset --help).
+instance-forwarded = Handset läuft für dieses Profil bereits: Sein Fenster wurde in den Vordergrund geholt.
+instance-unavailable = Möglicherweise läuft für dieses Profil ein weiteres Handset (sein Socket ist nicht nutzbar: { $reason }); dieses Fenster öffnet sich eigenständig.
 dismiss = Schließen
 
 ## Accounts pane

@@ -11,6 +11,8 @@ loading = Opening the profile…
 open-failed = The profile could not be opened: { $reason }
 prefs-not-saved = The preferences could not be saved: { $reason }
 no-display = The window cannot open: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set). Run Handset in a desktop session, or use its commands (see handset --help).
+instance-forwarded = Handset is already running for this profile: its window has been brought to the front.
+instance-unavailable = Another Handset may be running for this profile (its socket cannot be used: { $reason }); this window opens on its own.
 dismiss = Dismiss
 
 ## Accounts pane

@@ -11,6 +11,8 @@ loading = Abriendo el perfil…
 open-failed = No se pudo abrir el perfil: { $reason }
 prefs-not-saved = No se pudieron guardar las preferencias: { $reason }
 no-display = La ventana no puede abrirse: no hay pantalla (no está definida DISPLAY ni WAYLAND_DISPLAY). Ejecute Handset en una sesión de escritorio o use sus órdenes (vea handset --help).
+instance-forwarded = Handset ya se está ejecutando para este perfil: su ventana se ha traído al frente.
+instance-unavailable = Puede que otro Handset se esté ejecutando para este perfil (no se puede usar su socket: { $reason }); esta ventana se abre por su cuenta.
 dismiss = Cerrar
 
 ## Accounts pane

@@ -114,6 +114,8 @@ pub enum Message {
     DismissNotice,
     /// The window was moved or resized (kept for the next start).
     Window(iced::window::Event),
+    /// Another launch of Handset on this profile (a `sip:`/`tel:` link, the menu entry).
+    Launched(crate::ui::instance::Request),
 }
 
 #[derive(Debug)]
@@ -196,6 +198,10 @@ impl App {
         if let Message::Probe(step) = message {
             return super::probe::on(step);
         }
+        if matches!(message, Message::Launched(_)) {
+            self.step(message);
+            return iced::window::latest().and_then(iced::window::gain_focus);
+        }
         let job = self.step(message);
         let phone = self.phone_tasks();
         if let Some(choice) = self.dialog.take() {
@@ -221,6 +227,7 @@ impl App {
             iced::window::close_requests().map(|_| Message::CloseRequested),
             iced::event::listen_with(placement),
             super::probe::subscription().map(Message::Probe),
+            link::launches().map(Message::Launched),
         ];
         if let Some(manager) = &self.manager {
             subscriptions.push(link::connect(manager.paths().data_dir.clone()).map(Message::Link));
@@ -229,6 +236,25 @@ impl App {
             subscriptions.push(iced::time::every(Duration::from_secs(1)).map(|_| Message::Tick));
         }
         Subscription::batch(subscriptions)
+    }
+
+    /// Another launch asked for the window, maybe with a number to call: it goes into the
+    /// dialer, shown unless an account is being edited or the first-run wizard is open.
+    pub fn launched(&mut self, request: crate::ui::instance::Request) {
+        let crate::ui::instance::Request::Dial(target) = request else {
+            return;
+        };
+        let Some(number) = phone::dialable(&target) else {
+            return;
+        };
+        tracing::debug!(%number, "another launch asks to call");
+        self.dialer.number = number;
+        if matches!(
+            self.screen,
+            Screen::Accounts(_) | Screen::Workspace(_) | Screen::Audio(_)
+        ) {
+            self.screen = Screen::Phone;
+        }
     }
 
     /// Applies a message; returns the job to run for it, if any.
@@ -335,6 +361,10 @@ impl App {
                 }
             }
             Message::ShowAccounts | Message::ShowWorkspace | Message::ShowAudio => None,
+            Message::Launched(request) => {
+                self.launched(request);
+                None
+            }
             Message::ShowPhone
             | Message::Phone(_)
             | Message::Call(_)

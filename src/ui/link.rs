@@ -1,5 +1,6 @@
 //! The one bridge to the phone: a subscription whose stream starts the phone's
-//! [`Controller`] on the tokio runtime, yields it first, then every [`Update`].
+//! [`Controller`] on the tokio runtime, yields it first, then every [`Update`]. And the bridge
+//! to later launches of Handset on the same profile ([`launches`]).
 
 use std::path::PathBuf;
 
@@ -14,6 +15,7 @@ use crate::phone::events::PhoneEvent;
 use crate::phone::history::{CallHistory, CallRecord};
 use crate::phone::softphone::PhoneOptions;
 use crate::ui::i18n;
+use crate::ui::instance::Request;
 
 /// What the bridge yields.
 #[derive(Clone, Debug)]
@@ -110,6 +112,52 @@ pub fn delivery_methods(manager: &AccountManager) -> Vec<(DeliveryMethod, Option
             (m, secret)
         })
         .collect()
+}
+
+/// The socket later launches talk to, once this window serves it.
+#[cfg(unix)]
+static LAUNCHES: std::sync::Mutex<Option<std::sync::Arc<crate::ui::instance::Listener>>> =
+    std::sync::Mutex::new(None);
+
+/// Serves later launches' requests through [`launches`].
+#[cfg(unix)]
+pub fn serve_launches(listener: crate::ui::instance::Listener) {
+    *LAUNCHES.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(std::sync::Arc::new(listener));
+}
+
+/// What later launches ask of this window (nothing when it serves no socket).
+pub fn launches() -> Subscription<Request> {
+    Subscription::run(launch_requests)
+}
+
+fn launch_requests() -> impl Stream<Item = Request> {
+    iced::stream::channel(8, async move |mut out| {
+        #[cfg(unix)]
+        {
+            let listener = LAUNCHES
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
+            let Some(listener) = listener else { return };
+            loop {
+                let l = std::sync::Arc::clone(&listener);
+                match tokio::task::spawn_blocking(move || l.next()).await {
+                    Ok(Ok(request)) => {
+                        if out.send(request).await.is_err() {
+                            return;
+                        }
+                    }
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, "later launches can no longer reach this window");
+                        return;
+                    }
+                    Err(_) => return,
+                }
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = &mut out;
+    })
 }
 
 #[cfg(test)]

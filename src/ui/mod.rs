@@ -4,6 +4,7 @@
 pub mod app;
 mod clipboard;
 pub mod i18n;
+pub mod instance;
 pub mod jobs;
 pub mod keys;
 pub mod link;
@@ -19,7 +20,9 @@ mod widgets;
 use crate::account::ProfilePaths;
 
 /// Opens the window on the profile at `paths`, with `target` (a number or sip:/tel: URI)
-/// ready to call; returns when it is closed, or says why the window cannot open.
+/// ready to call; returns when it is closed, or says why the window cannot open. When a window
+/// already runs on the profile, it gets `target` and comes to the front instead
+/// ([`instance`]).
 pub fn run(paths: ProfilePaths, target: Option<String>) -> Result<(), String> {
     i18n::init();
     if cfg!(all(unix, not(target_os = "macos"))) {
@@ -30,8 +33,22 @@ pub fn run(paths: ProfilePaths, target: Option<String>) -> Result<(), String> {
             return Err(i18n::fl!("no-display"));
         }
     }
-    probe::start();
     let target = target.and_then(|t| screen::phone::dialable(&t));
+    let request = target
+        .clone()
+        .map_or(instance::Request::Show, instance::Request::Dial);
+    #[cfg(unix)]
+    match instance::claim(&instance::socket_path(&paths.state_dir), &request) {
+        Ok(instance::Claim::Forwarded) => {
+            println!("{}", i18n::fl!("instance-forwarded"));
+            return Ok(());
+        }
+        Ok(instance::Claim::Primary(listener)) => link::serve_launches(listener),
+        Err(e) => eprintln!("{}", i18n::fl!("instance-unavailable", reason = e.to_string())),
+    }
+    #[cfg(not(unix))]
+    let _ = request;
+    probe::start();
     let (size, position) = window_placement(prefs::Prefs::load(&paths).window);
     iced::application(
         move || {

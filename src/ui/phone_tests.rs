@@ -143,6 +143,35 @@ fn outbound_off_disables_the_call_button_with_the_reason() {
     assert!(ui.find(reason.as_str()).is_ok(), "the reason is shown");
 }
 
+/// A later launch with a link puts its number in the dialer and shows it, from the settings
+/// screens; an account being edited stays open (its changes are not lost).
+#[test]
+fn a_later_launch_puts_its_number_in_the_dialer() {
+    use crate::ui::instance::Request;
+    let (_d, mut app) = app();
+    step(&mut app, Message::ShowAccounts);
+    assert!(matches!(app.screen, Screen::Accounts(_)));
+    step(
+        &mut app,
+        Message::Launched(Request::Dial("tel:+1 (415) 555-0199".into())),
+    );
+    assert_eq!(app.dialer.number, "+14155550199");
+    assert!(matches!(app.screen, Screen::Phone));
+    step(&mut app, Message::Launched(Request::Show));
+    assert_eq!(app.dialer.number, "+14155550199", "kept");
+    step(&mut app, Message::Launched(Request::Dial("not a number".into())));
+    assert_eq!(app.dialer.number, "+14155550199", "kept");
+    step(&mut app, Message::ShowAccounts);
+    step(&mut app, Message::Accounts(accounts::Message::Create));
+    assert!(matches!(app.screen, Screen::Editor(_)));
+    step(
+        &mut app,
+        Message::Launched(Request::Dial("sip:bob@example.org".into())),
+    );
+    assert_eq!(app.dialer.number, "sip:bob@example.org");
+    assert!(matches!(app.screen, Screen::Editor(_)), "the editor stays");
+}
+
 #[test]
 fn pasted_numbers_and_uris_are_cleaned() {
     assert_eq!(

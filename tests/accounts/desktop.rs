@@ -1,0 +1,73 @@
+//! Desktop integration of the real binary on the test display (Xvfb): a second launch on a
+//! profile whose window is open hands its `sip:` link to that window and exits.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::common::Profile;
+
+/// Ends the window even when an assertion fails.
+struct Window(std::process::Child);
+
+impl Drop for Window {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn a_second_launch_hands_its_link_to_the_open_window_and_exits() {
+    assert!(
+        std::env::var_os("DISPLAY").is_some(),
+        "the window needs the display of packaging/run-tests.sh"
+    );
+    let p = Profile::new().with_workspace();
+    let mut window = Window(
+        p.command(&[])
+            .env("HANDSET_LOG", "handset=debug")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let (tx, log) = mpsc::channel();
+    let stderr = window.0.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let socket = p.path().join("state/handset.sock");
+    let start = Instant::now();
+    while !socket.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the window did not open its socket; its log:\n{}",
+            log.try_iter().collect::<Vec<_>>().join("\n")
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+
+    let second = p.run(&["sip:bob@example.com"]).ok();
+    assert!(second.stdout.contains("already running"), "{}", second.stdout);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let Ok(line) = log.recv_timeout(left) else {
+            panic!("the window did not take the link; its log:\n{}", seen.join("\n"));
+        };
+        if line.contains("another launch asks to call") {
+            assert!(line.contains("sip:bob@example.com"), "{line}");
+            break;
+        }
+        seen.push(line);
+    }
+    assert!(
+        window.0.try_wait().unwrap().is_none(),
+        "the first window stays open"
+    );
+}
