@@ -13,6 +13,8 @@ prefs-not-saved = Die Einstellungen konnten nicht gespeichert werden: { $reason 
 no-display = Das Fenster kann nicht geöffnet werden: Es gibt keine Anzeige (weder DISPLAY noch WAYLAND_DISPLAY ist gesetzt). Starten Sie Handset in einer Desktop-Sitzung oder nutzen Sie die Befehle (siehe handset --help).
 instance-forwarded = Handset läuft für dieses Profil bereits: Sein Fenster wurde in den Vordergrund geholt.
 instance-unavailable = Möglicherweise läuft für dieses Profil ein weiteres Handset (sein Socket ist nicht nutzbar: { $reason }); dieses Fenster öffnet sich eigenständig.
+autostart = Bei der Anmeldung starten
+autostart-failed = Der Start bei der Anmeldung ließ sich nicht ändern: { $reason }
 dismiss = Schließen
 
 ## Accounts pane
@@ -269,6 +271,9 @@ call-transfer-ringing = Weiterleitung: es klingelt…
 call-transfer-done = Weitergeleitet.
 call-transfer-failed = Die Weiterleitung ist fehlgeschlagen ({ $code } { $reason }); das Gespräch läuft weiter.
 incoming-title = Eingehender Anruf
+missed-title = Verpasster Anruf
+missed-voicemail = Eine Sprachnachricht wurde hinterlassen.
+missed-call-back = Zurückrufen
 incoming-called = An { $called } über { $account }
 incoming-account = Über { $account }
 incoming-answer = Annehmen

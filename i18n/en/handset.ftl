@@ -13,6 +13,8 @@ prefs-not-saved = The preferences could not be saved: { $reason }
 no-display = The window cannot open: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is set). Run Handset in a desktop session, or use its commands (see handset --help).
 instance-forwarded = Handset is already running for this profile: its window has been brought to the front.
 instance-unavailable = Another Handset may be running for this profile (its socket cannot be used: { $reason }); this window opens on its own.
+autostart = Start at login
+autostart-failed = The login start could not be changed: { $reason }
 dismiss = Dismiss
 
 ## Accounts pane
@@ -269,6 +271,9 @@ call-transfer-ringing = Transfer: ringing…
 call-transfer-done = Transferred.
 call-transfer-failed = The transfer failed ({ $code } { $reason }); the call goes on.
 incoming-title = Incoming call
+missed-title = Missed call
+missed-voicemail = A voicemail message was left.
+missed-call-back = Call back
 incoming-called = To { $called } on { $account }
 incoming-account = On { $account }
 incoming-answer = Answer

@@ -13,6 +13,8 @@ prefs-not-saved = No se pudieron guardar las preferencias: { $reason }
 no-display = La ventana no puede abrirse: no hay pantalla (no está definida DISPLAY ni WAYLAND_DISPLAY). Ejecute Handset en una sesión de escritorio o use sus órdenes (vea handset --help).
 instance-forwarded = Handset ya se está ejecutando para este perfil: su ventana se ha traído al frente.
 instance-unavailable = Puede que otro Handset se esté ejecutando para este perfil (no se puede usar su socket: { $reason }); esta ventana se abre por su cuenta.
+autostart = Iniciar al iniciar sesión
+autostart-failed = No se pudo cambiar el inicio al iniciar sesión: { $reason }
 dismiss = Cerrar
 
 ## Accounts pane
@@ -269,6 +271,9 @@ call-transfer-ringing = Transferencia: sonando…
 call-transfer-done = Transferida.
 call-transfer-failed = La transferencia falló ({ $code } { $reason }); la llamada continúa.
 incoming-title = Llamada entrante
+missed-title = Llamada perdida
+missed-voicemail = Se dejó un mensaje de voz.
+missed-call-back = Devolver la llamada
 incoming-called = A { $called } en { $account }
 incoming-account = En { $account }
 incoming-answer = Contestar

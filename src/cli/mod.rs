@@ -36,6 +36,9 @@ pub struct Cli {
     /// A sip:/tel: URI or number to have ready to call in the window.
     #[arg(value_name = "URI")]
     pub target: Option<String>,
+    /// Open the window minimised (as the login start does).
+    #[arg(long)]
+    pub minimized: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,7 +154,7 @@ pub type CliResult = Result<(), CliError>;
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> CliResult {
     let Some(command) = cli.command else {
-        return gui(cli.profile.as_deref(), cli.verbose, cli.target);
+        return gui(cli.profile.as_deref(), cli.verbose, cli.target, cli.minimized);
     };
     if let Command::ClipboardHold = command {
         return clipboard::hold();
@@ -187,7 +190,7 @@ pub fn run(cli: Cli) -> CliResult {
 }
 
 /// Opens the desktop app on the profile.
-fn gui(profile: Option<&std::path::Path>, verbose: u8, target: Option<String>) -> CliResult {
+fn gui(profile: Option<&std::path::Path>, verbose: u8, target: Option<String>, minimized: bool) -> CliResult {
     let paths = ProfilePaths::resolve(profile).map_err(|e| CliError::storage(e.to_string()))?;
     let _log = handset::logging::init(verbose, Some(&paths.log_dir()));
     handset::crash::install(Some(paths.crash_dir()));
@@ -198,7 +201,7 @@ fn gui(profile: Option<&std::path::Path>, verbose: u8, target: Option<String>) -
             "`{t}` is neither a command nor a number or sip:/tel: URI to call"
         )));
     }
-    handset::ui::run(paths, target).map_err(CliError::other)
+    handset::ui::run(paths, target, minimized).map_err(CliError::other)
 }
 
 /// How results are printed.

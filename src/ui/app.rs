@@ -7,6 +7,7 @@ use std::time::Duration;
 use iced::widget::{button, column, container, pick_list, row, text};
 use iced::{Alignment, Element, Length, Subscription, Task, Theme};
 
+use super::autostart::Autostart;
 use super::i18n::{self, fl};
 use super::jobs::{Done, Job, Outcome};
 use super::keys::{self, PhoneKey};
@@ -116,6 +117,8 @@ pub enum Message {
     Window(iced::window::Event),
     /// Another launch of Handset on this profile (a `sip:`/`tel:` link, the menu entry).
     Launched(crate::ui::instance::Request),
+    /// The header's "Start at login" switch.
+    Autostart(bool),
 }
 
 #[derive(Debug)]
@@ -130,6 +133,8 @@ pub struct App {
     /// A file dialog to open on the next `update`.
     dialog: Option<accounts::FileChoice>,
     pub dialer: Dialer,
+    /// The profile's autostart entry and whether it is there (`None`: no XDG autostart).
+    pub autostart: Option<(Autostart, bool)>,
     pub calls: Calls,
     /// The phone's handle, once the bridge has started it.
     controller: Option<Controller>,
@@ -162,6 +167,7 @@ impl App {
             dialog: None,
             prefs: Prefs::default(),
             dialer: Dialer::default(),
+            autostart: None,
             calls: Calls::default(),
             controller: None,
             outbox: Vec::new(),
@@ -278,6 +284,13 @@ impl App {
                 }
                 self.theme = prefs.theme;
                 self.prefs = prefs;
+                self.autostart = std::env::current_exe()
+                    .ok()
+                    .and_then(|exe| Autostart::new(manager.paths(), &doc.profile_id, &exe))
+                    .map(|entry| {
+                        let on = entry.is_on();
+                        (entry, on)
+                    });
                 self.manager = Some(manager);
                 self.screen = if doc.accounts.is_empty() {
                     Screen::Welcome(Welcome::default())
@@ -432,6 +445,10 @@ impl App {
                 self.prefs.language = Some(code.to_owned());
                 Some(Job::SavePrefs(self.prefs.clone()))
             }
+            Message::Autostart(on) => self
+                .autostart
+                .as_ref()
+                .map(|(entry, _)| Job::Autostart(entry.clone(), on)),
             Message::DismissNotice => {
                 self.notice = None;
                 None
@@ -557,6 +574,14 @@ impl App {
             }
             Done::PrefsSaved(Err(reason)) => self.notice = Some(Err(fl!("prefs-not-saved", reason = reason))),
             Done::PrefsSaved(Ok(())) => {}
+            Done::Autostart(Ok(on)) => {
+                if let Some((_, state)) = &mut self.autostart {
+                    *state = on;
+                }
+            }
+            Done::Autostart(Err(reason)) => {
+                self.notice = Some(Err(fl!("autostart-failed", reason = reason)));
+            }
             Done::Failed(reason) => self.notice = Some(Err(reason)),
         }
     }
@@ -583,6 +608,15 @@ impl App {
             )
             .id("nav-audio"),
             iced::widget::space().width(Length::Fill),
+            self.autostart.as_ref().map(|(_, on)| {
+                container(
+                    iced::widget::checkbox(*on)
+                        .label(fl!("autostart"))
+                        .on_toggle(Message::Autostart)
+                        .text_size(14),
+                )
+                .id("autostart")
+            }),
             text(fl!("theme")).size(14),
             container(pick_list(ThemeChoice::ALL, Some(self.theme), Message::Theme)).id("theme"),
             text(fl!("language")).size(14),

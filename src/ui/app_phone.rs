@@ -9,6 +9,7 @@ use super::{App, Message, Screen};
 use crate::phone::catalogue::AccountPrompts;
 use crate::phone::controller::{Request, Update};
 use crate::phone::events::{CallHandle, PhoneEvent};
+use crate::phone::history::{Direction, Outcome};
 use crate::ui::i18n::fl;
 use crate::ui::keys::PhoneKey;
 use crate::ui::link::{self, Event};
@@ -28,6 +29,8 @@ pub enum Effect {
     Notify(CallHandle, String),
     /// Take the notification of a call that no longer rings off the screen.
     Withdraw(CallHandle),
+    /// Show the notification of a missed call (its body; the caller to call back).
+    Missed(String, String),
     /// Close the window after this long, unless the phone stops sooner.
     QuitAfter(Duration),
     Quit,
@@ -139,6 +142,14 @@ impl App {
                 let body = crate::ui::notify::body(from, called, account);
                 self.effects.push(Effect::Notify(*call, body));
             }
+            Update::History(record)
+                if record.direction == Direction::Incoming
+                    && matches!(record.outcome, Outcome::Missed | Outcome::Voicemail)
+                    && !self.dialer.dnd =>
+            {
+                let body = crate::ui::notify::missed_body(record);
+                self.effects.push(Effect::Missed(body, record.remote.clone()));
+            }
             Update::Stopped if self.closing => self.effects.push(Effect::Quit),
             Update::Stopped => {
                 self.controller = None;
@@ -248,6 +259,11 @@ impl App {
                 std::convert::identity,
             )
             .and_then(|chosen| Task::done(Message::Call(chosen))),
+            (Effect::Missed(body, caller), _) => Task::perform(
+                crate::ui::notify::missed_call(body, caller),
+                std::convert::identity,
+            )
+            .and_then(|caller| Task::done(Message::Launched(crate::ui::instance::Request::Dial(caller)))),
             (Effect::Withdraw(call), _) => {
                 crate::ui::notify::withdraw(call);
                 Task::none()

@@ -178,3 +178,37 @@ fn a_profile_that_cannot_open_is_explained() {
 
 #[path = "app_flows.rs"]
 mod flows;
+
+/// The header's "Start at login" switch writes the profile's autostart entry and removes it.
+#[test]
+fn the_login_start_switch_writes_and_removes_the_autostart_entry() {
+    use iced_test::core::Settings;
+    use iced_test::{Simulator, selector};
+    let (_d, mut app) = mock_app();
+    let home = tempfile::tempdir().unwrap();
+    // The entry goes to a temporary folder, never the user's autostart folder.
+    let (mut entry, on) = app.autostart.clone().expect("XDG autostart on Linux");
+    assert!(!on);
+    entry.file = home
+        .path()
+        .join("autostart")
+        .join(entry.file.file_name().unwrap());
+    app.autostart = Some((entry.clone(), false));
+    let click = |app: &mut App| {
+        let mut ui = Simulator::with_size(Settings::default(), (1200.0, 900.0), app.view());
+        ui.click(selector::id("autostart")).unwrap();
+        let messages: Vec<Message> = ui.into_messages().collect();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        for m in messages {
+            drive(app, m);
+        }
+    };
+    click(&mut app);
+    assert!(entry.is_on());
+    assert!(matches!(app.autostart, Some((_, true))));
+    let text = std::fs::read_to_string(&entry.file).unwrap();
+    assert!(text.contains(" --minimized --profile "), "{text}");
+    click(&mut app);
+    assert!(!entry.is_on());
+    assert!(matches!(app.autostart, Some((_, false))));
+}

@@ -60,6 +60,8 @@ pub enum Job {
     Workspace(Change),
     /// Stores the window's preferences.
     SavePrefs(Prefs),
+    /// Writes or removes the autostart entry.
+    Autostart(crate::ui::autostart::Autostart, bool),
 }
 
 /// A change to the workspace catalogues or its encryption switch.
@@ -112,6 +114,8 @@ pub enum Done {
     Imported(Result<ImportReport, Error>),
     Workspace(Result<(), Error>),
     PrefsSaved(Result<(), String>),
+    /// The autostart entry is now on (`true`) or off, or could not be changed.
+    Autostart(Result<bool, String>),
     /// The job stopped before finishing.
     Failed(String),
 }
@@ -156,6 +160,10 @@ impl Job {
             Job::Import { path, update } => (Done::Imported(import(manager, &path, update)), true),
             Job::Workspace(change) => (Done::Workspace(change.apply(manager)), true),
             Job::SavePrefs(prefs) => (Done::PrefsSaved(prefs.save(manager.paths())), false),
+            Job::Autostart(entry, on) => (
+                Done::Autostart(entry.set(on).map(|()| on).map_err(|e| e.to_string())),
+                false,
+            ),
         };
         Outcome {
             done,

@@ -2,6 +2,7 @@
 //! does no SIP or audio work itself.
 
 pub mod app;
+pub mod autostart;
 mod clipboard;
 pub mod i18n;
 pub mod instance;
@@ -17,13 +18,16 @@ mod screenshots;
 pub mod theme;
 mod widgets;
 
+use iced::Task;
+
 use crate::account::ProfilePaths;
 
 /// Opens the window on the profile at `paths`, with `target` (a number or sip:/tel: URI)
-/// ready to call; returns when it is closed, or says why the window cannot open. When a window
+/// ready to call (minimised with `minimized`, as the login start opens it); returns when it is
+/// closed, or says why the window cannot open. When a window
 /// already runs on the profile, it gets `target` and comes to the front instead
 /// ([`instance`]).
-pub fn run(paths: ProfilePaths, target: Option<String>) -> Result<(), String> {
+pub fn run(paths: ProfilePaths, target: Option<String>, minimized: bool) -> Result<(), String> {
     i18n::init();
     if cfg!(all(unix, not(target_os = "macos"))) {
         let display = ["DISPLAY", "WAYLAND_DISPLAY", "WAYLAND_SOCKET"]
@@ -54,6 +58,10 @@ pub fn run(paths: ProfilePaths, target: Option<String>) -> Result<(), String> {
         move || {
             let (mut app, task) = app::App::boot(paths.clone());
             app.dialer.number = target.clone().unwrap_or_default();
+            if minimized {
+                let minimize = iced::window::latest().and_then(|window| iced::window::minimize(window, true));
+                return (app, Task::batch([task, minimize]));
+            }
             (app, task)
         },
         app::App::update,

@@ -1,5 +1,6 @@
-//! The desktop notification for an incoming call (the freedesktop notification service over
-//! D-Bus), with Answer and Decline. Without a notification service nothing is shown.
+//! Desktop notifications (the freedesktop notification service over D-Bus): an incoming call,
+//! with Answer and Decline, and a missed call, with Call back. Without a notification service
+//! nothing is shown.
 
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
@@ -8,6 +9,7 @@ use notify_rust::{Notification, NotificationResponse, Timeout, Urgency};
 use tokio::sync::oneshot;
 
 use crate::phone::events::CallHandle;
+use crate::phone::history::{CallRecord, Outcome};
 use crate::ui::i18n::fl;
 use crate::ui::screen::call::Message;
 
@@ -22,6 +24,45 @@ pub fn body(from: &str, called: &str, account: &str) -> String {
         fl!("incoming-called", called = called, account = account)
     };
     format!("{from}\n{to}")
+}
+
+/// The text of a missed call's notification: the caller, which number of which account it
+/// called, and whether a message was left.
+pub fn missed_body(record: &CallRecord) -> String {
+    let mut body = body(&record.remote, &record.called, &record.account);
+    if record.outcome == Outcome::Voicemail {
+        body.push('\n');
+        body.push_str(&fl!("missed-voicemail"));
+    }
+    body
+}
+
+/// Shows a missed call's notification; `Some(caller)` when the user chose Call back.
+pub async fn missed_call(body: String, caller: String) -> Option<String> {
+    let shown = Notification::new()
+        .appname(&fl!("app-name"))
+        .summary(&fl!("missed-title"))
+        .body(&body)
+        .icon("org.handset.Handset")
+        .action("call-back", &fl!("missed-call-back"))
+        .urgency(Urgency::Normal)
+        .timeout(Timeout::Never)
+        .show_async()
+        .await;
+    let handle = match shown {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::debug!(error = %e, "no desktop notification");
+            return None;
+        }
+    };
+    let mut call_back = false;
+    handle
+        .wait_for_action_async(|response| {
+            call_back = matches!(response, NotificationResponse::Action(a) if a == "call-back");
+        })
+        .await;
+    call_back.then_some(caller)
 }
 
 /// The notifications on screen, by call: a send withdraws one.

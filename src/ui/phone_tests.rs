@@ -287,6 +287,68 @@ fn history_lists_calls_and_a_click_calls_back() {
     assert_eq!(sent(&mut app), [r#"Dial { account: "Desk", target: "201" }"#]);
 }
 
+/// A missed incoming call (or one that went to voicemail) raises a notification whose Call
+/// back puts the caller in the dialer; answered and outgoing calls, and calls missed under Do
+/// not disturb, raise none.
+#[test]
+fn missed_calls_raise_a_notification_with_call_back() {
+    let (_d, mut app) = app();
+    let record = |direction, outcome| CallRecord {
+        direction,
+        outcome,
+        account: "Desk".into(),
+        remote: "sip:carol@example.org".into(),
+        called: "+14155550100".into(),
+        started: 0,
+        duration_secs: 0,
+        code: None,
+        voicemail: None,
+    };
+    update(
+        &mut app,
+        Update::History(record(Direction::Incoming, Outcome::Answered)),
+    );
+    update(
+        &mut app,
+        Update::History(record(Direction::Outgoing, Outcome::Missed)),
+    );
+    assert!(app.effects.is_empty(), "{:?}", app.effects);
+    update(
+        &mut app,
+        Update::History(record(Direction::Incoming, Outcome::Missed)),
+    );
+    update(
+        &mut app,
+        Update::History(record(Direction::Incoming, Outcome::Voicemail)),
+    );
+    let [
+        phone_glue::Effect::Missed(missed, caller),
+        phone_glue::Effect::Missed(voicemail, _),
+    ] = &app.effects[..]
+    else {
+        panic!("two notifications: {:?}", app.effects)
+    };
+    assert_eq!(missed, "sip:carol@example.org\nTo +14155550100 on Desk");
+    assert_eq!(
+        voicemail,
+        "sip:carol@example.org\nTo +14155550100 on Desk\nA voicemail message was left."
+    );
+    let caller = caller.clone();
+    // Call back, as the notification's action delivers it.
+    step(
+        &mut app,
+        Message::Launched(crate::ui::instance::Request::Dial(caller)),
+    );
+    assert_eq!(app.dialer.number, "sip:carol@example.org");
+    app.effects.clear();
+    phone(&mut app, phone::Message::DoNotDisturb(true));
+    update(
+        &mut app,
+        Update::History(record(Direction::Incoming, Outcome::Missed)),
+    );
+    assert!(app.effects.is_empty(), "quiet under Do not disturb");
+}
+
 #[test]
 fn dnd_is_sent_and_hides_incoming_calls() {
     let (_d, mut app) = app();

@@ -26,7 +26,8 @@ fn a_second_launch_hands_its_link_to_the_open_window_and_exits() {
     );
     let p = Profile::new().with_workspace();
     let mut window = Window(
-        p.command(&[])
+        // As the login start opens it.
+        p.command(&["--minimized"])
             .env("HANDSET_LOG", "handset=debug")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
