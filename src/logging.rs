@@ -75,11 +75,113 @@ pub fn init(verbosity: u8, log_dir: Option<&Path>) -> LogGuard {
     let _ = tracing_subscriber::registry()
         .with(stderr)
         .with(file_layer)
+        .with(recent::layer())
         .try_init();
     if let Some(p) = problem {
         tracing::warn!("{p}");
     }
     LogGuard { _file: guard }
+}
+
+/// The newest log lines (info and above, as the log file has them), in memory for the window's
+/// log viewer and "Copy diagnostics".
+pub mod recent {
+    use std::collections::VecDeque;
+    use std::io;
+    use std::sync::{Mutex, PoisonError};
+
+    use tracing_subscriber::fmt::MakeWriter;
+    use tracing_subscriber::{EnvFilter, Layer, fmt};
+
+    /// Lines kept (the oldest go first).
+    pub const KEEP: usize = 1000;
+
+    static LINES: Mutex<VecDeque<String>> = Mutex::new(VecDeque::new());
+
+    /// The layer that keeps the lines (`HANDSET_LOG` chooses its level too).
+    pub fn layer<S>() -> impl Layer<S> + Send + Sync
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        fmt::layer()
+            .with_writer(Ring)
+            .with_ansi(false)
+            .with_target(false)
+            .with_filter(EnvFilter::try_from_env("HANDSET_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
+    }
+
+    /// The kept lines, oldest first, with secrets masked ([`crate::redact::scrub`]).
+    pub fn lines() -> Vec<String> {
+        LINES
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|l| crate::redact::scrub(l))
+            .collect()
+    }
+
+    #[derive(Clone, Copy)]
+    struct Ring;
+
+    /// One event's text; its lines are kept when it is dropped.
+    struct Event(Vec<u8>);
+
+    impl<'a> MakeWriter<'a> for Ring {
+        type Writer = Event;
+        fn make_writer(&'a self) -> Event {
+            Event(Vec::new())
+        }
+    }
+
+    impl io::Write for Event {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.0.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Drop for Event {
+        fn drop(&mut self) {
+            let text = String::from_utf8_lossy(&self.0);
+            let mut lines = LINES.lock().unwrap_or_else(PoisonError::into_inner);
+            for line in text.lines().filter(|l| !l.trim().is_empty()) {
+                if lines.len() == KEEP {
+                    lines.pop_front();
+                }
+                lines.push_back(line.to_owned());
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use tracing_subscriber::Registry;
+        use tracing_subscriber::prelude::*;
+
+        use super::*;
+
+        #[test]
+        fn the_newest_lines_are_kept_with_secrets_masked() {
+            crate::redact::remember("ring-secret-77");
+            let subscriber = Registry::default().with(layer());
+            tracing::subscriber::with_default(subscriber, || {
+                tracing::debug!("not kept: below info");
+                for n in 0..KEEP + 3 {
+                    tracing::info!(n, "ring line");
+                }
+                tracing::warn!("the password ring-secret-77 must not show");
+            });
+            let kept = lines();
+            assert!(kept.len() <= KEEP);
+            let last = kept.last().unwrap();
+            assert!(last.contains("WARN") && last.contains("‹secret›"), "{last}");
+            assert!(!kept.iter().any(|l| l.contains("not kept")));
+            assert!(kept.iter().any(|l| l.contains(&format!("n={}", KEEP + 2))));
+        }
+    }
 }
 
 /// A `tracing` layer for tests that keeps every log line, and the check that finds in them what

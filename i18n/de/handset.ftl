@@ -537,3 +537,19 @@ cloud-not-cloud = { $method } ist keine Dropbox-, Google-Drive- oder OneDrive-Me
 delivery-client-secret = OAuth-Client-Secret (Google)
 transfer-no-consultation = es gibt kein angenommenes Rückfragegespräch, an das verbunden werden kann
 call-put-through = Durchstellen
+
+# Settings → Diagnostics
+nav-diagnostics = Diagnose
+diag-title = Diagnose
+diag-hint = Die neuesten Protokollzeilen und, solange Sie sie aufzeichnen, die SIP-Nachrichten: Passwörter, Schlüssel und Token sind verdeckt. „Diagnose kopieren“ legt einen Bericht für den Support in die Zwischenablage (ohne Benutzernamen oder Passwort).
+diag-log = Protokoll
+diag-sip = SIP-Nachrichten
+diag-record = SIP-Nachrichten aufzeichnen
+diag-filter = Filter
+diag-refresh = Aktualisieren
+diag-copy = Diagnose kopieren
+diag-copied = Der Diagnosebericht ist in der Zwischenablage.
+diag-empty = Nichts anzuzeigen.
+diag-sip-off = SIP-Nachrichten werden nur aufgezeichnet, solange „SIP-Nachrichten aufzeichnen“ an ist (sie enthalten Nummern und Adressen).
+diag-sent = gesendet an
+diag-received = empfangen von

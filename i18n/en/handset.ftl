@@ -528,3 +528,19 @@ cloud-not-cloud = { $method } is not a Dropbox, Google Drive or OneDrive method
 delivery-client-secret = OAuth client secret (Google)
 transfer-no-consultation = there is no answered consultation call to transfer to
 call-put-through = Put through
+
+# Settings → Diagnostics
+nav-diagnostics = Diagnostics
+diag-title = Diagnostics
+diag-hint = The newest log lines and, while you record them, the SIP messages: passwords, keys and tokens are masked. Copy diagnostics puts a report for support on the clipboard (no username or password).
+diag-log = Log
+diag-sip = SIP messages
+diag-record = Record SIP messages
+diag-filter = Filter
+diag-refresh = Refresh
+diag-copy = Copy diagnostics
+diag-copied = The diagnostics report is on the clipboard.
+diag-empty = Nothing to show.
+diag-sip-off = SIP messages are recorded only while "Record SIP messages" is on (they hold numbers and addresses).
+diag-sent = sent to
+diag-received = received from

@@ -537,3 +537,19 @@ cloud-not-cloud = { $method } no es un método de Dropbox, Google Drive ni OneDr
 delivery-client-secret = Secreto de cliente OAuth (Google)
 transfer-no-consultation = no hay una llamada de consulta contestada a la que transferir
 call-put-through = Pasar llamada
+
+# Settings → Diagnostics
+nav-diagnostics = Diagnóstico
+diag-title = Diagnóstico
+diag-hint = Las líneas de registro más recientes y, mientras las graba, los mensajes SIP: contraseñas, claves y tokens aparecen ocultos. «Copiar diagnóstico» pone un informe para soporte en el portapapeles (sin usuario ni contraseña).
+diag-log = Registro
+diag-sip = Mensajes SIP
+diag-record = Grabar mensajes SIP
+diag-filter = Filtrar
+diag-refresh = Actualizar
+diag-copy = Copiar diagnóstico
+diag-copied = El informe de diagnóstico está en el portapapeles.
+diag-empty = Nada que mostrar.
+diag-sip-off = Los mensajes SIP solo se graban mientras «Grabar mensajes SIP» está activado (contienen números y direcciones).
+diag-sent = enviado a
+diag-received = recibido de

@@ -154,6 +154,7 @@ async fn run(
                     if sip_trace && !bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
                         trace("received from", flow, &bytes);
                     }
+                    super::trace::record(false, flow, &bytes);
                     ua.handle_input(Instant::now(), Input::Message { flow, bytes: &bytes });
                 }
                 NetEvent::Error { flow, reason, closed } => {
@@ -187,6 +188,7 @@ fn flush(
                     if sip_trace && !t.bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
                         trace("sent to", t.flow, &t.bytes);
                     }
+                    super::trace::record(true, t.flow, &t.bytes);
                     match conns.get(&t.flow) {
                         Some(c) if c.send(t.bytes) => {}
                         _ => {

@@ -12,4 +12,5 @@ pub mod reply;
 pub mod sftp;
 pub mod smtp;
 pub mod tls;
+pub mod trace;
 pub mod transport;

@@ -16,6 +16,7 @@ use super::prefs::{Prefs, WindowPrefs};
 use super::screen::accounts::{self, Accounts};
 use super::screen::audio::{self, Audio};
 use super::screen::call::{self, Calls};
+use super::screen::diagnostics::{self, Diagnostics};
 use super::screen::editor::{self, Editor};
 use super::screen::incoming;
 use super::screen::phone::{self, Dialer};
@@ -39,6 +40,8 @@ pub enum Screen {
     Workspace(Box<Workspace>),
     /// The Settings pane's sound devices.
     Audio(Audio),
+    /// The Settings pane's logs, SIP messages and diagnostics report.
+    Diagnostics(Diagnostics),
     Editor(Box<Editor>),
     /// The dialer and history, or the call screen while a call is on.
     Phone,
@@ -85,10 +88,12 @@ pub enum Message {
     Editor(editor::Message),
     Workspace(workspace::Message),
     Audio(audio::Message),
+    Diagnostics(diagnostics::Message),
     /// The header's navigation.
     ShowAccounts,
     ShowWorkspace,
     ShowAudio,
+    ShowDiagnostics,
     ShowPhone,
     Phone(phone::Message),
     Call(call::Message),
@@ -257,7 +262,7 @@ impl App {
         self.dialer.number = number;
         if matches!(
             self.screen,
-            Screen::Accounts(_) | Screen::Workspace(_) | Screen::Audio(_)
+            Screen::Accounts(_) | Screen::Workspace(_) | Screen::Audio(_) | Screen::Diagnostics(_)
         ) {
             self.screen = Screen::Phone;
         }
@@ -349,6 +354,21 @@ impl App {
                 self.notice = None;
                 self.screen = Screen::Workspace(Box::default());
                 None
+            }
+            Message::ShowDiagnostics => {
+                self.notice = None;
+                self.screen = Screen::Diagnostics(Diagnostics::open());
+                None
+            }
+            Message::Diagnostics(m) => {
+                let Screen::Diagnostics(screen) = &mut self.screen else {
+                    return None;
+                };
+                let paths = self.manager.as_ref().map(AccountManager::paths);
+                match screen.update(m, paths, &self.doc, &self.dialer.registration) {
+                    diagnostics::Action::None => None,
+                    diagnostics::Action::Copy(report) => Some(Job::CopyReport(report)),
+                }
             }
             Message::ShowAudio if self.manager.is_some() => {
                 self.notice = None;
@@ -524,6 +544,8 @@ impl App {
                     editor.credentials_loaded(result);
                 }
             }
+            Done::ReportCopied(Ok(())) => self.notice = Some(Ok(fl!("diag-copied"))),
+            Done::ReportCopied(Err(reason)) => self.notice = Some(Err(reason)),
             Done::Copied(result) => {
                 if let Screen::Editor(editor) = &mut self.screen {
                     editor.copied(result);
@@ -607,6 +629,12 @@ impl App {
                     .style(button::text)
             )
             .id("nav-audio"),
+            container(
+                button(text(fl!("nav-diagnostics")))
+                    .on_press(Message::ShowDiagnostics)
+                    .style(button::text)
+            )
+            .id("nav-diagnostics"),
             iced::widget::space().width(Length::Fill),
             self.autostart.as_ref().map(|(_, on)| {
                 container(
@@ -654,6 +682,7 @@ impl App {
                 .map(Message::Accounts),
             Screen::Workspace(screen) => screen.view(&self.doc).map(Message::Workspace),
             Screen::Audio(screen) => screen.view(&self.prefs.audio).map(Message::Audio),
+            Screen::Diagnostics(screen) => screen.view().map(Message::Diagnostics),
             Screen::Editor(editor) => editor.view(&self.doc).map(Message::Editor),
             Screen::Phone if self.calls.shown().is_some() => self.calls.view(&self.doc).map(Message::Call),
             Screen::Phone => self.dialer.view(&self.doc).map(Message::Phone),

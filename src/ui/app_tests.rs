@@ -212,3 +212,107 @@ fn the_login_start_switch_writes_and_removes_the_autostart_entry() {
     assert!(!entry.is_on());
     assert!(matches!(app.autostart, Some((_, false))));
 }
+
+/// Settings → Diagnostics shows the newest log lines and the recorded SIP messages with secrets
+/// masked, filters them, and copies a report without username or password.
+#[test]
+fn diagnostics_show_logs_and_sip_messages_masked_and_copy_a_report() {
+    use iced_test::core::Settings;
+    use iced_test::{Simulator, selector};
+    use tracing_subscriber::prelude::*;
+
+    use crate::engine::{Flow, Transport};
+    use crate::ui::screen::diagnostics::{Message as D, Pane};
+
+    let (_d, mut app) = mock_app();
+    let creds = app.manager().unwrap().credentials("Desk").ok();
+    let password = creds.and_then(|c| c.password).map(|p| p.expose().to_owned());
+    crate::redact::remember("diag-secret-4242");
+    let subscriber = tracing_subscriber::Registry::default().with(crate::logging::recent::layer());
+    tracing::subscriber::with_default(subscriber, || {
+        tracing::info!("diagnostics test line: registered");
+        tracing::warn!("diagnostics test line: with diag-secret-4242 in it");
+    });
+    let flow = Flow {
+        transport: Transport::Tls,
+        remote: "127.0.0.8:5061".parse().unwrap(),
+    };
+
+    let mut ui = Simulator::with_size(Settings::default(), (1400.0, 900.0), app.view());
+    ui.click(selector::id("nav-diagnostics")).unwrap();
+    for m in ui.into_messages().collect::<Vec<_>>() {
+        step_no_job(&mut app, m);
+    }
+    let Screen::Diagnostics(screen) = &app.screen else {
+        panic!("the Diagnostics screen")
+    };
+    assert_eq!(screen.pane, Pane::Log);
+    assert!(
+        screen
+            .lines
+            .iter()
+            .any(|l| l.contains("diagnostics test line: registered"))
+    );
+    assert!(
+        screen
+            .lines
+            .iter()
+            .any(|l| l.contains("diagnostics test line: with ‹secret› in it"))
+    );
+    assert!(!screen.lines.iter().any(|l| l.contains("diag-secret-4242")));
+
+    step_no_job(&mut app, Message::Diagnostics(D::Filter("WITH ‹SECRET›".into())));
+    let Screen::Diagnostics(screen) = &app.screen else {
+        unreachable!()
+    };
+    assert!(!screen.shown().is_empty());
+    assert!(
+        screen.shown().iter().all(|l| l.contains("with ‹secret›")),
+        "{:?}",
+        screen.shown()
+    );
+
+    // SIP messages: kept only while recording.
+    step_no_job(&mut app, Message::Diagnostics(D::Show(Pane::Sip)));
+    step_no_job(&mut app, Message::Diagnostics(D::Filter(String::new())));
+    step_no_job(&mut app, Message::Diagnostics(D::Record(true)));
+    crate::net::trace::record(
+        true,
+        flow,
+        b"REGISTER sip:sip.example.com SIP/2.0\r\nAuthorization: Digest username=\"u\", response=\"00112233445566778899aabbccddeeff\"\r\n\r\n",
+    );
+    step_no_job(&mut app, Message::Diagnostics(D::Refresh));
+    let Screen::Diagnostics(screen) = &app.screen else {
+        unreachable!()
+    };
+    assert!(
+        screen
+            .lines
+            .iter()
+            .any(|l| l.contains("sent to TLS:127.0.0.8:5061")),
+        "{:?}",
+        screen.lines
+    );
+    assert!(screen.lines.iter().any(|l| l.contains("response=\"‹secret›\"")));
+    assert!(!screen.lines.iter().any(|l| l.contains("00112233445566778899")));
+    let ui = Simulator::with_size(Settings::default(), (1400.0, 900.0), app.view());
+    drop(ui);
+    step_no_job(&mut app, Message::Diagnostics(D::Record(false)));
+
+    let job = app.step(Message::Diagnostics(D::Copy));
+    let Some(Job::CopyReport(report)) = job else {
+        panic!("a copy of the report: {job:?}")
+    };
+    assert!(report.starts_with("Handset "), "{report}");
+    assert!(report.contains("accounts: "), "{report}");
+    assert!(report.contains("diagnostics test line: registered"), "{report}");
+    assert!(!report.contains("diag-secret-4242"));
+    if let Some(p) = password {
+        assert!(!report.contains(&p));
+    }
+}
+
+/// Applies a message that starts no account-manager job.
+fn step_no_job(app: &mut App, message: Message) {
+    assert!(app.step(message).is_none());
+}

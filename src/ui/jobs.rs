@@ -60,6 +60,8 @@ pub enum Job {
     Workspace(Change),
     /// Stores the window's preferences.
     SavePrefs(Prefs),
+    /// Puts the Diagnostics screen's report on the clipboard.
+    CopyReport(String),
     /// Writes or removes the autostart entry.
     Autostart(crate::ui::autostart::Autostart, bool),
 }
@@ -114,6 +116,8 @@ pub enum Done {
     Imported(Result<ImportReport, Error>),
     Workspace(Result<(), Error>),
     PrefsSaved(Result<(), String>),
+    /// The diagnostics report is on the clipboard, or why not.
+    ReportCopied(Result<(), String>),
     /// The autostart entry is now on (`true`) or off, or could not be changed.
     Autostart(Result<bool, String>),
     /// The job stopped before finishing.
@@ -160,6 +164,7 @@ impl Job {
             Job::Import { path, update } => (Done::Imported(import(manager, &path, update)), true),
             Job::Workspace(change) => (Done::Workspace(change.apply(manager)), true),
             Job::SavePrefs(prefs) => (Done::PrefsSaved(prefs.save(manager.paths())), false),
+            Job::CopyReport(report) => (Done::ReportCopied(clipboard::copy(&report)), false),
             Job::Autostart(entry, on) => (
                 Done::Autostart(entry.set(on).map(|()| on).map_err(|e| e.to_string())),
                 false,

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod audio;
 pub mod call;
 pub mod delivery;
+pub mod diagnostics;
 pub mod editor;
 pub mod incoming;
 pub mod phone;
