@@ -14,10 +14,12 @@ cargo_on_path
 mkdir -p "${1:-$repo/docs/screenshots}"
 out="$(readlink -f "${1:-$repo/docs/screenshots}")"
 HANDSET_SCREENSHOTS="$out" cargo test --lib ui::screenshots -- --ignored --exact ui::screenshots::write_screenshots
-# iced_test names each file after its renderer (editor-wgpu.png): keep plain names.
-for f in "$out"/*-*.png; do
+# iced_test names each file after its renderer (editor-wgpu.png, editor-tiny-skia.png): keep
+# plain names.
+for f in "$out"/*-wgpu.png "$out"/*-tiny-skia.png; do
     [ -e "$f" ] || continue
     base="$(basename "$f" .png)"
-    mv -f "$f" "$out/${base%-*}.png"
+    base="${base%-wgpu}"
+    mv -f "$f" "$out/${base%-tiny-skia}.png"
 done
 ls -l "$out"

@@ -148,6 +148,37 @@ fn write_screenshots() {
     phone_update(&mut app, Update::MicLevel(-14.0));
     shoot(&app, &out, "audio", (1000.0, 620.0));
 
+    // Diagnostics: the SIP messages of a registration, recorded, with the digest masked.
+    let flow = crate::engine::Flow {
+        transport: crate::engine::Transport::Tls,
+        remote: "192.0.2.10:5061".parse().unwrap(),
+    };
+    crate::net::trace::set_recording(true);
+    crate::net::trace::record(
+        true,
+        flow,
+        b"REGISTER sip:sip.example.com SIP/2.0\r\nVia: SIP/2.0/TLS 198.51.100.7:50312;branch=z9hG4bK6f1c\r\n\
+From: <sip:frontdesk@sip.example.com>;tag=a1\r\nTo: <sip:frontdesk@sip.example.com>\r\n\
+Authorization: Digest username=\"frontdesk\", realm=\"sip.example.com\", nonce=\"5f2a\", \
+uri=\"sip:sip.example.com\", response=\"6629fae49393a05397450978507c4ef1\", qop=auth, nc=00000001\r\n\
+Expires: 600\r\nContent-Length: 0\r\n\r\n",
+    );
+    crate::net::trace::record(
+        false,
+        flow,
+        b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 198.51.100.7:50312;branch=z9hG4bK6f1c\r\n\
+Contact: <sip:frontdesk@198.51.100.7:50312;transport=tls>;expires=600\r\nContent-Length: 0\r\n\r\n",
+    );
+    drive(&mut app, Message::ShowDiagnostics);
+    drive(
+        &mut app,
+        Message::Diagnostics(crate::ui::screen::diagnostics::Message::Show(
+            crate::ui::screen::diagnostics::Pane::Sip,
+        )),
+    );
+    shoot(&app, &out, "diagnostics", (1100.0, 620.0));
+    crate::net::trace::set_recording(false);
+
     // The Phone screen: registration, history.
     drive(&mut app, Message::ShowPhone);
     phone_update(
