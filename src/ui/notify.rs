@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{LazyLock, Mutex};
 
-use notify_rust::{Notification, NotificationResponse, Timeout, Urgency};
+use notify_rust::{Notification, NotificationHandle, NotificationResponse, Timeout, Urgency};
 use tokio::sync::oneshot;
 
 use crate::phone::events::CallHandle;
@@ -37,25 +37,33 @@ pub fn missed_body(record: &CallRecord) -> String {
     body
 }
 
-/// Shows a missed call's notification; `Some(caller)` when the user chose Call back.
-pub async fn missed_call(body: String, caller: String) -> Option<String> {
-    let shown = Notification::new()
+/// Shows `notification` with Handset's name and icon; `None` without a notification service.
+async fn show(notification: &mut Notification) -> Option<NotificationHandle> {
+    let shown = notification
         .appname(&fl!("app-name"))
-        .summary(&fl!("missed-title"))
-        .body(&body)
         .icon("org.handset.Handset")
-        .action("call-back", &fl!("missed-call-back"))
-        .urgency(Urgency::Normal)
-        .timeout(Timeout::Never)
         .show_async()
         .await;
-    let handle = match shown {
-        Ok(h) => h,
+    match shown {
+        Ok(handle) => Some(handle),
         Err(e) => {
             tracing::debug!(error = %e, "no desktop notification");
-            return None;
+            None
         }
-    };
+    }
+}
+
+/// Shows a missed call's notification; `Some(caller)` when the user chose Call back.
+pub async fn missed_call(body: String, caller: String) -> Option<String> {
+    let handle = show(
+        Notification::new()
+            .summary(&fl!("missed-title"))
+            .body(&body)
+            .action("call-back", &fl!("missed-call-back"))
+            .urgency(Urgency::Normal)
+            .timeout(Timeout::Never),
+    )
+    .await?;
     let mut call_back = false;
     handle
         .wait_for_action_async(|response| {
@@ -71,24 +79,16 @@ static SHOWN: LazyLock<Mutex<HashMap<CallHandle, oneshot::Sender<()>>>> = LazyLo
 /// Shows the notification and waits for the user: Answer or Decline for `call`; `None` when it
 /// was closed, timed out, withdrawn (the call stopped ringing), or could not be shown.
 pub async fn incoming_call(call: CallHandle, body: String) -> Option<Message> {
-    let shown = Notification::new()
-        .appname(&fl!("app-name"))
-        .summary(&fl!("incoming-title"))
-        .body(&body)
-        .icon("org.handset.Handset")
-        .action("answer", &fl!("incoming-answer"))
-        .action("decline", &fl!("incoming-decline"))
-        .urgency(Urgency::Critical)
-        .timeout(Timeout::Milliseconds(SHOWN_FOR_MS))
-        .show_async()
-        .await;
-    let handle = match shown {
-        Ok(h) => h,
-        Err(e) => {
-            tracing::debug!(error = %e, "no desktop notification");
-            return None;
-        }
-    };
+    let handle = show(
+        Notification::new()
+            .summary(&fl!("incoming-title"))
+            .body(&body)
+            .action("answer", &fl!("incoming-answer"))
+            .action("decline", &fl!("incoming-decline"))
+            .urgency(Urgency::Critical)
+            .timeout(Timeout::Milliseconds(SHOWN_FOR_MS)),
+    )
+    .await?;
     let withdrawn = shown_until_withdrawn(call);
     let mut chosen = None;
     let acted = handle.wait_for_action_async(|response| {
