@@ -88,6 +88,8 @@ TEST_PACKAGES=(
     # and AppStream metainfo
     desktop-file-utils
     appstream
+    # a real notification daemon for the window's notification tests (tests/sip/desktop.rs)
+    dunst
 )
 
 # cargo-deb makes the .deb (packaging/check-deb.sh); pinned so the package check is repeatable.

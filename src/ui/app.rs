@@ -258,7 +258,7 @@ impl App {
         let Some(number) = phone::dialable(&target) else {
             return;
         };
-        tracing::debug!(%number, "another launch asks to call");
+        tracing::debug!(%number, "asked to call (a later launch, or Call back on a missed call)");
         self.dialer.number = number;
         if matches!(
             self.screen,

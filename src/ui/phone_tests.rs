@@ -183,6 +183,11 @@ fn pasted_numbers_and_uris_are_cleaned() {
         Some("sip:bob@example.org")
     );
     assert_eq!(phone::dialable("*97#").as_deref(), Some("*97#"));
+    assert_eq!(
+        phone::dialable("\"Bob\" <sip:bob@example.org>;tag=9fx").as_deref(),
+        Some("sip:bob@example.org"),
+        "a From header's URI"
+    );
     assert_eq!(phone::dialable("hello"), None);
     assert_eq!(phone::dialable("1+2"), None);
     let (_d, mut app) = app();

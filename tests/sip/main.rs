@@ -8,6 +8,7 @@ mod audio;
 mod cloud;
 mod controller;
 mod delivery;
+mod desktop;
 mod devices;
 mod faults;
 mod flood;

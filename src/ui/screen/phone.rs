@@ -99,10 +99,15 @@ pub fn registration_state<'a, M: 'a>(state: Option<&Registration>) -> Element<'a
     }
 }
 
-/// The number in `pasted`, cleaned of spaces and separators, or a SIP URI as it is;
-/// `None` when it is neither.
+/// The number in `pasted`, cleaned of spaces and separators, or a SIP URI as it is (the URI
+/// of a name-addr such as a From header); `None` when it is neither.
 pub fn dialable(pasted: &str) -> Option<String> {
     let t = pasted.trim();
+    // A name-addr (`"Bob" <sip:bob@example.org>;tag=x`, as a From header has it): its URI.
+    let t = match (t.find('<'), t.rfind('>')) {
+        (Some(open), Some(close)) if open < close => t[open + 1..close].trim(),
+        _ => t,
+    };
     if t.starts_with("sip:") || t.starts_with("sips:") {
         return (!t.contains(char::is_whitespace)).then(|| t.to_owned());
     }
@@ -158,7 +163,7 @@ impl Dialer {
                 let Some(r) = self.history.get(i) else {
                     return Action::None;
                 };
-                self.number = r.remote.clone();
+                self.number = dialable(&r.remote).unwrap_or_else(|| r.remote.clone());
                 if doc.accounts.iter().any(|a| a.name == r.account) {
                     self.account = Some(r.account.clone());
                 }
