@@ -90,6 +90,9 @@ TEST_PACKAGES=(
     appstream
     # a real notification daemon for the window's notification tests (tests/sip/desktop.rs)
     dunst
+    # a window manager and xprop for the minimised start (tests/accounts/desktop.rs)
+    openbox
+    x11-utils
 )
 
 # cargo-deb makes the .deb (packaging/check-deb.sh); pinned so the package check is repeatable.
