@@ -18,8 +18,7 @@ const SHOWN_FOR_MS: u32 = 30_000;
 
 /// The text of the notification: the caller, and which number of which account rang.
 pub fn body(from: &str, called: &str, account: &str) -> String {
-    // A From header's parameters (`;tag=…`) say nothing to a person.
-    let from = from.rfind('>').map_or(from, |end| &from[..=end]);
+    let from = crate::ui::screen::phone::party(from);
     let to = if called.is_empty() {
         fl!("incoming-account", account = account)
     } else {

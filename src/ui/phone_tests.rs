@@ -188,6 +188,12 @@ fn pasted_numbers_and_uris_are_cleaned() {
         Some("sip:bob@example.org"),
         "a From header's URI"
     );
+    assert_eq!(
+        phone::party("\"Bob\" <sip:bob@example.org>;tag=9fx"),
+        "\"Bob\" <sip:bob@example.org>",
+        "shown without the tag"
+    );
+    assert_eq!(phone::party("sip:bob@example.org"), "sip:bob@example.org");
     assert_eq!(phone::dialable("hello"), None);
     assert_eq!(phone::dialable("1+2"), None);
     let (_d, mut app) = app();

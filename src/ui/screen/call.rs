@@ -450,7 +450,7 @@ impl Calls {
             status = status.push(container(text(fl!("call-recording")).style(text::danger)).id("recording"));
         }
         let mut col = column![
-            text(line.remote.as_str()).size(28),
+            text(crate::ui::screen::phone::party(&line.remote)).size(28),
             status,
             text(fl!("call-on-account", account = line.account.as_str()))
                 .size(13)
@@ -497,9 +497,15 @@ impl Calls {
                     )
                     .id(format!("put-through-{}", l.call.0))
                 });
-                let mut entry = row![text(format!("{} — {state}", l.remote)).width(Length::Fill)]
-                    .spacing(8)
-                    .align_y(Alignment::Center);
+                let mut entry = row![
+                    text(format!(
+                        "{} — {state}",
+                        crate::ui::screen::phone::party(&l.remote)
+                    ))
+                    .width(Length::Fill)
+                ]
+                .spacing(8)
+                .align_y(Alignment::Center);
                 if let Some(p) = put_through {
                     entry = entry.push(p);
                 }

@@ -20,7 +20,7 @@ pub fn modal<'a, M: 'a>(base: Element<'a, M>, line: &'a Line, map: fn(Message) -
     let card = container(
         column![
             text(fl!("incoming-title")).size(16),
-            text(line.remote.as_str()).size(24),
+            text(crate::ui::screen::phone::party(&line.remote)).size(24),
             text(called).size(14).style(text::secondary),
             row![
                 container(

@@ -99,6 +99,15 @@ pub fn registration_state<'a, M: 'a>(state: Option<&Registration>) -> Element<'a
     }
 }
 
+/// The other party as people read it: a From or To header's name-addr without its parameters
+/// (`"Bob" <sip:bob@example.org>;tag=9fx` → `"Bob" <sip:bob@example.org>`); anything else as it is.
+pub fn party(remote: &str) -> &str {
+    match (remote.find('<'), remote.rfind('>')) {
+        (Some(open), Some(close)) if open < close => remote[..=close].trim(),
+        _ => remote,
+    }
+}
+
 /// The number in `pasted`, cleaned of spaces and separators, or a SIP URI as it is (the URI
 /// of a name-addr such as a From header); `None` when it is neither.
 pub fn dialable(pasted: &str) -> Option<String> {
@@ -346,7 +355,7 @@ impl Dialer {
                 column![
                     row![
                         text(kind).size(13).width(Length::Fixed(90.0)),
-                        text(r.remote.as_str())
+                        text(party(&r.remote))
                     ]
                     .spacing(8),
                     text(detail).size(12).style(text::secondary),
