@@ -15,6 +15,8 @@ use handset::account::store::{Document, ProfilePaths, Store, StoreError};
 use handset::account::workspace::{PhoneNumber, User};
 use handset::phone::outbox::Outbox;
 
+use crate::common::KillOnDrop;
+
 const KILLS: usize = 1000;
 
 /// The state written in generation `n` (sizes vary so writes differ in length).
@@ -102,16 +104,6 @@ fn crash_child_outbox() {
             }
             println!("end");
         }
-    }
-}
-
-/// Ends the child even when an assertion fails.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
     }
 }
 

@@ -7,17 +7,7 @@ use std::process::Stdio;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::common::Profile;
-
-/// Ends the window even when an assertion fails.
-struct Window(std::process::Child);
-
-impl Drop for Window {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::common::{KillOnDrop as Window, Profile};
 
 #[test]
 fn a_second_launch_hands_its_link_to_the_open_window_and_exits() {
