@@ -47,17 +47,6 @@ impl std::fmt::Debug for Request {
     }
 }
 
-/// Prints a message for `--sip-trace`, with credentials (digest responses, tokens, SDES keys,
-/// the account's password) masked by [`crate::redact::scrub`].
-fn trace(direction: &str, flow: Flow, bytes: &[u8]) {
-    let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
-    eprintln!(
-        "--- {direction} {flow} ({} bytes)\n{}",
-        bytes.len(),
-        crate::redact::scrub(text.trim_end())
-    );
-}
-
 impl Driver {
     /// Starts the driver on the current tokio runtime.
     pub fn spawn(sip_trace: bool) -> (Driver, mpsc::UnboundedReceiver<DriverEvent>) {
@@ -151,10 +140,7 @@ async fn run(
             }
             Some(ev) = net_rx.recv() => match ev {
                 NetEvent::Message { flow, bytes } => {
-                    if sip_trace && !bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
-                        trace("received from", flow, &bytes);
-                    }
-                    super::trace::record(false, flow, &bytes);
+                    super::trace::message(sip_trace, false, flow, &bytes);
                     ua.handle_input(Instant::now(), Input::Message { flow, bytes: &bytes });
                 }
                 NetEvent::Error { flow, reason, closed } => {
@@ -185,10 +171,7 @@ fn flush(
         while let Some(out) = ua.poll_output() {
             match out {
                 Output::Transmit(t) => {
-                    if sip_trace && !t.bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
-                        trace("sent to", t.flow, &t.bytes);
-                    }
-                    super::trace::record(true, t.flow, &t.bytes);
+                    super::trace::message(sip_trace, true, t.flow, &t.bytes);
                     match conns.get(&t.flow) {
                         Some(c) if c.send(t.bytes) => {}
                         _ => {

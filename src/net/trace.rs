@@ -1,4 +1,4 @@
-//! The SIP messages of the last while, for the window's trace viewer. Kept in memory only, and
+//! The SIP messages of the last while, for the window's trace viewer, and `--sip-trace`. Kept in memory only, and
 //! only while the user records (off by default: messages hold numbers and addresses): at most
 //! [`KEEP`] messages of at most [`MAX_TEXT`] bytes each. Read back scrubbed of secrets
 //! ([`crate::redact::scrub`]).
@@ -41,9 +41,27 @@ pub fn is_recording() -> bool {
     RECORDING.load(Ordering::SeqCst)
 }
 
-/// Keeps a message while recording (keep-alives are skipped).
-pub fn record(sent: bool, flow: Flow, bytes: &[u8]) {
-    if !is_recording() || bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+/// A message sent (`sent`) or received on `flow`: printed to stderr when `print`
+/// (`--sip-trace`), kept while recording. Keep-alives (bare CRLFs) are neither.
+pub fn message(print: bool, sent: bool, flow: Flow, bytes: &[u8]) {
+    if bytes.iter().all(|b| matches!(b, b'\r' | b'\n')) {
+        return;
+    }
+    if print {
+        let text = String::from_utf8_lossy(bytes).replace("\r\n", "\n");
+        eprintln!(
+            "--- {} {flow} ({} bytes)\n{}",
+            if sent { "sent to" } else { "received from" },
+            bytes.len(),
+            crate::redact::scrub(text.trim_end())
+        );
+    }
+    record(sent, flow, bytes);
+}
+
+/// Keeps a message while recording.
+fn record(sent: bool, flow: Flow, bytes: &[u8]) {
+    if !is_recording() {
         return;
     }
     let cut = &bytes[..bytes.len().min(MAX_TEXT)];
@@ -90,14 +108,15 @@ mod tests {
                 .filter(|m| m.flow == "TLS:127.0.0.9:5999")
                 .collect()
         };
-        record(true, flow, b"REGISTER sip:x SIP/2.0\r\n\r\n");
+        message(false, true, flow, b"REGISTER sip:x SIP/2.0\r\n\r\n");
         assert!(ours().is_empty(), "nothing is kept unless recording");
         set_recording(true);
         for n in 0..KEEP + 5 {
-            record(true, flow, format!("OPTIONS {n}\r\n\r\n").as_bytes());
+            message(false, true, flow, format!("OPTIONS {n}\r\n\r\n").as_bytes());
         }
-        record(true, flow, b"\r\n\r\n");
-        record(
+        message(false, true, flow, b"\r\n\r\n");
+        message(
+            false,
             false,
             flow,
             b"INVITE sip:a SIP/2.0\r\nAuthorization: Digest response=\"0123456789abcdef\"\r\n\r\n",
@@ -113,7 +132,7 @@ mod tests {
         let last = kept.last().unwrap();
         assert!(!last.sent);
         assert!(last.text.contains("response=\"‹secret›\""), "{}", last.text);
-        record(true, flow, &vec![b'x'; MAX_TEXT * 2]);
+        message(false, true, flow, &vec![b'x'; MAX_TEXT * 2]);
         assert_eq!(ours().last().unwrap().text.len(), MAX_TEXT);
         set_recording(false);
         assert!(ours().is_empty());

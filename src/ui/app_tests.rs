@@ -276,7 +276,8 @@ fn diagnostics_show_logs_and_sip_messages_masked_and_copy_a_report() {
     step_no_job(&mut app, Message::Diagnostics(D::Show(Pane::Sip)));
     step_no_job(&mut app, Message::Diagnostics(D::Filter(String::new())));
     step_no_job(&mut app, Message::Diagnostics(D::Record(true)));
-    crate::net::trace::record(
+    crate::net::trace::message(
+        false,
         true,
         flow,
         b"REGISTER sip:sip.example.com SIP/2.0\r\nAuthorization: Digest username=\"u\", response=\"00112233445566778899aabbccddeeff\"\r\n\r\n",

@@ -154,7 +154,8 @@ fn write_screenshots() {
         remote: "192.0.2.10:5061".parse().unwrap(),
     };
     crate::net::trace::set_recording(true);
-    crate::net::trace::record(
+    crate::net::trace::message(
+        false,
         true,
         flow,
         b"REGISTER sip:sip.example.com SIP/2.0\r\nVia: SIP/2.0/TLS 198.51.100.7:50312;branch=z9hG4bK6f1c\r\n\
@@ -163,7 +164,8 @@ Authorization: Digest username=\"frontdesk\", realm=\"sip.example.com\", nonce=\
 uri=\"sip:sip.example.com\", response=\"6629fae49393a05397450978507c4ef1\", qop=auth, nc=00000001\r\n\
 Expires: 600\r\nContent-Length: 0\r\n\r\n",
     );
-    crate::net::trace::record(
+    crate::net::trace::message(
+        false,
         false,
         flow,
         b"SIP/2.0 200 OK\r\nVia: SIP/2.0/TLS 198.51.100.7:50312;branch=z9hG4bK6f1c\r\n\

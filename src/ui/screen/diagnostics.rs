@@ -4,14 +4,13 @@
 //! system, the profile's folders, each account's server, transports and registration state
 //! (no username or password), and the newest log lines.
 
-use std::time::UNIX_EPOCH;
+use std::collections::BTreeMap;
 
 use iced::widget::{button, checkbox, column, container, row, scrollable, text, text_input};
 use iced::{Alignment, Element, Font, Length};
 
-use std::collections::BTreeMap;
-
 use crate::account::{Document, ProfilePaths};
+use crate::clock::Utc;
 use crate::ui::i18n::fl;
 use crate::ui::screen::phone::Registration;
 use crate::ui::widgets::{heading, hint};
@@ -75,8 +74,8 @@ impl Diagnostics {
             Pane::Sip => crate::net::trace::recent()
                 .into_iter()
                 .flat_map(|m| {
-                    let secs = m.at.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                    let (h, min, s) = ((secs / 3600) % 24, (secs / 60) % 60, secs % 60);
+                    let at = Utc::at(m.at);
+                    let (h, min, s) = (at.hour, at.minute, at.second);
                     let direction = if m.sent {
                         fl!("diag-sent")
                     } else {

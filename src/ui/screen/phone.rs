@@ -102,10 +102,16 @@ pub fn registration_state<'a, M: 'a>(state: Option<&Registration>) -> Element<'a
 /// The other party as people read it: a From or To header's name-addr without its parameters
 /// (`"Bob" <sip:bob@example.org>;tag=9fx` → `"Bob" <sip:bob@example.org>`); anything else as it is.
 pub fn party(remote: &str) -> &str {
-    match (remote.find('<'), remote.rfind('>')) {
-        (Some(open), Some(close)) if open < close => remote[..=close].trim(),
-        _ => remote,
+    match angle_brackets(remote) {
+        Some((_, close)) => remote[..=close].trim(),
+        None => remote,
     }
+}
+
+/// Where a name-addr's `<` and `>` are.
+fn angle_brackets(t: &str) -> Option<(usize, usize)> {
+    let (open, close) = (t.find('<')?, t.rfind('>')?);
+    (open < close).then_some((open, close))
 }
 
 /// The number in `pasted`, cleaned of spaces and separators, or a SIP URI as it is (the URI
@@ -113,10 +119,7 @@ pub fn party(remote: &str) -> &str {
 pub fn dialable(pasted: &str) -> Option<String> {
     let t = pasted.trim();
     // A name-addr (`"Bob" <sip:bob@example.org>;tag=x`, as a From header has it): its URI.
-    let t = match (t.find('<'), t.rfind('>')) {
-        (Some(open), Some(close)) if open < close => t[open + 1..close].trim(),
-        _ => t,
-    };
+    let t = angle_brackets(t).map_or(t, |(open, close)| t[open + 1..close].trim());
     if t.starts_with("sip:") || t.starts_with("sips:") {
         return (!t.contains(char::is_whitespace)).then(|| t.to_owned());
     }
