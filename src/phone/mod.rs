@@ -6,6 +6,9 @@
 //! state; [`softphone`] owns them in the [`softphone::Phone`], which `accounts`,
 //! `call_controls` and `referred` (the far end's transfers) extend; the [`controller`] runs the phone for the GUI.
 
+/// The SIP messages recorded for the window's trace viewer (kept by the network layer).
+pub use crate::net::trace as sip_trace;
+
 mod accounts;
 mod call_controls;
 mod call_media;

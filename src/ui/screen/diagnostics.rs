@@ -60,7 +60,7 @@ impl Diagnostics {
     /// The screen with the record read now.
     pub fn open() -> Diagnostics {
         let mut d = Diagnostics {
-            recording: crate::net::trace::is_recording(),
+            recording: crate::phone::sip_trace::is_recording(),
             ..Diagnostics::default()
         };
         d.refresh();
@@ -71,7 +71,7 @@ impl Diagnostics {
     pub fn refresh(&mut self) {
         self.lines = match self.pane {
             Pane::Log => crate::logging::recent::lines(),
-            Pane::Sip => crate::net::trace::recent()
+            Pane::Sip => crate::phone::sip_trace::recent()
                 .into_iter()
                 .flat_map(|m| {
                     let at = Utc::at(m.at);
@@ -114,7 +114,7 @@ impl Diagnostics {
             }
             Message::Filter(f) => self.filter = f,
             Message::Record(on) => {
-                crate::net::trace::set_recording(on);
+                crate::phone::sip_trace::set_recording(on);
                 self.recording = on;
                 self.refresh();
             }
